@@ -1,0 +1,27 @@
+// Byte containers and hex conversion shared by every module.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace drtm::binary {
+
+using Bytes = std::vector<std::uint8_t>;
+using ByteView = std::span<const std::uint8_t>;
+
+inline ByteView as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// Lower-case hex, no separators.
+std::string to_hex(ByteView bytes);
+
+// Accepts upper or lower case, optional "0x" prefix; throws std::invalid_argument.
+Bytes from_hex(std::string_view hex);
+
+bool all_equal(ByteView bytes, std::uint8_t value);
+
+}  // namespace drtm::binary

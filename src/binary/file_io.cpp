@@ -1,0 +1,75 @@
+#include "binary/file_io.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace drtm::binary {
+
+namespace {
+std::runtime_error os_error(const std::filesystem::path& path, const char* what) {
+    return std::runtime_error(path.string() + ": " + what + ": " + std::strerror(errno));
+}
+}  // namespace
+
+Bytes read_file(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw os_error(path, "cannot open");
+    Bytes out;
+    std::uint8_t buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int saved = errno;
+            ::close(fd);
+            errno = saved;
+            throw os_error(path, "cannot read");
+        }
+        if (n == 0) break;
+        out.insert(out.end(), buf, buf + n);
+    }
+    ::close(fd);
+    return out;
+}
+
+void write_file_atomic(const std::filesystem::path& path, ByteView data) {
+    std::filesystem::path tmp = path;
+    tmp += ".tmp." + std::to_string(::getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw os_error(tmp, "cannot create");
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int saved = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            errno = saved;
+            throw os_error(path, "cannot write");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        int saved = errno;
+        ::unlink(tmp.c_str());
+        errno = saved;
+        throw os_error(path, "cannot flush");
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int saved = errno;
+        ::unlink(tmp.c_str());
+        errno = saved;
+        throw os_error(path, "cannot rename into place");
+    }
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view text) {
+    write_file_atomic(path, as_bytes(text));
+}
+
+}  // namespace drtm::binary

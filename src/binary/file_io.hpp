@@ -1,0 +1,18 @@
+// Whole-file reads and atomic writes. A crash or a full disk never leaves a
+// half-written log, SLRT or summary behind: we write a temporary file in the
+// same directory, fsync it, and rename it over the target.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "binary/bytes.hpp"
+
+namespace drtm::binary {
+
+// Throws std::runtime_error naming the file and the OS reason.
+Bytes read_file(const std::filesystem::path& path);
+void write_file_atomic(const std::filesystem::path& path, ByteView data);
+void write_file_atomic(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace drtm::binary

@@ -1,0 +1,1 @@
+// placeholder: module eventlog is being written

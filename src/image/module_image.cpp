@@ -1,0 +1,1 @@
+// placeholder: module image is being written

@@ -1,0 +1,1 @@
+// placeholder: module launch is being written

@@ -1,0 +1,1 @@
+// placeholder: module slrt is being written

@@ -1,0 +1,1 @@
+// placeholder: module tpm is being written
