@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fetches the real boot images the demo and the end-to-end tests launch:
+# Debian's kernel (linux-image-amd64), Debian's Xen hypervisor, and builds a
+# small busybox initrd. Everything lands in .cache/artifacts/ (not committed).
+# Downloads use apt (Debian's archive), so they are signed and verified.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out="${DRTM_ARTIFACTS_DIR:-$top/.cache/artifacts}"
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fetch_deb() {  # package-name -> path of the downloaded .deb
+  (cd "$work" && apt-get download -qq "$1" >/dev/null 2>&1 || {
+     apt-get update -qq >/dev/null && apt-get download -qq "$1" >/dev/null; })
+  ls "$work"/"$1"_*.deb
+}
+
+if [ ! -s "$out/vmlinuz" ]; then
+  kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  [ -n "$kpkg" ] || { apt-get update -qq; kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'); }
+  echo "fetch-artifacts: kernel $kpkg"
+  deb=$(fetch_deb "$kpkg")
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work" --wildcards './boot/vmlinuz-*'
+  cp "$work"/boot/vmlinuz-* "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+  echo "$kpkg" > "$out/vmlinuz.package"
+  rm -f "$deb"
+fi
+
+if [ ! -s "$out/xen.gz" ]; then
+  xpkg=$(apt-cache search --names-only '^xen-hypervisor-4\.[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -n1)
+  echo "fetch-artifacts: hypervisor $xpkg"
+  deb=$(fetch_deb "$xpkg")
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work" --wildcards './boot/xen-*.gz'
+  cp "$(ls "$work"/boot/xen-*.gz | head -n1)" "$out/xen.gz.tmp" && mv "$out/xen.gz.tmp" "$out/xen.gz"
+  echo "$xpkg" > "$out/xen.package"
+  rm -f "$deb"
+fi
+
+if [ ! -s "$out/initrd.img" ]; then
+  echo "fetch-artifacts: building a busybox initrd"
+  root="$work/initrd"
+  mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+  cp /bin/busybox "$root/bin/busybox"
+  for a in sh mount cat ls echo poweroff sleep; do ln -sf busybox "$root/bin/$a"; done
+  cat > "$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+echo "drtm demo initrd: kernel $(cat /proc/version)"
+[ -r /sys/kernel/security/slaunch/eventlog ] && echo "secure launch event log present"
+poweroff -f
+INIT
+  chmod 0755 "$root/init"
+  # Fixed timestamps and ordering make the initrd, and so its digest, reproducible.
+  find "$root" -exec touch -h -d @0 {} +
+  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --reproducible -R 0:0 --quiet) \
+    | gzip -9n > "$out/initrd.img.tmp"
+  mv "$out/initrd.img.tmp" "$out/initrd.img"
+fi
+
+ls -l "$out"

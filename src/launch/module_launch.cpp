@@ -1,1 +1,0 @@
-// placeholder: module launch is being written

@@ -1,1 +1,0 @@
-// placeholder: module tpm is being written

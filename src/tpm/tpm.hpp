@@ -1,0 +1,74 @@
+// TPM 2.0 access through tpm2-tss ESAPI. The TCTI is chosen by string, so
+// the same code serves /dev/tpmrm0 on a real machine and the emulated
+// platform's swtpm.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "binary/bytes.hpp"
+#include "crypto/hash_alg.hpp"
+#include "tpm/platform_lock.hpp"
+#include "tpm/tcti_spec.hpp"
+
+namespace drtm::tpm {
+
+using binary::Bytes;
+using crypto::HashAlg;
+
+// bank -> PCR index -> value
+using PcrBanks = std::map<HashAlg, std::map<std::uint32_t, Bytes>>;
+
+class TpmError : public std::runtime_error {
+public:
+    TpmError(const std::string& what, std::uint32_t rc);
+    std::uint32_t rc() const noexcept { return rc_; }
+
+private:
+    std::uint32_t rc_;
+};
+
+struct TpmInfo {
+    std::string manufacturer;  // 4-character vendor ID, e.g. "IBM"
+    std::string vendor_string;
+    std::uint64_t firmware_version = 0;
+    std::uint32_t restart_count = 0;
+    std::uint32_t reset_count = 0;
+    std::vector<HashAlg> banks;
+};
+
+class Tpm {
+public:
+    // Holds the platform lock (when the TCTI has one) for the object's life.
+    explicit Tpm(const std::string& tcti, int lock_timeout_ms = 30000);
+    ~Tpm();
+    Tpm(const Tpm&) = delete;
+    Tpm& operator=(const Tpm&) = delete;
+
+    const TctiSpec& spec() const noexcept { return spec_; }
+
+    // Banks with at least one PCR allocated, in TPM_ALG_ID order; banks drtm
+    // has no hash for are left out.
+    std::vector<HashAlg> allocated_banks();
+    PcrBanks read_pcrs(const std::vector<HashAlg>& banks, const std::vector<std::uint32_t>& pcrs);
+    void set_locality(std::uint8_t locality);
+    std::uint8_t locality() const noexcept { return locality_; }
+    void extend(std::uint32_t pcr, const std::vector<std::pair<HashAlg, Bytes>>& digests);
+    // TPM2_Startup(CLEAR); returns false when the TPM was already started.
+    bool startup_clear();
+    TpmInfo info();
+
+private:
+    TctiSpec spec_;
+    PlatformLock lock_;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::uint8_t locality_ = 0;
+};
+
+}  // namespace drtm::tpm
