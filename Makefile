@@ -1,0 +1,42 @@
+# The two entry points a new user needs on a fresh Debian 12 machine:
+#   make run   - install, build, and run the main job (an emulated dynamic
+#                launch of Debian's real kernel, verified and attested)
+#   make test  - install, build, and run every test (unit, integration, e2e,
+#                then unit + integration again under ASan + UBSan)
+.PHONY: all deps artifacts build run test test-release test-asan bench clean format
+
+JOBS ?= $(shell nproc)
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+artifacts: deps
+	@bash scripts/fetch-artifacts.sh >/dev/null
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build artifacts
+	@bash scripts/demo.sh
+
+test: test-release test-asan
+
+test-release: build artifacts
+	@ctest --preset release -j 1
+
+test-asan: deps artifacts
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j 1
+
+bench: build
+	@bash bench/eventlog_vs_tpm2_eventlog.sh
+
+format:
+	@find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	@rm -rf build
