@@ -1,0 +1,66 @@
+#include "cli/output.hpp"
+
+#include <sstream>
+
+#include "binary/bytes.hpp"
+
+namespace drtm::cli {
+
+nlohmann::json pcr_banks_json(const tpm::PcrBanks& banks) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [alg, pcrs] : banks) {
+        auto& bank = out[std::string(crypto::alg_name(alg))];
+        bank = nlohmann::json::object();
+        for (const auto& [pcr, value] : pcrs) bank[std::to_string(pcr)] = binary::to_hex(value);
+    }
+    return out;
+}
+
+std::vector<std::uint32_t> parse_pcr_list(const std::string& text) {
+    std::vector<std::uint32_t> out;
+    if (text == "all") {
+        for (std::uint32_t i = 0; i < 24; ++i) out.push_back(i);
+        return out;
+    }
+    std::stringstream ss(text);
+    std::string item;
+    auto number = [&](const std::string& s) -> std::uint32_t {
+        std::size_t used = 0;
+        unsigned long v = 0;
+        try {
+            v = std::stoul(s, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != s.size() || s.empty() || v > 23)
+            throw CLI::ValidationError("--pcrs", "'" + s + "' is not a PCR index 0-23");
+        return static_cast<std::uint32_t>(v);
+    };
+    while (std::getline(ss, item, ',')) {
+        auto dash = item.find('-');
+        if (dash == std::string::npos) {
+            out.push_back(number(item));
+        } else {
+            auto lo = number(item.substr(0, dash)), hi = number(item.substr(dash + 1));
+            if (lo > hi) throw CLI::ValidationError("--pcrs", "range '" + item + "' is reversed");
+            for (auto p = lo; p <= hi; ++p) out.push_back(p);
+        }
+    }
+    return out;
+}
+
+std::vector<crypto::HashAlg> parse_bank_list(const std::string& text) {
+    std::vector<crypto::HashAlg> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        auto alg = crypto::alg_from_name(item);
+        if (!alg)
+            throw CLI::ValidationError("--banks", "unknown bank '" + item +
+                                                      "' (sha1, sha256, sha384, sha512, sm3_256)");
+        out.push_back(*alg);
+    }
+    return out;
+}
+
+}  // namespace drtm::cli

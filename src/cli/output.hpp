@@ -1,0 +1,33 @@
+// Shared output helpers: JSON to stdout for scripts, readable text for people,
+// progress and errors on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unistd.h>
+
+#include "tpm/tpm.hpp"
+
+namespace drtm::cli {
+
+inline void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+
+// Progress lines for long work; silent when stderr is not a terminal unless
+// DRTM_PROGRESS=1, so scripts get clean output.
+inline void progress(const std::string& line) {
+    static const bool on = ::isatty(2) || (std::getenv("DRTM_PROGRESS") != nullptr);
+    if (on) std::cerr << "  " << line << "\n";
+}
+
+// {"sha1": {"17": "<hex>", ...}, ...}
+nlohmann::json pcr_banks_json(const tpm::PcrBanks& banks);
+
+// Parses "17,18,20-22" (or "all") into PCR indices; throws CLI::ValidationError.
+std::vector<std::uint32_t> parse_pcr_list(const std::string& text);
+// Parses "sha1,sha256" into banks; throws CLI::ValidationError.
+std::vector<crypto::HashAlg> parse_bank_list(const std::string& text);
+
+}  // namespace drtm::cli

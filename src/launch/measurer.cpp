@@ -1,0 +1,58 @@
+#include "launch/measurer.hpp"
+
+#include <algorithm>
+
+#include "crypto/digest.hpp"
+
+namespace drtm::launch {
+
+Measurer::Measurer(tpm::Tpm& tpm, std::vector<HashAlg> log_banks)
+    : tpm_(tpm), log_banks_(std::move(log_banks)) {}
+
+std::vector<std::pair<HashAlg, Bytes>> Measurer::digests_of(ByteView measured) const {
+    crypto::MultiHasher hasher(log_banks_);
+    hasher.update(measured);
+    auto values = hasher.finish();
+    std::vector<std::pair<HashAlg, Bytes>> out;
+    for (std::size_t i = 0; i < log_banks_.size(); ++i)
+        out.emplace_back(log_banks_[i], std::move(values[i]));
+    return out;
+}
+
+void Measurer::ensure_locality(std::uint8_t locality) {
+    if (tpm_.locality() != locality) tpm_.set_locality(locality);
+}
+
+void Measurer::measure(const std::string& stage, std::uint8_t locality, std::uint32_t pcr,
+                       std::uint32_t type, ByteView event_data, ByteView measured) {
+    measure_digests(stage, locality, pcr, type, event_data, digests_of(measured));
+}
+
+void Measurer::measure_digests(const std::string& stage, std::uint8_t locality, std::uint32_t pcr,
+                               std::uint32_t type, ByteView event_data,
+                               std::vector<std::pair<HashAlg, Bytes>> digests) {
+    ensure_locality(locality);
+    tpm_.extend(pcr, digests);
+    records_.push_back(LogRecord{pcr, type, std::move(digests),
+                                 Bytes(event_data.begin(), event_data.end()), stage, locality,
+                                 true});
+}
+
+void Measurer::log_only(const std::string& stage, std::uint32_t pcr, std::uint32_t type,
+                        ByteView event_data, std::vector<std::pair<HashAlg, Bytes>> digests) {
+    records_.push_back(LogRecord{pcr, type, std::move(digests),
+                                 Bytes(event_data.begin(), event_data.end()), stage, 0, false});
+}
+
+void Measurer::cap_other_banks(std::uint8_t locality, std::uint32_t pcr,
+                               const std::vector<HashAlg>& tpm_banks) {
+    std::vector<std::pair<HashAlg, Bytes>> caps;
+    for (HashAlg bank : tpm_banks)
+        if (std::find(log_banks_.begin(), log_banks_.end(), bank) == log_banks_.end())
+            caps.emplace_back(bank, crypto::one_digest(bank));
+    if (caps.empty()) return;
+    ensure_locality(locality);
+    tpm_.extend(pcr, caps);
+}
+
+}  // namespace drtm::launch
