@@ -1,4 +1,200 @@
+// drtm log show|replay|verify: read any TCG / DRTM event log, replay it per
+// bank, and compare it with a TPM or with recorded PCR values.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "binary/bytes.hpp"
+#include "binary/error.hpp"
+#include "binary/file_io.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "eventlog/event_text.hpp"
+#include "eventlog/event_types.hpp"
+#include "eventlog/json.hpp"
+#include "eventlog/parse.hpp"
+#include "eventlog/replay.hpp"
+#include "tpm/tpm.hpp"
+
 namespace drtm::cli {
-void register_log(CLI::App& app) { (void)app; }
+
+namespace {
+
+struct LogOptions {
+    std::string file;
+    std::string format = "auto";
+    std::string tcti;
+    std::string pcrs_json;
+    std::string banks;
+    bool no_dynamic_launch = false;
+    bool json = false;
+    bool verbose = false;
+};
+
+eventlog::EventLog load(const LogOptions& o) {
+    eventlog::ParseOptions po;
+    if (o.format != "auto") {
+        auto f = eventlog::input_format_from_name(o.format);
+        if (!f) throw CLI::ValidationError("--format", "unknown log format '" + o.format + "'");
+        po.format = *f;
+    }
+    auto bytes = binary::read_file(o.file);
+    try {
+        return eventlog::parse_event_log(std::move(bytes), po);
+    } catch (const binary::ParseError& e) {
+        throw std::runtime_error(o.file + ": " + e.what());
+    }
+}
+
+eventlog::ReplayResult do_replay(const eventlog::EventLog& log, const LogOptions& o) {
+    eventlog::ReplayOptions ro;
+    ro.dynamic_launch = !o.no_dynamic_launch;
+    if (!o.banks.empty()) ro.banks = parse_bank_list(o.banks);
+    return eventlog::replay(log, ro);
+}
+
+std::string short_hex(binary::ByteView b, std::size_t n) {
+    auto h = binary::to_hex(b);
+    return h.size() > n ? h.substr(0, n) + "…" : h;
+}
+
+void print_log_text(const eventlog::EventLog& log, bool verbose) {
+    std::cout << "format: " << eventlog::format_name(log.format()) << ", " << log.size()
+              << " records, ends at offset 0x" << std::hex << log.end_offset() << std::dec << " ("
+              << eventlog::end_reason_name(log.end_reason()) << ")\n";
+    for (const auto& note : log.notes()) std::cout << "note: " << note << "\n";
+    for (const auto& e : log.events()) {
+        std::cout << std::setw(4) << e.index << "  @0x" << std::hex << std::setw(5) << std::left
+                  << e.offset << std::right << std::dec << "  PCR " << std::setw(2)
+                  << (e.pcr > 99 ? std::string("ff") : std::to_string(e.pcr)) << "  "
+                  << eventlog::event_type_name(e.type);
+        auto text = eventlog::printable_text(e.data);
+        if (text && !text->empty())
+            std::cout << "  \"" << (text->size() > 60 && !verbose ? text->substr(0, 57) + "..." : *text) << "\"";
+        else if (!e.data.empty())
+            std::cout << "  data " << e.data.size() << " bytes " << short_hex(e.data, verbose ? 4096 : 16);
+        std::cout << "\n";
+        for (const auto& d : e.digests) {
+            auto alg = crypto::alg_from_id(d.alg_id);
+            std::cout << "        " << std::setw(8) << std::left
+                      << (alg ? std::string(crypto::alg_name(*alg)) : "alg 0x" + std::to_string(d.alg_id))
+                      << std::right << binary::to_hex(d.bytes) << "\n";
+        }
+    }
+}
+
+void print_replay_text(const eventlog::ReplayResult& r) {
+    for (const auto& bank : r.banks) {
+        std::cout << crypto::alg_name(bank.alg) << ":\n";
+        for (std::uint32_t p = 0; p < eventlog::pcr_count; ++p)
+            if (!bank.pcrs[p].events.empty())
+                std::cout << "  " << std::setw(2) << p << ": " << binary::to_hex(bank.pcrs[p].value) << "  ("
+                          << bank.pcrs[p].events.size() << " events)\n";
+    }
+    for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
+}
+
+}  // namespace
+
+void register_log(CLI::App& app) {
+    auto* cmd = app.add_subcommand("log", "Show, replay or verify a TCG or DRTM event log");
+    cmd->require_subcommand(1);
+    auto o = std::make_shared<LogOptions>();
+    const std::string formats =
+        "auto, crypto_agile, sha1, txt_container, skl_tpm12, bare_event2, txt_heap, txt_heap_image";
+
+    auto common = [&](CLI::App* sub) {
+        sub->add_option("FILE", o->file, "Event log (a file, or /sys/kernel/security/slaunch/eventlog)")
+            ->required();
+        sub->add_option("--format", o->format, "Input format: " + formats)->capture_default_str();
+        sub->add_flag("--json", o->json, "Print JSON");
+    };
+
+    auto* show = cmd->add_subcommand("show", "List the records of a log");
+    common(show);
+    show->add_flag("-v,--verbose", o->verbose, "Show whole event data");
+    show->callback([o] {
+        auto log = load(*o);
+        if (o->json)
+            print_json(eventlog::to_json(log));
+        else
+            print_log_text(log, o->verbose);
+    });
+
+    auto* replay = cmd->add_subcommand("replay", "Compute the PCR values the log leads to");
+    common(replay);
+    replay->add_option("--banks", o->banks, "Banks to replay (default: every bank the log declares)");
+    replay->add_flag("--no-dynamic-launch", o->no_dynamic_launch,
+                     "Start PCR 17-22 at all-FF (no launch happened) instead of zero");
+    replay->callback([o] {
+        auto log = load(*o);
+        auto r = do_replay(log, *o);
+        if (o->json)
+            print_json(eventlog::to_json(r));
+        else
+            print_replay_text(r);
+    });
+
+    auto* verify = cmd->add_subcommand(
+        "verify", "Replay the log and compare with a TPM (--tcti) or recorded values (--pcrs-json)");
+    common(verify);
+    auto* tcti = verify->add_option("--tcti", o->tcti, "TPM to compare with (device:/dev/tpmrm0, swtpm:path=...)");
+    verify->add_option("--pcrs-json", o->pcrs_json, "JSON file with {\"pcrs\": {\"sha256\": {\"17\": hex}}}")
+        ->check(CLI::ExistingFile)
+        ->excludes(tcti);
+    verify->add_option("--banks", o->banks, "Banks to compare (default: every bank the log declares)");
+    verify->add_flag("--no-dynamic-launch", o->no_dynamic_launch, "Start PCR 17-22 at all-FF");
+    verify->callback([o] {
+        if (o->tcti.empty() && o->pcrs_json.empty())
+            throw CLI::ValidationError("verify", "give --tcti TCTI or --pcrs-json FILE");
+        auto log = load(*o);
+        auto r = do_replay(log, *o);
+        eventlog::PcrValues actual;
+        if (!o->tcti.empty()) {
+            // Only what the log touches is compared: other PCRs hold
+            // measurements from outside this log.
+            std::vector<crypto::HashAlg> banks;
+            for (const auto& b : r.banks) banks.push_back(b.alg);
+            tpm::Tpm t(o->tcti);
+            auto allocated = t.allocated_banks();
+            std::erase_if(banks, [&](crypto::HashAlg b) {
+                return std::find(allocated.begin(), allocated.end(), b) == allocated.end();
+            });
+            // After a dynamic launch all of 17-22 are defined (zero unless
+            // extended), so they are compared even when the log leaves them alone.
+            auto pcrs = r.touched_pcrs();
+            if (r.dynamic_launch)
+                for (std::uint32_t p = 17; p <= 22; ++p)
+                    if (std::find(pcrs.begin(), pcrs.end(), p) == pcrs.end()) pcrs.push_back(p);
+            std::sort(pcrs.begin(), pcrs.end());
+            auto values = t.read_pcrs(banks, pcrs);
+            actual.insert(values.begin(), values.end());
+        } else {
+            auto bytes = binary::read_file(o->pcrs_json);
+            auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
+            actual = eventlog::pcr_values_from_json(j.contains("pcrs") ? j["pcrs"] : j);
+        }
+        auto c = eventlog::compare(r, actual);
+        if (o->json) {
+            auto j = eventlog::to_json(c);
+            j["ok"] = c.ok();
+            print_json(j);
+        } else {
+            for (const auto& m : c.mismatches) {
+                std::cout << "MISMATCH " << crypto::alg_name(m.bank) << " PCR " << m.pcr << ": " << m.reason << "\n"
+                          << "  log replays to " << binary::to_hex(m.expected) << "\n"
+                          << "  actual value   " << binary::to_hex(m.actual) << "\n"
+                          << "  events extended: " << m.events.size() << ", events skipped: " << m.skipped.size()
+                          << "\n";
+            }
+            for (const auto& n : c.notes) std::cout << "note: " << n << "\n";
+            std::cout << (c.ok() ? "OK" : "FAILED") << ": " << c.matched.size() << " PCR values match, "
+                      << c.mismatches.size() << " differ";
+            if (!c.unchecked.empty()) std::cout << ", " << c.unchecked.size() << " not checked";
+            std::cout << "\n";
+        }
+        if (!c.ok()) throw CLI::RuntimeError(1);
+    });
+}
+
 }  // namespace drtm::cli

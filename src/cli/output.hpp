@@ -13,7 +13,7 @@
 
 namespace drtm::cli {
 
-inline void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+inline void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; }
 
 // Progress lines for long work; silent when stderr is not a terminal unless
 // DRTM_PROGRESS=1, so scripts get clean output.

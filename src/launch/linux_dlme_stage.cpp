@@ -29,6 +29,8 @@ std::vector<std::pair<HashAlg, Bytes>> zero_digests(const std::vector<HashAlg>& 
 // SETUP_INDIRECT's payload is struct setup_indirect: u32 type, u32 reserved,
 // u64 len, u64 addr; the measured bytes are the buffer at addr.
 void measure_setup_data(Measurer& m, const PhysicalMemory& mem, const slrt::PolicyEntry& e) {
+    const std::string label_text = e.label();
+    const auto label = binary::as_bytes(label_text);
     std::uint64_t addr = e.entity;
     for (int n = 0; addr != 0; ++n) {
         if (n == kMaxSetupData)
@@ -42,11 +44,9 @@ void measure_setup_data(Measurer& m, const PhysicalMemory& mem, const slrt::Poli
         } else if (type == kSetupIndirect) {
             std::uint64_t ind_len = mem.read_u64(addr + 16 + 8);
             std::uint64_t ind_addr = mem.read_u64(addr + 16 + 16);
-            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch,
-                      binary::as_bytes(e.label()), mem.read(ind_addr, ind_len));
+            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label, mem.read(ind_addr, ind_len));
         } else {
-            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch,
-                      binary::as_bytes(e.label()), mem.read(addr + 16, len));
+            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label, mem.read(addr + 16, len));
         }
         addr = next;
     }
@@ -61,7 +61,8 @@ void run_linux_dlme_stage(Measurer& m, const PhysicalMemory& memory, std::uint64
     m.log_only(kStage, 17, evtype::kSlaunchStart, {}, zero_digests(m.log_banks()));
     for (const slrt::PolicyEntry& e : policy->entries) {
         if (e.unused() || (e.flags & slrt::kPolicyFlagMeasured)) continue;
-        const auto label = binary::as_bytes(e.label());
+        const std::string label_text = e.label();
+        const auto label = binary::as_bytes(label_text);
         switch (static_cast<slrt::EntityType>(e.entity_type)) {
             case slrt::EntityType::slrt: {
                 auto bytes = slrt::measured_slrt_bytes(table);

@@ -1,1 +1,0 @@
-// placeholder: module eventlog is being written

@@ -1,1 +1,0 @@
-// placeholder: module image is being written

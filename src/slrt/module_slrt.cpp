@@ -1,1 +1,0 @@
-// placeholder: module slrt is being written
