@@ -108,6 +108,7 @@ ReplayResult replay(std::span<const EventView> events, std::span<const crypto::H
     }
     std::array<std::vector<std::size_t>, pcr_count> skipped;
     bool pcr0_extended = false;
+    std::array<std::uint8_t, 2 * max_digest_size> extend_input;
 
     for (const EventView& ev : events) {
         if (ev.pcr >= pcr_count) {
@@ -158,9 +159,12 @@ ReplayResult replay(std::span<const EventView> events, std::span<const crypto::H
                 if (b.missing++ == 0) b.first_missing = ev.index;
                 continue;
             }
+            // E(P, d) = H(P ‖ d). One update of a contiguous copy is
+            // measurably cheaper than two through the EVP layer.
             std::uint8_t* pcr = b.value[ev.pcr].data();
-            b.hasher.update(ByteView(pcr, b.size));
-            b.hasher.update(d->bytes);
+            std::memcpy(extend_input.data(), pcr, b.size);
+            std::memcpy(extend_input.data() + b.size, d->bytes.data(), b.size);
+            b.hasher.update(ByteView(extend_input.data(), 2 * b.size));
             b.hasher.finish_into(pcr);
             b.events[ev.pcr].push_back(ev.index);
         }
