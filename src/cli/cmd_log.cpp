@@ -26,6 +26,7 @@ struct LogOptions {
     std::string tcti;
     std::string pcrs_json;
     std::string banks;
+    std::string out;
     bool no_dynamic_launch = false;
     bool json = false;
     bool verbose = false;
@@ -133,6 +134,18 @@ void register_log(CLI::App& app) {
             print_json(eventlog::to_json(r));
         else
             print_replay_text(r);
+    });
+
+    auto* trim = cmd->add_subcommand(
+        "trim", "Write the log without its zero padding (for tools such as tpm2_eventlog)");
+    trim->add_option("FILE", o->file, "Event log")->required();
+    trim->add_option("--format", o->format, "Input format: " + formats)->capture_default_str();
+    trim->add_option("--out", o->out, "Output file")->required();
+    trim->callback([o] {
+        auto log = load(*o);
+        auto bytes = log.input().subspan(log.log_offset(), log.end_offset() - log.log_offset());
+        binary::write_file_atomic(o->out, bytes);
+        progress("wrote " + std::to_string(bytes.size()) + " bytes to " + o->out);
     });
 
     auto* verify = cmd->add_subcommand(
