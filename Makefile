@@ -33,7 +33,7 @@ test-asan: deps artifacts
 	@ctest --preset asan -j 1
 
 bench: build
-	@bash bench/eventlog_vs_tpm2_eventlog.sh
+	@bash bench/eventlog_vs_tpm2_eventlog.sh build/release
 
 format:
 	@find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

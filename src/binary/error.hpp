@@ -10,7 +10,7 @@ namespace drtm::binary {
 // A parse failure at a known byte offset. The CLI prefixes the file name, so a
 // user sees "FILE: offset 0x1c: reason" and can find the bad byte with xxd.
 class ParseError : public std::runtime_error {
-public:
+  public:
     ParseError(std::size_t offset, std::string reason);
 
     std::size_t offset() const noexcept { return offset_; }
@@ -20,7 +20,7 @@ public:
     // of a bigger buffer and the offset must point into the bigger one.
     ParseError rebased(std::size_t base) const { return ParseError(base + offset_, reason_); }
 
-private:
+  private:
     std::size_t offset_;
     std::string reason_;
 };

@@ -9,7 +9,9 @@ void Reader::need(std::size_t n, const char* what) const {
     }
 }
 
-void Reader::fail(const std::string& reason) const { throw ParseError(offset(), reason); }
+void Reader::fail(const std::string& reason) const {
+    throw ParseError(offset(), reason);
+}
 
 void Reader::fail_at(std::size_t pos, const std::string& reason) const {
     throw ParseError(base_ + pos, reason);
@@ -78,7 +80,9 @@ ByteView Reader::peek(std::size_t n, const char* what) const {
     return data_.subspan(pos_, n);
 }
 
-void Reader::skip(std::size_t n, const char* what) { bytes(n, what); }
+void Reader::skip(std::size_t n, const char* what) {
+    bytes(n, what);
+}
 
 Reader Reader::sub(std::size_t n, const char* what) {
     std::size_t start = offset();

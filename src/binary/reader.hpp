@@ -13,13 +13,13 @@
 namespace drtm::binary {
 
 class Reader {
-public:
+  public:
     // `base` is the absolute offset of data[0] in the file the user gave, so
     // errors from a sub-reader still point at the right byte of that file.
     explicit Reader(ByteView data, std::size_t base = 0) : data_(data), base_(base) {}
 
-    std::size_t position() const noexcept { return pos_; }                // relative
-    std::size_t offset() const noexcept { return base_ + pos_; }          // absolute
+    std::size_t position() const noexcept { return pos_; }        // relative
+    std::size_t offset() const noexcept { return base_ + pos_; }  // absolute
     std::size_t offset_of(std::size_t pos) const noexcept { return base_ + pos; }
     std::size_t size() const noexcept { return data_.size(); }
     std::size_t remaining() const noexcept { return data_.size() - pos_; }
@@ -46,7 +46,7 @@ public:
     [[noreturn]] void fail(const std::string& reason) const;
     [[noreturn]] void fail_at(std::size_t pos, const std::string& reason) const;
 
-private:
+  private:
     void need(std::size_t n, const char* what) const;
 
     ByteView data_;

@@ -9,7 +9,7 @@
 namespace drtm::binary {
 
 class Writer {
-public:
+  public:
     Writer() = default;
     explicit Writer(std::size_t reserve) { buf_.reserve(reserve); }
 
@@ -32,7 +32,7 @@ public:
     const Bytes& data() const noexcept { return buf_; }
     Bytes take() { return std::move(buf_); }
 
-private:
+  private:
     Bytes buf_;
 };
 

@@ -31,9 +31,12 @@ struct ImageOptions {
 // wins. With an explicit --kind, that parser's error is reported as is.
 nlohmann::json describe(const binary::Bytes& file, const std::string& kind) {
     auto try_kind = [&](const std::string& k) -> nlohmann::json {
-        if (k == "bzimage") return {{"kind", "bzimage"}, {"image", image::to_json(image::parse_bzimage(file))}};
+        if (k == "bzimage")
+            return {{"kind", "bzimage"}, {"image", image::to_json(image::parse_bzimage(file))}};
         if (k == "xen") return {{"kind", "xen"}, {"image", image::to_json(image::load_xen(file))}};
-        if (k == "acm") return {{"kind", "acm"}, {"image", image::describe_acm(file, image::parse_acm(file, false))}};
+        if (k == "acm")
+            return {{"kind", "acm"},
+                    {"image", image::describe_acm(file, image::parse_acm(file, false))}};
         if (k == "slb") {
             try {
                 auto slb = image::parse_slb(file, image::SlbLayout::amd_header);
@@ -77,11 +80,13 @@ void register_image(CLI::App& app) {
         }
     });
 
-    auto* make = cmd->add_subcommand(
-        "make-test-dce",
-        "Write a synthetic DCE: an SKL-like SLB (amd) or an unsigned test SINIT ACM (intel). Not a real DCE: "
-        "for tests and demonstrations only");
-    make->add_option("--flavour", o->flavour, "amd or intel")->required()->check(CLI::IsMember({"amd", "intel"}));
+    auto* make = cmd->add_subcommand("make-test-dce",
+                                     "Write a synthetic DCE: an SKL-like SLB (amd) or an unsigned "
+                                     "test SINIT ACM (intel). Not a real DCE: "
+                                     "for tests and demonstrations only");
+    make->add_option("--flavour", o->flavour, "amd or intel")
+        ->required()
+        ->check(CLI::IsMember({"amd", "intel"}));
     make->add_option("--out", o->out, "Output file")->required();
     make->callback([o] {
         auto bytes = o->flavour == "amd" ? image::make_test_skl() : image::make_test_sinit();

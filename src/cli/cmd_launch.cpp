@@ -15,9 +15,6 @@ namespace drtm::cli {
 
 namespace {
 
-
-
-
 void print_text(const launch::LaunchResult& r, const std::string& out) {
     const auto& s = r.summary;
     std::cout << "Dynamic launch (" << s["flavour"].get<std::string>() << "), DCE "
@@ -32,14 +29,16 @@ void print_text(const launch::LaunchResult& r, const std::string& out) {
         if (label.size() > 34) label = label.substr(0, 31) + "...";
         std::string digest = m["digests"].value("sha256", "");
         std::cout << "  " << std::left << std::setw(6) << m["stage"].get<std::string>() << " "
-                  << std::setw(4) << (m["extended"].get<bool>() ? std::to_string(m["locality"].get<int>()) : "-")
+                  << std::setw(4)
+                  << (m["extended"].get<bool>() ? std::to_string(m["locality"].get<int>()) : "-")
                   << " " << std::setw(4) << m["pcr"].get<int>() << " " << std::setw(9)
-                  << (m["extended"].get<bool>() ? "yes" : "log only") << " " << std::setw(35) << label
-                  << " " << digest.substr(0, 16) << "…\n";
+                  << (m["extended"].get<bool>() ? "yes" : "log only") << " " << std::setw(35)
+                  << label << " " << digest.substr(0, 16) << "…\n";
     }
     std::cout << "\n  TPM PCRs after the launch (sha256):\n";
     for (const auto& [pcr, v] : s["tpm_pcrs"]["sha256"].items())
-        std::cout << "    " << std::setw(2) << std::right << pcr << ": " << v.get<std::string>() << "\n";
+        std::cout << "    " << std::setw(2) << std::right << pcr << ": " << v.get<std::string>()
+                  << "\n";
     std::cout << "\n  event log replay vs TPM: "
               << (r.verified ? "MATCH (sha1 and sha256, PCR 17-22)" : "MISMATCH") << "\n";
     std::cout << "  wrote " << out << "/{eventlog.bin,slrt.bin,summary.json}\n";
@@ -56,7 +55,8 @@ void register_launch(CLI::App& app) {
                     "Emulated platform to launch on (swtpm:path=SOCKET, from 'drtm platform "
                     "start'); without it a temporary platform is used and discarded");
     add_launch_inputs(cmd, *o);
-    cmd->add_option("--out", o->out, "Directory for eventlog.bin, slrt.bin, summary.json")->required();
+    cmd->add_option("--out", o->out, "Directory for eventlog.bin, slrt.bin, summary.json")
+        ->required();
     cmd->add_flag("--json", o->json, "Print summary.json to stdout");
     cmd->callback([o] {
         launch::LaunchRequest req = launch_request(*o);

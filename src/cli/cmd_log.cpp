@@ -71,14 +71,18 @@ void print_log_text(const eventlog::EventLog& log, bool verbose) {
                   << eventlog::event_type_name(e.type);
         auto text = eventlog::printable_text(e.data);
         if (text && !text->empty())
-            std::cout << "  \"" << (text->size() > 60 && !verbose ? text->substr(0, 57) + "..." : *text) << "\"";
+            std::cout << "  \""
+                      << (text->size() > 60 && !verbose ? text->substr(0, 57) + "..." : *text)
+                      << "\"";
         else if (!e.data.empty())
-            std::cout << "  data " << e.data.size() << " bytes " << short_hex(e.data, verbose ? 4096 : 16);
+            std::cout << "  data " << e.data.size() << " bytes "
+                      << short_hex(e.data, verbose ? 4096 : 16);
         std::cout << "\n";
         for (const auto& d : e.digests) {
             auto alg = crypto::alg_from_id(d.alg_id);
             std::cout << "        " << std::setw(8) << std::left
-                      << (alg ? std::string(crypto::alg_name(*alg)) : "alg 0x" + std::to_string(d.alg_id))
+                      << (alg ? std::string(crypto::alg_name(*alg))
+                              : "alg 0x" + std::to_string(d.alg_id))
                       << std::right << binary::to_hex(d.bytes) << "\n";
         }
     }
@@ -89,8 +93,8 @@ void print_replay_text(const eventlog::ReplayResult& r) {
         std::cout << crypto::alg_name(bank.alg) << ":\n";
         for (std::uint32_t p = 0; p < eventlog::pcr_count; ++p)
             if (!bank.pcrs[p].events.empty())
-                std::cout << "  " << std::setw(2) << p << ": " << binary::to_hex(bank.pcrs[p].value) << "  ("
-                          << bank.pcrs[p].events.size() << " events)\n";
+                std::cout << "  " << std::setw(2) << p << ": " << binary::to_hex(bank.pcrs[p].value)
+                          << "  (" << bank.pcrs[p].events.size() << " events)\n";
     }
     for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
 }
@@ -105,7 +109,8 @@ void register_log(CLI::App& app) {
         "auto, crypto_agile, sha1, txt_container, skl_tpm12, bare_event2, txt_heap, txt_heap_image";
 
     auto common = [&](CLI::App* sub) {
-        sub->add_option("FILE", o->file, "Event log (a file, or /sys/kernel/security/slaunch/eventlog)")
+        sub->add_option("FILE", o->file,
+                        "Event log (a file, or /sys/kernel/security/slaunch/eventlog)")
             ->required();
         sub->add_option("--format", o->format, "Input format: " + formats)->capture_default_str();
         sub->add_flag("--json", o->json, "Print JSON");
@@ -124,7 +129,8 @@ void register_log(CLI::App& app) {
 
     auto* replay = cmd->add_subcommand("replay", "Compute the PCR values the log leads to");
     common(replay);
-    replay->add_option("--banks", o->banks, "Banks to replay (default: every bank the log declares)");
+    replay->add_option("--banks", o->banks,
+                       "Banks to replay (default: every bank the log declares)");
     replay->add_flag("--no-dynamic-launch", o->no_dynamic_launch,
                      "Start PCR 17-22 at all-FF (no launch happened) instead of zero");
     replay->callback([o] {
@@ -149,13 +155,18 @@ void register_log(CLI::App& app) {
     });
 
     auto* verify = cmd->add_subcommand(
-        "verify", "Replay the log and compare with a TPM (--tcti) or recorded values (--pcrs-json)");
+        "verify",
+        "Replay the log and compare with a TPM (--tcti) or recorded values (--pcrs-json)");
     common(verify);
-    auto* tcti = verify->add_option("--tcti", o->tcti, "TPM to compare with (device:/dev/tpmrm0, swtpm:path=...)");
-    verify->add_option("--pcrs-json", o->pcrs_json, "JSON file with {\"pcrs\": {\"sha256\": {\"17\": hex}}}")
+    auto* tcti = verify->add_option("--tcti", o->tcti,
+                                    "TPM to compare with (device:/dev/tpmrm0, swtpm:path=...)");
+    verify
+        ->add_option("--pcrs-json", o->pcrs_json,
+                     "JSON file with {\"pcrs\": {\"sha256\": {\"17\": hex}}}")
         ->check(CLI::ExistingFile)
         ->excludes(tcti);
-    verify->add_option("--banks", o->banks, "Banks to compare (default: every bank the log declares)");
+    verify->add_option("--banks", o->banks,
+                       "Banks to compare (default: every bank the log declares)");
     verify->add_flag("--no-dynamic-launch", o->no_dynamic_launch, "Start PCR 17-22 at all-FF");
     verify->callback([o] {
         if (o->tcti.empty() && o->pcrs_json.empty())
@@ -194,15 +205,16 @@ void register_log(CLI::App& app) {
             print_json(j);
         } else {
             for (const auto& m : c.mismatches) {
-                std::cout << "MISMATCH " << crypto::alg_name(m.bank) << " PCR " << m.pcr << ": " << m.reason << "\n"
+                std::cout << "MISMATCH " << crypto::alg_name(m.bank) << " PCR " << m.pcr << ": "
+                          << m.reason << "\n"
                           << "  log replays to " << binary::to_hex(m.expected) << "\n"
                           << "  actual value   " << binary::to_hex(m.actual) << "\n"
-                          << "  events extended: " << m.events.size() << ", events skipped: " << m.skipped.size()
-                          << "\n";
+                          << "  events extended: " << m.events.size()
+                          << ", events skipped: " << m.skipped.size() << "\n";
             }
             for (const auto& n : c.notes) std::cout << "note: " << n << "\n";
-            std::cout << (c.ok() ? "OK" : "FAILED") << ": " << c.matched.size() << " PCR values match, "
-                      << c.mismatches.size() << " differ";
+            std::cout << (c.ok() ? "OK" : "FAILED") << ": " << c.matched.size()
+                      << " PCR values match, " << c.mismatches.size() << " differ";
             if (!c.unchecked.empty()) std::cout << ", " << c.unchecked.size() << " not checked";
             std::cout << "\n";
         }

@@ -9,7 +9,8 @@
 namespace drtm::cli {
 
 void register_platform(CLI::App& app) {
-    auto* cmd = app.add_subcommand("platform", "Start, stop or query an emulated DRTM platform (swtpm)");
+    auto* cmd =
+        app.add_subcommand("platform", "Start, stop or query an emulated DRTM platform (swtpm)");
     cmd->require_subcommand(1);
 
     struct Options {
@@ -25,8 +26,8 @@ void register_platform(CLI::App& app) {
         ->capture_default_str();
     start->add_flag("--json", opts->json, "Print JSON");
     start->callback([opts] {
-        auto tcti = launch::EmulatedPlatform::start(opts->state, parse_bank_list(opts->banks),
-                                                    progress);
+        auto tcti =
+            launch::EmulatedPlatform::start(opts->state, parse_bank_list(opts->banks), progress);
         if (opts->json) {
             auto st = launch::EmulatedPlatform::status(opts->state);
             print_json({{"tcti", tcti}, {"pid", st.pid}, {"state", st.state_dir.string()}});

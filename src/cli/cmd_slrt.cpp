@@ -23,13 +23,15 @@ struct SlrtOptions {
 };
 
 void print_text(const nlohmann::json& j) {
-    std::cout << "SLRT: architecture " << j.value("architecture", "?") << ", size " << j.value("size", nlohmann::json()).dump()
-              << ", max_size " << j.value("max_size", nlohmann::json()).dump() << "\n";
+    std::cout << "SLRT: architecture " << j.value("architecture", "?") << ", size "
+              << j.value("size", nlohmann::json()).dump() << ", max_size "
+              << j.value("max_size", nlohmann::json()).dump() << "\n";
     for (const auto& e : j["entries"]) {
         std::cout << "  " << e.value("tag_name", e.value("tag", nlohmann::json()).dump()) << "\n";
         for (const auto& [k, v] : e.items()) {
             if (k == "tag" || k == "tag_name" || k == "entries") continue;
-            std::cout << "    " << std::left << std::setw(22) << k << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+            std::cout << "    " << std::left << std::setw(22) << k
+                      << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
         }
         if (e.contains("entries"))
             for (const auto& pe : e["entries"]) std::cout << "    - " << pe.dump() << "\n";
@@ -43,7 +45,9 @@ void register_slrt(CLI::App& app) {
     auto o = std::make_shared<SlrtOptions>();
 
     auto* show = cmd->add_subcommand("show", "Parse, validate and print an SLRT");
-    show->add_option("FILE", o->file, "SLRT bytes (e.g. slrt.bin from drtm launch)")->required()->check(CLI::ExistingFile);
+    show->add_option("FILE", o->file, "SLRT bytes (e.g. slrt.bin from drtm launch)")
+        ->required()
+        ->check(CLI::ExistingFile);
     show->add_flag("--json", o->json, "Print JSON");
     show->callback([o] {
         auto bytes = binary::read_file(o->file);

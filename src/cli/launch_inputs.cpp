@@ -18,16 +18,19 @@ void add_launch_inputs(CLI::App* cmd, LaunchInputs& o) {
     cmd->add_option("--dce", o.dce, "DCE image: an SKL SLB (amd) or a SINIT ACM (intel)")
         ->required()
         ->check(CLI::ExistingFile);
-    auto* kernel = cmd->add_option("--kernel", o.kernel, "Linux bzImage (the DLME)")->check(CLI::ExistingFile);
+    auto* kernel =
+        cmd->add_option("--kernel", o.kernel, "Linux bzImage (the DLME)")->check(CLI::ExistingFile);
     cmd->add_option("--initrd", o.initrd, "Linux initrd")->check(CLI::ExistingFile)->needs(kernel);
     cmd->add_option("--cmdline", o.cmdline, "Linux command line")->needs(kernel);
     auto* xen = cmd->add_option("--xen", o.xen, "Xen image (xen.gz or uncompressed) as the DLME")
                     ->check(CLI::ExistingFile)
                     ->excludes(kernel);
     cmd->add_option("--xen-cmdline", o.xen_cmdline, "Xen command line")->needs(xen);
-    cmd->add_option("--module", o.modules, "Multiboot2 module FILE[:CMDLINE] (repeat; dom0 kernel first)")
+    cmd->add_option("--module", o.modules,
+                    "Multiboot2 module FILE[:CMDLINE] (repeat; dom0 kernel first)")
         ->needs(xen);
-    cmd->add_option("--platform", o.platform, "Intel platform description (JSON; see docs/platform.md)")
+    cmd->add_option("--platform", o.platform,
+                    "Intel platform description (JSON; see docs/platform.md)")
         ->check(CLI::ExistingFile);
 }
 

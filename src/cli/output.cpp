@@ -56,8 +56,8 @@ std::vector<crypto::HashAlg> parse_bank_list(const std::string& text) {
     while (std::getline(ss, item, ',')) {
         auto alg = crypto::alg_from_name(item);
         if (!alg)
-            throw CLI::ValidationError("--banks", "unknown bank '" + item +
-                                                      "' (sha1, sha256, sha384, sha512, sm3_256)");
+            throw CLI::ValidationError(
+                "--banks", "unknown bank '" + item + "' (sha1, sha256, sha384, sha512, sm3_256)");
         out.push_back(*alg);
     }
     return out;

@@ -2,18 +2,20 @@
 // progress and errors on stderr.
 #pragma once
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 
 #include "tpm/tpm.hpp"
 
 namespace drtm::cli {
 
-inline void print_json(const nlohmann::json& j) { std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; }
+inline void print_json(const nlohmann::json& j) {
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 // Progress lines for long work; silent when stderr is not a terminal unless
 // DRTM_PROGRESS=1, so scripts get clean output.

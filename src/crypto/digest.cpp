@@ -10,11 +10,16 @@ namespace drtm::crypto {
 namespace {
 const char* openssl_name(HashAlg alg) {
     switch (alg) {
-        case HashAlg::sha1: return "SHA1";
-        case HashAlg::sha256: return "SHA256";
-        case HashAlg::sha384: return "SHA384";
-        case HashAlg::sha512: return "SHA512";
-        case HashAlg::sm3_256: return "SM3";
+        case HashAlg::sha1:
+            return "SHA1";
+        case HashAlg::sha256:
+            return "SHA256";
+        case HashAlg::sha384:
+            return "SHA384";
+        case HashAlg::sha512:
+            return "SHA512";
+        case HashAlg::sm3_256:
+            return "SM3";
     }
     return "";
 }
@@ -25,14 +30,25 @@ EVP_MD* fetch_md(HashAlg alg) {
     static EVP_MD* cache[5] = {};
     int slot = 0;
     switch (alg) {
-        case HashAlg::sha1: slot = 0; break;
-        case HashAlg::sha256: slot = 1; break;
-        case HashAlg::sha384: slot = 2; break;
-        case HashAlg::sha512: slot = 3; break;
-        case HashAlg::sm3_256: slot = 4; break;
+        case HashAlg::sha1:
+            slot = 0;
+            break;
+        case HashAlg::sha256:
+            slot = 1;
+            break;
+        case HashAlg::sha384:
+            slot = 2;
+            break;
+        case HashAlg::sha512:
+            slot = 3;
+            break;
+        case HashAlg::sm3_256:
+            slot = 4;
+            break;
     }
     static std::once_flag once[5];
-    std::call_once(once[slot], [&] { cache[slot] = EVP_MD_fetch(nullptr, openssl_name(alg), nullptr); });
+    std::call_once(once[slot],
+                   [&] { cache[slot] = EVP_MD_fetch(nullptr, openssl_name(alg), nullptr); });
     if (!cache[slot])
         throw std::runtime_error(std::string("OpenSSL does not provide ") + openssl_name(alg));
     return cache[slot];
@@ -119,7 +135,11 @@ Bytes one_digest(HashAlg alg) {
     d[0] = 1;
     return d;
 }
-Bytes zero_digest(HashAlg alg) { return Bytes(digest_size(alg), 0); }
-Bytes ff_digest(HashAlg alg) { return Bytes(digest_size(alg), 0xFF); }
+Bytes zero_digest(HashAlg alg) {
+    return Bytes(digest_size(alg), 0);
+}
+Bytes ff_digest(HashAlg alg) {
+    return Bytes(digest_size(alg), 0xFF);
+}
 
 }  // namespace drtm::crypto

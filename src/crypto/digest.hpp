@@ -15,7 +15,7 @@ using binary::ByteView;
 // the context is reused across reset(), because replaying a large log is
 // millions of tiny hashes and the fetch would otherwise dominate.
 class Hasher {
-public:
+  public:
     explicit Hasher(HashAlg alg);
     ~Hasher();
     Hasher(Hasher&&) noexcept;
@@ -26,10 +26,10 @@ public:
     HashAlg alg() const noexcept { return alg_; }
     void reset();
     void update(ByteView data);
-    Bytes finish();                     // and reset
+    Bytes finish();                       // and reset
     void finish_into(std::uint8_t* out);  // digest_size(alg) bytes; and reset
 
-private:
+  private:
     HashAlg alg_;
     struct Impl;
     std::unique_ptr<Impl> impl_;
@@ -43,12 +43,12 @@ Bytes extend(HashAlg alg, ByteView pcr, ByteView digest);
 // One-pass multi-bank hashing of the same data (a DLME image is read once,
 // not once per bank).
 class MultiHasher {
-public:
+  public:
     explicit MultiHasher(const std::vector<HashAlg>& algs);
     void update(ByteView data);
     std::vector<Bytes> finish();  // in the order of the constructor's algs
 
-private:
+  private:
     std::vector<Hasher> hashers_;
 };
 

@@ -23,22 +23,32 @@ std::optional<HashAlg> alg_from_name(std::string_view name) {
 
 std::string_view alg_name(HashAlg alg) {
     switch (alg) {
-        case HashAlg::sha1: return "sha1";
-        case HashAlg::sha256: return "sha256";
-        case HashAlg::sha384: return "sha384";
-        case HashAlg::sha512: return "sha512";
-        case HashAlg::sm3_256: return "sm3_256";
+        case HashAlg::sha1:
+            return "sha1";
+        case HashAlg::sha256:
+            return "sha256";
+        case HashAlg::sha384:
+            return "sha384";
+        case HashAlg::sha512:
+            return "sha512";
+        case HashAlg::sm3_256:
+            return "sm3_256";
     }
     return "unknown";
 }
 
 std::size_t digest_size(HashAlg alg) {
     switch (alg) {
-        case HashAlg::sha1: return 20;
-        case HashAlg::sha256: return 32;
-        case HashAlg::sha384: return 48;
-        case HashAlg::sha512: return 64;
-        case HashAlg::sm3_256: return 32;
+        case HashAlg::sha1:
+            return 20;
+        case HashAlg::sha256:
+            return 32;
+        case HashAlg::sha384:
+            return 48;
+        case HashAlg::sha512:
+            return 64;
+        case HashAlg::sm3_256:
+            return 32;
     }
     return 0;
 }

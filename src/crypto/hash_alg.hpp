@@ -25,6 +25,8 @@ std::optional<HashAlg> alg_from_id(std::uint16_t id);
 std::optional<HashAlg> alg_from_name(std::string_view name);
 std::string_view alg_name(HashAlg alg);
 std::size_t digest_size(HashAlg alg);
-inline std::uint16_t alg_id(HashAlg alg) { return static_cast<std::uint16_t>(alg); }
+inline std::uint16_t alg_id(HashAlg alg) {
+    return static_cast<std::uint16_t>(alg);
+}
 
 }  // namespace drtm::crypto

@@ -21,15 +21,22 @@ namespace {
 using binary::Bytes;
 using binary::ByteView;
 
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
+    return (v + a - 1) / a * a;
+}
 
 // A plain PC memory map: low RAM, the legacy hole, RAM up to the reserved
 // area below 2 GiB where SINIT, the TXT heap, the SLRT and the SLB live.
 std::vector<image::E820Entry> e820_map() {
-    return {{0x0, 0x9F000, 1}, {0x9F000, 0x61000, 2}, {0x100000, 0x7FB00000, 1}, {0x7FC00000, 0x400000, 2}};
+    return {{0x0, 0x9F000, 1},
+            {0x9F000, 0x61000, 2},
+            {0x100000, 0x7FB00000, 1},
+            {0x7FC00000, 0x400000, 2}};
 }
 
-std::string sha256_hex(ByteView b) { return binary::to_hex(crypto::hash(crypto::HashAlg::sha256, b)); }
+std::string sha256_hex(ByteView b) {
+    return binary::to_hex(crypto::hash(crypto::HashAlg::sha256, b));
+}
 
 slrt::DlInfo dl_info_for(Flavour flavour, const DceInMemory& dce, std::uint64_t dlme_size,
                          std::uint32_t dlme_entry, std::uint64_t bl_context) {
@@ -151,8 +158,9 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
             platform = amd;
         }
         auto dl = dl_info_for(flavour, dce, setup.dlme_size, setup.dlme_entry, 0);
-        return slrt::grub_table(intel ? slrt::Architecture::intel_txt : slrt::Architecture::amd_skinit,
-                                layout::kSlrtSize, dl, log_info(), slrt::grub_linux_policy(in), platform);
+        return slrt::grub_table(
+            intel ? slrt::Architecture::intel_txt : slrt::Architecture::amd_skinit,
+            layout::kSlrtSize, dl, log_info(), slrt::grub_linux_policy(in), platform);
     };
     slrt::Table table = build_table(0);
     std::uint64_t setup_data = 0;
@@ -164,7 +172,9 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
 
     place_dce_and_slrt(mem, flavour, dce, table);
     setup.slrt_addr = slrt_base;
-    if (intel) mem.place(layout::kTxtHeap, os_mle_bytes(slrt::OsMleLayout::spec, slrt_base), "TXT heap (OS-MLE data)");
+    if (intel)
+        mem.place(layout::kTxtHeap, os_mle_bytes(slrt::OsMleLayout::spec, slrt_base),
+                  "TXT heap (OS-MLE data)");
 
     image::GrubBootParamsInput bp;
     bp.protected_mode_base = layout::kDlmeBase;
@@ -176,8 +186,10 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
     bp.quiet = (" " + dlme.cmdline + " ").find(" quiet ") != std::string::npos;
     bp.e820 = e820_map();
     bp.vga_text = image::VgaText{};
-    mem.place(layout::kZeroPage, image::build_grub_boot_params(kernel, bz, bp), "zero page (boot_params)");
-    if (has_cmdline) mem.place(layout::kCmdline, image::grub_cmdline_buffer(dlme.cmdline, bz), "command line");
+    mem.place(layout::kZeroPage, image::build_grub_boot_params(kernel, bz, bp),
+              "zero page (boot_params)");
+    if (has_cmdline)
+        mem.place(layout::kCmdline, image::grub_cmdline_buffer(dlme.cmdline, bz), "command line");
     Bytes loaded = image::grub_loaded_kernel(kernel, bz, setup.dlme_size);
     const std::string dlme_sha = sha256_hex(loaded);
     mem.place(layout::kDlmeBase, std::move(loaded), "kernel (protected-mode part)");
@@ -187,15 +199,21 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
 
     setup.description = {
         {"kind", "linux"},
-        {"kernel", {{"file", dlme.kernel.string()},
-                    {"sha256", sha256_hex(kernel)},
-                    {"version", bz.kernel_version},
-                    {"boot_protocol", bz.header.version},
-                    {"setup_sects", bz.setup_sects},
-                    {"secure_launch_mle_header", bz.secure_launch_capable()}}},
-        {"dlme", {{"base", setup.dlme_base}, {"size", setup.dlme_size}, {"entry", setup.dlme_entry}, {"sha256", dlme_sha}}},
-        {"initrd", dlme.initrd ? nlohmann::json{{"file", dlme.initrd->string()}, {"sha256", initrd_sha}}
-                               : nlohmann::json(nullptr)},
+        {"kernel",
+         {{"file", dlme.kernel.string()},
+          {"sha256", sha256_hex(kernel)},
+          {"version", bz.kernel_version},
+          {"boot_protocol", bz.header.version},
+          {"setup_sects", bz.setup_sects},
+          {"secure_launch_mle_header", bz.secure_launch_capable()}}},
+        {"dlme",
+         {{"base", setup.dlme_base},
+          {"size", setup.dlme_size},
+          {"entry", setup.dlme_entry},
+          {"sha256", dlme_sha}}},
+        {"initrd", dlme.initrd
+                       ? nlohmann::json{{"file", dlme.initrd->string()}, {"sha256", initrd_sha}}
+                       : nlohmann::json(nullptr)},
         {"cmdline", dlme.cmdline},
     };
     return setup;
@@ -239,9 +257,13 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
         Bytes bytes = binary::read_file(m.file);
         module_ranges.push_back({next, bytes.size()});
         mbi_contents.modules.push_back({static_cast<std::uint32_t>(next),
-                                        static_cast<std::uint32_t>(next + bytes.size()), m.cmdline});
-        modules_json.push_back({{"file", m.file.string()}, {"cmdline", m.cmdline}, {"address", next},
-                                {"size", bytes.size()}, {"sha256", sha256_hex(bytes)}});
+                                        static_cast<std::uint32_t>(next + bytes.size()),
+                                        m.cmdline});
+        modules_json.push_back({{"file", m.file.string()},
+                                {"cmdline", m.cmdline},
+                                {"address", next},
+                                {"size", bytes.size()},
+                                {"sha256", sha256_hex(bytes)}});
         std::uint64_t size = bytes.size();
         mem.place(next, std::move(bytes), "module " + m.file.filename().string());
         next = align_up(next + size, 0x200000);
@@ -256,7 +278,8 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
     in.modules = module_ranges;
     std::optional<slrt::Entry> platform;
     if (intel) {
-        in.txt_os_mle = slrt::MemoryRange{layout::kTxtHeap, slrt::os_mle_size(slrt::OsMleLayout::aem)};
+        in.txt_os_mle =
+            slrt::MemoryRange{layout::kTxtHeap, slrt::os_mle_size(slrt::OsMleLayout::aem)};
         platform = intel_info_entry();
     } else {
         slrt::AmdInfo amd;  // AEM GRUB and Xen: header-only
@@ -264,11 +287,14 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
         platform = amd;
     }
     auto dl = dl_info_for(flavour, dce, setup.dlme_size, setup.dlme_entry, layout::kMbi);
-    slrt::Table table = slrt::grub_table(intel ? slrt::Architecture::intel_txt : slrt::Architecture::amd_skinit,
-                                         layout::kSlrtSize, dl, log_info(), slrt::grub_mb2_policy(in), platform);
+    slrt::Table table =
+        slrt::grub_table(intel ? slrt::Architecture::intel_txt : slrt::Architecture::amd_skinit,
+                         layout::kSlrtSize, dl, log_info(), slrt::grub_mb2_policy(in), platform);
     place_dce_and_slrt(mem, flavour, dce, table);
     setup.slrt_addr = slrt_base;
-    if (intel) mem.place(layout::kTxtHeap, os_mle_bytes(slrt::OsMleLayout::aem, slrt_base), "TXT heap (OS-MLE data)");
+    if (intel)
+        mem.place(layout::kTxtHeap, os_mle_bytes(slrt::OsMleLayout::aem, slrt_base),
+                  "TXT heap (OS-MLE data)");
     mem.place(layout::kMbi, std::move(mbi), "Multiboot2 information");
     const std::string dlme_sha = sha256_hex(dlme_bytes);
     mem.place(layout::kDlmeBase, std::move(dlme_bytes), "Xen");
@@ -276,9 +302,16 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
 
     setup.description = {
         {"kind", "xen"},
-        {"xen", {{"file", dlme.xen.string()}, {"sha256", sha256_hex(file)}, {"gzip", xen.was_gzip},
-                 {"mle_header", xen.mle_header.has_value()}}},
-        {"dlme", {{"base", setup.dlme_base}, {"size", setup.dlme_size}, {"entry", setup.dlme_entry}, {"sha256", dlme_sha}}},
+        {"xen",
+         {{"file", dlme.xen.string()},
+          {"sha256", sha256_hex(file)},
+          {"gzip", xen.was_gzip},
+          {"mle_header", xen.mle_header.has_value()}}},
+        {"dlme",
+         {{"base", setup.dlme_base},
+          {"size", setup.dlme_size},
+          {"entry", setup.dlme_entry},
+          {"sha256", dlme_sha}}},
         {"cmdline", dlme.cmdline},
         {"modules", modules_json},
     };

@@ -126,18 +126,21 @@ std::string EmulatedPlatform::start(const fs::path& state_dir,
     fs::create_directories(dir);
     ::chmod(dir.c_str(), 0700);
     if (auto st = status(dir); st.running)
-        throw std::runtime_error(dir.string() + ": a platform is already running there (swtpm pid " +
+        throw std::runtime_error(dir.string() +
+                                 ": a platform is already running there (swtpm pid " +
                                  std::to_string(st.pid) + "); stop it first");
     const fs::path socket = dir / kSocket;
     if (socket.string().size() + 5 >= 108)
-        throw std::runtime_error(dir.string() + ": path too long for a Unix socket; use a shorter --state");
+        throw std::runtime_error(dir.string() +
+                                 ": path too long for a Unix socket; use a shorter --state");
     fs::remove(socket);
     fs::remove(fs::path(socket.string() + ".ctrl"));
 
     if (!fs::exists(dir / "tpm2-00.permall")) {
         const std::string setup = find_program("swtpm_setup");
         if (setup.empty())
-            throw std::runtime_error("swtpm_setup not found in PATH: install Debian package 'swtpm-tools'");
+            throw std::runtime_error(
+                "swtpm_setup not found in PATH: install Debian package 'swtpm-tools'");
         say("manufacturing a TPM 2.0 with PCR banks " + bank_list(banks));
         int rc = run_program({setup, "--tpm2", "--tpmstate", dir.string(), "--pcr-banks",
                               bank_list(banks), "--overwrite"},
@@ -151,13 +154,13 @@ std::string EmulatedPlatform::start(const fs::path& state_dir,
     // startup-clear: swtpm sends TPM2_Startup(CLEAR) itself, so the DRTM
     // sequence that follows is a dynamic launch and not an H-CRTM
     // (reference/swtpm.md §4.5).
-    int rc = run_program({swtpm, "socket", "--tpm2", "--tpmstate", "dir=" + dir.string(),
-                          "--server", "type=unixio,path=" + socket.string(), "--ctrl",
-                          "type=unixio,path=" + socket.string() + ".ctrl", "--flags",
-                          "not-need-init,startup-clear", "--pid",
-                          "file=" + (dir / kPidFile).string(), "--log",
-                          "file=" + (dir / kLogFile).string() + ",level=1", "--daemon"},
-                         dir / kLogFile);
+    int rc =
+        run_program({swtpm, "socket", "--tpm2", "--tpmstate", "dir=" + dir.string(), "--server",
+                     "type=unixio,path=" + socket.string(), "--ctrl",
+                     "type=unixio,path=" + socket.string() + ".ctrl", "--flags",
+                     "not-need-init,startup-clear", "--pid", "file=" + (dir / kPidFile).string(),
+                     "--log", "file=" + (dir / kLogFile).string() + ",level=1", "--daemon"},
+                    dir / kLogFile);
     if (rc != 0)
         throw std::runtime_error("swtpm failed to start (exit " + std::to_string(rc) + "); see " +
                                  (dir / kLogFile).string());

@@ -23,7 +23,7 @@ struct PlatformStatus {
 };
 
 class EmulatedPlatform {
-public:
+  public:
     // Starts swtpm in `state_dir` (created if needed; the TPM is manufactured
     // with the given PCR banks on first use) and waits until it answers.
     // Returns the TCTI string ("swtpm:path=DIR/tpm.sock"). Throws when swtpm
@@ -42,9 +42,9 @@ public:
 // temporary directory and is stopped and removed by the destructor, so no
 // swtpm process outlives its owner.
 class ScopedPlatform {
-public:
+  public:
     explicit ScopedPlatform(const std::vector<crypto::HashAlg>& banks = {crypto::HashAlg::sha1,
-                                                                          crypto::HashAlg::sha256});
+                                                                         crypto::HashAlg::sha256});
     ~ScopedPlatform();
     ScopedPlatform(const ScopedPlatform&) = delete;
     ScopedPlatform& operator=(const ScopedPlatform&) = delete;
@@ -52,7 +52,7 @@ public:
     const std::string& tcti() const noexcept { return tcti_; }
     const std::filesystem::path& state_dir() const noexcept { return dir_; }
 
-private:
+  private:
     std::filesystem::path dir_;
     std::string tcti_;
 };

@@ -43,12 +43,14 @@ void verify_drtm_sequence(tpm::Tpm& t, const std::vector<HashAlg>& banks, ByteVi
         auto expected = crypto::extend(bank, crypto::zero_digest(bank), crypto::hash(bank, data));
         if (pcrs[bank][17] != expected)
             throw std::runtime_error(
-                "the dynamic launch did not take effect: PCR 17 (" + std::string(crypto::alg_name(bank)) +
-                ") is " + binary::to_hex(pcrs[bank][17]) + ", expected " + binary::to_hex(expected) +
+                "the dynamic launch did not take effect: PCR 17 (" +
+                std::string(crypto::alg_name(bank)) + ") is " + binary::to_hex(pcrs[bank][17]) +
+                ", expected " + binary::to_hex(expected) +
                 " (was the TPM started? did another client talk to it during the sequence?)");
         for (std::uint32_t p = 18; p <= 22; ++p)
             if (!binary::all_equal(pcrs[bank][p], 0))
-                throw std::runtime_error("the dynamic launch did not reset PCR " + std::to_string(p));
+                throw std::runtime_error("the dynamic launch did not reset PCR " +
+                                         std::to_string(p));
     }
 }
 
@@ -85,7 +87,8 @@ nlohmann::json records_json(const std::vector<LogRecord>& records) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : records) {
         nlohmann::json digests = nlohmann::json::object();
-        for (const auto& [alg, d] : r.digests) digests[std::string(crypto::alg_name(alg))] = binary::to_hex(d);
+        for (const auto& [alg, d] : r.digests)
+            digests[std::string(crypto::alg_name(alg))] = binary::to_hex(d);
         out.push_back({{"stage", r.stage},
                        {"pcr", r.pcr},
                        {"type", r.type},
@@ -97,7 +100,6 @@ nlohmann::json records_json(const std::vector<LogRecord>& records) {
     }
     return out;
 }
-
 
 struct Prepared {
     std::optional<SklDce> skl;
@@ -125,15 +127,16 @@ Prepared prepare(const LaunchRequest& req) {
 }
 
 Bytes slrt_bytes_of(const BootSetup& setup) {
-    const std::uint32_t size =
-        binary::Reader(setup.memory.read(setup.slrt_addr + 8, 4)).u32le();
+    const std::uint32_t size = binary::Reader(setup.memory.read(setup.slrt_addr + 8, 4)).u32le();
     auto bytes = setup.memory.read(setup.slrt_addr, size);
     return Bytes(bytes.begin(), bytes.end());
 }
 
 }  // namespace
 
-std::string_view flavour_name(Flavour f) { return f == Flavour::amd ? "amd" : "intel"; }
+std::string_view flavour_name(Flavour f) {
+    return f == Flavour::amd ? "amd" : "intel";
+}
 
 LaunchResult perform_launch(const LaunchRequest& req) {
     auto say = [&](const std::string& s) {
@@ -169,11 +172,12 @@ LaunchResult perform_launch(const LaunchRequest& req) {
     Bytes dl_data;
     if (req.flavour == Flavour::amd) {
         dl_data.assign(skl->measured().begin(), skl->measured().end());
-        say("CPU: SKINIT — HASH_START, HASH_DATA(SLB[0:" + std::to_string(skl->slb.measured_length) +
-            "]), HASH_END at locality 4");
+        say("CPU: SKINIT — HASH_START, HASH_DATA(SLB[0:" +
+            std::to_string(skl->slb.measured_length) + "]), HASH_END at locality 4");
     } else {
         dl_data = senter_event_data(sinit->digest, req.txt_platform.senter_edx);
-        say("CPU: GETSEC[SENTER] — HASH_START, HASH_DATA(SINIT digest ‖ EDX), HASH_END at locality 4");
+        say("CPU: GETSEC[SENTER] — HASH_START, HASH_DATA(SINIT digest ‖ EDX), HASH_END at locality "
+            "4");
     }
     cpu.drtm_sequence(dl_data);
     verify_drtm_sequence(t, banks, dl_data);
@@ -208,16 +212,20 @@ LaunchResult perform_launch(const LaunchRequest& req) {
     eventlog::PcrValues actual(tpm_pcrs.begin(), tpm_pcrs.end());
     auto comparison = eventlog::compare(replayed, actual);
     result.verified = comparison.ok();
-    say(std::string("verify: the DRTM log replays to the TPM's PCR 17-22: ") + (result.verified ? "yes" : "NO"));
+    say(std::string("verify: the DRTM log replays to the TPM's PCR 17-22: ") +
+        (result.verified ? "yes" : "NO"));
 
     nlohmann::json dce_json;
     if (skl)
-        dce_json = {{"kind", "skl"}, {"file", req.dce.string()},
-                    {"sha256", binary::to_hex(crypto::hash(HashAlg::sha256, skl->file))},
-                    {"measured_length", skl->slb.measured_length},
-                    {"layout", skl->slb.layout == image::SlbLayout::compact ? "compact" : "amd_header"}};
+        dce_json = {
+            {"kind", "skl"},
+            {"file", req.dce.string()},
+            {"sha256", binary::to_hex(crypto::hash(HashAlg::sha256, skl->file))},
+            {"measured_length", skl->slb.measured_length},
+            {"layout", skl->slb.layout == image::SlbLayout::compact ? "compact" : "amd_header"}};
     else
-        dce_json = {{"kind", "sinit"}, {"file", req.dce.string()},
+        dce_json = {{"kind", "sinit"},
+                    {"file", req.dce.string()},
                     {"sha256", binary::to_hex(crypto::hash(HashAlg::sha256, sinit->file))},
                     {"sinit_digest_sha256", binary::to_hex(sinit->digest)},
                     {"debug_signed", sinit->acm.debug_signed()}};
@@ -228,31 +236,41 @@ LaunchResult perform_launch(const LaunchRequest& req) {
         {"dlme", setup.description},
         {"dl_event_data_sha256", binary::to_hex(crypto::hash(HashAlg::sha256, dl_data))},
         {"slrt", {{"address", setup.slrt_addr}, {"size", result.slrt.size()}}},
-        {"eventlog", {{"address", setup.log_addr}, {"allocated", setup.log_size},
-                      {"used", parsed.end_offset()}, {"events", parsed.size()}}},
+        {"eventlog",
+         {{"address", setup.log_addr},
+          {"allocated", setup.log_size},
+          {"used", parsed.end_offset()},
+          {"events", parsed.size()}}},
         {"measurements", records_json(m.records())},
-        {"tpm", {{"manufacturer", info_after.manufacturer},
-                 {"restart_count_before", info_before.restart_count},
-                 {"restart_count_after", info_after.restart_count},
-                 {"tpm_established", cpu.get_tpm_established()}}},
+        {"tpm",
+         {{"manufacturer", info_after.manufacturer},
+          {"restart_count_before", info_before.restart_count},
+          {"restart_count_after", info_after.restart_count},
+          {"tpm_established", cpu.get_tpm_established()}}},
         {"replay_pcrs", eventlog::to_json(replayed)["pcrs"]},
         {"comparison", eventlog::to_json(comparison)},
         {"verified", result.verified},
     };
     nlohmann::json tpm_json = nlohmann::json::object();
     for (const auto& [alg, pcrs] : tpm_pcrs)
-        for (const auto& [pcr, v] : pcrs) tpm_json[std::string(crypto::alg_name(alg))][std::to_string(pcr)] = binary::to_hex(v);
+        for (const auto& [pcr, v] : pcrs)
+            tpm_json[std::string(crypto::alg_name(alg))][std::to_string(pcr)] = binary::to_hex(v);
     result.summary["tpm_pcrs"] = tpm_json;
     return result;
 }
 
-Bytes build_slrt(const LaunchRequest& req) { return slrt_bytes_of(prepare(req).setup); }
+Bytes build_slrt(const LaunchRequest& req) {
+    return slrt_bytes_of(prepare(req).setup);
+}
 
 void write_launch_outputs(const LaunchResult& result, const std::filesystem::path& dir) {
     std::filesystem::create_directories(dir);
     binary::write_file_atomic(dir / "eventlog.bin", ByteView(result.eventlog));
     binary::write_file_atomic(dir / "slrt.bin", ByteView(result.slrt));
-    binary::write_file_atomic(dir / "summary.json", std::string_view(result.summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+    binary::write_file_atomic(
+        dir / "summary.json",
+        std::string_view(
+            result.summary.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
 }
 
 }  // namespace drtm::launch

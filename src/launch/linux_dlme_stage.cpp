@@ -34,8 +34,8 @@ void measure_setup_data(Measurer& m, const PhysicalMemory& mem, const slrt::Poli
     std::uint64_t addr = e.entity;
     for (int n = 0; addr != 0; ++n) {
         if (n == kMaxSetupData)
-            throw std::runtime_error("setup_data list longer than " + std::to_string(kMaxSetupData) +
-                                     " entries (a loop?)");
+            throw std::runtime_error("setup_data list longer than " +
+                                     std::to_string(kMaxSetupData) + " entries (a loop?)");
         std::uint64_t next = mem.read_u64(addr);
         std::uint32_t type = mem.read_u32(addr + 8);
         std::uint32_t len = mem.read_u32(addr + 12);
@@ -44,9 +44,11 @@ void measure_setup_data(Measurer& m, const PhysicalMemory& mem, const slrt::Poli
         } else if (type == kSetupIndirect) {
             std::uint64_t ind_len = mem.read_u64(addr + 16 + 8);
             std::uint64_t ind_addr = mem.read_u64(addr + 16 + 16);
-            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label, mem.read(ind_addr, ind_len));
+            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label,
+                      mem.read(ind_addr, ind_len));
         } else {
-            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label, mem.read(addr + 16, len));
+            m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label,
+                      mem.read(addr + 16, len));
         }
         addr = next;
     }
@@ -56,7 +58,9 @@ void measure_setup_data(Measurer& m, const PhysicalMemory& mem, const slrt::Poli
 void run_linux_dlme_stage(Measurer& m, const PhysicalMemory& memory, std::uint64_t slrt_addr) {
     const slrt::Table table = read_slrt(memory, slrt_addr);
     const slrt::Policy* policy = slrt::find_policy(table);
-    if (!policy) throw std::runtime_error("SLRT at " + binary::format_offset(slrt_addr) + " has no policy entry");
+    if (!policy)
+        throw std::runtime_error("SLRT at " + binary::format_offset(slrt_addr) +
+                                 " has no policy entry");
 
     m.log_only(kStage, 17, evtype::kSlaunchStart, {}, zero_digests(m.log_banks()));
     for (const slrt::PolicyEntry& e : policy->entries) {
@@ -66,7 +70,8 @@ void run_linux_dlme_stage(Measurer& m, const PhysicalMemory& memory, std::uint64
         switch (static_cast<slrt::EntityType>(e.entity_type)) {
             case slrt::EntityType::slrt: {
                 auto bytes = slrt::measured_slrt_bytes(table);
-                if (bytes) m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label, *bytes);
+                if (bytes)
+                    m.measure(kStage, kDlmeLocality, e.pcr, evtype::kSecureLaunch, label, *bytes);
                 break;
             }
             case slrt::EntityType::boot_params:

@@ -33,7 +33,7 @@ struct LogRecord {
 };
 
 class Measurer {
-public:
+  public:
     Measurer(tpm::Tpm& tpm, std::vector<HashAlg> log_banks);
 
     // Hash `measured` in every log bank, extend `pcr` at `locality`, and log
@@ -59,7 +59,7 @@ public:
     const std::vector<LogRecord>& records() const noexcept { return records_; }
     std::vector<LogRecord>& records() noexcept { return records_; }
 
-private:
+  private:
     void ensure_locality(std::uint8_t locality);
 
     tpm::Tpm& tpm_;

@@ -14,7 +14,7 @@
 namespace drtm::launch {
 
 class PhysicalMemory {
-public:
+  public:
     // Places `bytes` at `base`; throws if it overlaps another region.
     void place(std::uint64_t base, binary::Bytes bytes, std::string name);
     // The bytes [addr, addr+size) if they lie inside one region; throws
@@ -30,7 +30,7 @@ public:
     };
     const std::map<std::uint64_t, Region>& regions() const noexcept { return regions_; }
 
-private:
+  private:
     std::map<std::uint64_t, Region> regions_;
 };
 

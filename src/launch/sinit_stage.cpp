@@ -44,8 +44,8 @@ void run_sinit_stage(Measurer& m, const SinitInputs& in) {
     data_event(17, evtype::kLcpDetailsHash, p.lcp_details);
     // The STM event's data is the one-byte marker when there is no STM; the
     // digest covers the STM image itself when there is one.
-    m.measure(kStage, kSinitLocality, 17, evtype::kStmHash, p.stm ? binary::ByteView{} : stm_measured,
-              stm_measured);
+    m.measure(kStage, kSinitLocality, 17, evtype::kStmHash,
+              p.stm ? binary::ByteView{} : stm_measured, stm_measured);
     data_event(17, evtype::kOsSinitDataCapHash, caps);
     // The MLE hash carries no event data: the digest is H(MLE) itself.
     m.measure(kStage, kSinitLocality, 17, evtype::kMleHash, {}, in.mle);

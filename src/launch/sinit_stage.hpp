@@ -14,9 +14,9 @@ namespace drtm::launch {
 binary::Bytes senter_event_data(binary::ByteView sinit_digest, std::uint32_t edx);
 
 struct SinitInputs {
-    binary::Bytes senter_data;      // as returned by senter_event_data()
+    binary::Bytes senter_data;       // as returned by senter_event_data()
     binary::Bytes sinit_signer_key;  // the ACM's RSA public key modulus
-    binary::ByteView mle;           // the MLE as SINIT measures it (the DLME image)
+    binary::ByteView mle;            // the MLE as SINIT measures it (the DLME image)
     TxtPlatform platform;
     std::vector<crypto::HashAlg> tpm_banks;  // allocated banks, to cap the others
 };

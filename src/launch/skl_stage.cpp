@@ -22,8 +22,8 @@ void run_skl_stage(Measurer& m, const SklInputs& in) {
     // SKL copies dlme_entry into a u32 and hashes those four bytes.
     binary::Writer entry;
     entry.u32le(static_cast<std::uint32_t>(in.dlme_entry));
-    m.measure(kStage, kSklLocality, 17, evtype::kSecureLaunch, binary::as_bytes("DLME entry offset"),
-              entry.data());
+    m.measure(kStage, kSklLocality, 17, evtype::kSecureLaunch,
+              binary::as_bytes("DLME entry offset"), entry.data());
     m.measure(kStage, kSklLocality, 17, evtype::kSecureLaunch, binary::as_bytes("DLME"), in.dlme);
 }
 

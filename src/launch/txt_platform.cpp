@@ -8,7 +8,8 @@
 namespace drtm::launch {
 
 namespace {
-binary::Bytes hex_field(const nlohmann::json& j, const std::string& key, const std::string& origin) {
+binary::Bytes hex_field(const nlohmann::json& j, const std::string& key,
+                        const std::string& origin) {
     if (!j.is_string()) throw std::runtime_error(origin + ": '" + key + "' must be a hex string");
     try {
         return binary::from_hex(j.get<std::string>());
@@ -17,8 +18,10 @@ binary::Bytes hex_field(const nlohmann::json& j, const std::string& key, const s
     }
 }
 
-std::uint32_t u32_field(const nlohmann::json& j, const std::string& key, const std::string& origin) {
-    if (j.is_number_unsigned() && j.get<std::uint64_t>() <= 0xFFFFFFFFu) return j.get<std::uint32_t>();
+std::uint32_t u32_field(const nlohmann::json& j, const std::string& key,
+                        const std::string& origin) {
+    if (j.is_number_unsigned() && j.get<std::uint64_t>() <= 0xFFFFFFFFu)
+        return j.get<std::uint32_t>();
     if (j.is_string()) {
         auto b = hex_field(j, key, origin);
         if (b.size() <= 4) {
@@ -32,11 +35,19 @@ std::uint32_t u32_field(const nlohmann::json& j, const std::string& key, const s
 }  // namespace
 
 TxtPlatform txt_platform_from_json(const nlohmann::json& j, const std::string& origin) {
-    if (!j.is_object()) throw std::runtime_error(origin + ": platform description must be a JSON object");
-    static const std::set<std::string> known = {
-        "senter_edx",      "bios_acm_registration_data", "cpu_scrtm_status", "lcp_policy_control",
-        "lcp_details",     "lcp_authorities",            "stm",              "os_sinit_capabilities",
-        "nv_info",         "sinit_pubkey_pcr",           "comment"};
+    if (!j.is_object())
+        throw std::runtime_error(origin + ": platform description must be a JSON object");
+    static const std::set<std::string> known = {"senter_edx",
+                                                "bios_acm_registration_data",
+                                                "cpu_scrtm_status",
+                                                "lcp_policy_control",
+                                                "lcp_details",
+                                                "lcp_authorities",
+                                                "stm",
+                                                "os_sinit_capabilities",
+                                                "nv_info",
+                                                "sinit_pubkey_pcr",
+                                                "comment"};
     for (const auto& [key, _] : j.items())
         if (!known.count(key)) throw std::runtime_error(origin + ": unknown key '" + key + "'");
     TxtPlatform p;
@@ -51,12 +62,14 @@ TxtPlatform txt_platform_from_json(const nlohmann::json& j, const std::string& o
         p.cpu_scrtm_status = u32_field(j["cpu_scrtm_status"], "cpu_scrtm_status", origin);
     if (j.contains("lcp_policy_control"))
         p.lcp_policy_control = u32_field(j["lcp_policy_control"], "lcp_policy_control", origin);
-    if (j.contains("lcp_details")) p.lcp_details = hex_field(j["lcp_details"], "lcp_details", origin);
+    if (j.contains("lcp_details"))
+        p.lcp_details = hex_field(j["lcp_details"], "lcp_details", origin);
     if (j.contains("lcp_authorities"))
         p.lcp_authorities = hex_field(j["lcp_authorities"], "lcp_authorities", origin);
     if (j.contains("stm") && !j["stm"].is_null()) p.stm = hex_field(j["stm"], "stm", origin);
     if (j.contains("os_sinit_capabilities"))
-        p.os_sinit_capabilities = u32_field(j["os_sinit_capabilities"], "os_sinit_capabilities", origin);
+        p.os_sinit_capabilities =
+            u32_field(j["os_sinit_capabilities"], "os_sinit_capabilities", origin);
     if (j.contains("nv_info")) p.nv_info = hex_field(j["nv_info"], "nv_info", origin);
     if (j.contains("sinit_pubkey_pcr")) {
         p.sinit_pubkey_pcr = u32_field(j["sinit_pubkey_pcr"], "sinit_pubkey_pcr", origin);

@@ -49,7 +49,8 @@ void run_xen_dlme_stage(Measurer& m, const PhysicalMemory& memory, std::uint64_t
     for (std::size_t i = 2; i < entries.size(); ++i) {
         const auto& e = entries[i];
         if (e.unused()) continue;
-        if (e.flags & slrt::kPolicyFlagMeasured) panic("policy entry " + std::to_string(i) + " is already measured");
+        if (e.flags & slrt::kPolicyFlagMeasured)
+            panic("policy entry " + std::to_string(i) + " is already measured");
         if (e.flags & slrt::kPolicyFlagImplicitSize)
             panic("policy entry " + std::to_string(i) + " has IMPLICIT_SIZE");
         if (e.entity_type == static_cast<std::uint16_t>(slrt::EntityType::multiboot2_info) ||

@@ -27,7 +27,8 @@ PlatformLock::PlatformLock(const std::string& path, int timeout_ms) {
         if (std::chrono::steady_clock::now() > deadline) {
             ::close(fd_);
             fd_ = -1;
-            throw std::runtime_error(path + ": the platform is busy (another drtm process holds it)");
+            throw std::runtime_error(path +
+                                     ": the platform is busy (another drtm process holds it)");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -37,7 +38,9 @@ PlatformLock::~PlatformLock() {
     if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-PlatformLock::PlatformLock(PlatformLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+PlatformLock::PlatformLock(PlatformLock&& other) noexcept : fd_(other.fd_) {
+    other.fd_ = -1;
+}
 
 PlatformLock& PlatformLock::operator=(PlatformLock&& other) noexcept {
     if (this != &other) {

@@ -9,7 +9,7 @@
 namespace drtm::tpm {
 
 class PlatformLock {
-public:
+  public:
     PlatformLock() = default;
     // Blocks up to timeout_ms; throws std::runtime_error naming the file.
     PlatformLock(const std::string& path, int timeout_ms);
@@ -19,7 +19,7 @@ public:
     PlatformLock(const PlatformLock&) = delete;
     PlatformLock& operator=(const PlatformLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -30,16 +30,26 @@ enum : std::uint32_t {
 
 const char* command_name(std::uint32_t cmd) {
     switch (cmd) {
-        case CMD_GET_CAPABILITY: return "GET_CAPABILITY";
-        case CMD_INIT: return "INIT";
-        case CMD_SHUTDOWN: return "SHUTDOWN";
-        case CMD_GET_TPMESTABLISHED: return "GET_TPMESTABLISHED";
-        case CMD_SET_LOCALITY: return "SET_LOCALITY";
-        case CMD_HASH_START: return "HASH_START";
-        case CMD_HASH_DATA: return "HASH_DATA";
-        case CMD_HASH_END: return "HASH_END";
-        case CMD_STORE_VOLATILE: return "STORE_VOLATILE";
-        case CMD_RESET_TPMESTABLISHED: return "RESET_TPMESTABLISHED";
+        case CMD_GET_CAPABILITY:
+            return "GET_CAPABILITY";
+        case CMD_INIT:
+            return "INIT";
+        case CMD_SHUTDOWN:
+            return "SHUTDOWN";
+        case CMD_GET_TPMESTABLISHED:
+            return "GET_TPMESTABLISHED";
+        case CMD_SET_LOCALITY:
+            return "SET_LOCALITY";
+        case CMD_HASH_START:
+            return "HASH_START";
+        case CMD_HASH_DATA:
+            return "HASH_DATA";
+        case CMD_HASH_END:
+            return "HASH_END";
+        case CMD_STORE_VOLATILE:
+            return "STORE_VOLATILE";
+        case CMD_RESET_TPMESTABLISHED:
+            return "RESET_TPMESTABLISHED";
     }
     return "control command";
 }
@@ -160,7 +170,9 @@ void SwtpmControl::init(bool delete_volatile) {
     transact(CMD_INIT, w.data(), 0);
 }
 
-void SwtpmControl::shutdown() { transact(CMD_SHUTDOWN, {}, 0); }
+void SwtpmControl::shutdown() {
+    transact(CMD_SHUTDOWN, {}, 0);
+}
 
 bool SwtpmControl::get_tpm_established() {
     auto extra = transact(CMD_GET_TPMESTABLISHED, {}, 4);
@@ -177,9 +189,13 @@ void SwtpmControl::set_locality(std::uint8_t locality) {
     transact(CMD_SET_LOCALITY, binary::ByteView(&loc, 1), 0);
 }
 
-void SwtpmControl::store_volatile() { transact(CMD_STORE_VOLATILE, {}, 0); }
+void SwtpmControl::store_volatile() {
+    transact(CMD_STORE_VOLATILE, {}, 0);
+}
 
-void SwtpmControl::hash_start() { transact(CMD_HASH_START, {}, 0); }
+void SwtpmControl::hash_start() {
+    transact(CMD_HASH_START, {}, 0);
+}
 
 void SwtpmControl::hash_data(binary::ByteView data) {
     for (std::size_t off = 0; off < data.size(); off += kMaxHashChunk) {
@@ -191,7 +207,9 @@ void SwtpmControl::hash_data(binary::ByteView data) {
     }
 }
 
-void SwtpmControl::hash_end() { transact(CMD_HASH_END, {}, 0); }
+void SwtpmControl::hash_end() {
+    transact(CMD_HASH_END, {}, 0);
+}
 
 void SwtpmControl::drtm_sequence(binary::ByteView data) {
     hash_start();

@@ -15,17 +15,17 @@
 namespace drtm::tpm {
 
 class ControlError : public std::runtime_error {
-public:
+  public:
     ControlError(const std::string& what, std::uint32_t result = 0)
         : std::runtime_error(what), result_(result) {}
     std::uint32_t result() const noexcept { return result_; }
 
-private:
+  private:
     std::uint32_t result_;
 };
 
 class SwtpmControl {
-public:
+  public:
     explicit SwtpmControl(ControlEndpoint endpoint, int timeout_ms = 5000);
 
     std::uint64_t get_capability();
@@ -46,7 +46,7 @@ public:
 
     static constexpr std::size_t kMaxHashChunk = 4096;
 
-private:
+  private:
     binary::Bytes transact(std::uint32_t cmd, binary::ByteView payload, std::size_t success_extra);
     int connect_socket();
 

@@ -27,7 +27,8 @@ TctiSpec parse_tcti(const std::string& text) {
     spec.name = text.substr(0, colon);
     spec.conf = colon == std::string::npos ? "" : text.substr(colon + 1);
     spec.full = text;
-    if (spec.name.empty()) throw std::invalid_argument("TCTI string '" + text + "' has no TCTI name");
+    if (spec.name.empty())
+        throw std::invalid_argument("TCTI string '" + text + "' has no TCTI name");
     if (spec.name == "swtpm") {
         auto kv = key_values(spec.conf);
         if (kv.count("path") == 0 && kv.count("port") == 0 && !spec.conf.empty())

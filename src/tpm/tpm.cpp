@@ -106,8 +106,8 @@ PcrBanks Tpm::read_pcrs(const std::vector<HashAlg>& banks, const std::vector<std
                     if (s.pcrSelect[p / 8] & (1u << (p % 8))) returned.push_back(p);
             }
             for (std::size_t i = 0; i < returned.size() && i < values->count; ++i)
-                out[bank][returned[i]] =
-                    Bytes(values->digests[i].buffer, values->digests[i].buffer + values->digests[i].size);
+                out[bank][returned[i]] = Bytes(values->digests[i].buffer,
+                                               values->digests[i].buffer + values->digests[i].size);
             Esys_Free(got_sel);
             Esys_Free(values);
             if (returned.empty())
@@ -127,12 +127,12 @@ void Tpm::set_locality(std::uint8_t locality) {
     check(Esys_GetTcti(impl_->esys, &tcti), "Esys_GetTcti");
     TSS2_RC rc = Tss2_Tcti_SetLocality(tcti, locality);
     if (rc != TSS2_RC_SUCCESS)
-        throw TpmError("cannot switch to locality " + std::to_string(locality) + " through TCTI '" +
-                           spec_.full + "': " + decode(rc) +
-                           (spec_.name == "device"
-                                ? " (the kernel's device TCTI cannot change locality)"
-                                : ""),
-                       rc);
+        throw TpmError(
+            "cannot switch to locality " + std::to_string(locality) + " through TCTI '" +
+                spec_.full + "': " + decode(rc) +
+                (spec_.name == "device" ? " (the kernel's device TCTI cannot change locality)"
+                                        : ""),
+            rc);
     locality_ = locality;
 }
 
@@ -172,14 +172,23 @@ TpmInfo Tpm::info() {
     for (std::uint32_t i = 0; i < caps->data.tpmProperties.count; ++i) {
         const auto& p = caps->data.tpmProperties.tpmProperty[i];
         switch (p.property) {
-            case TPM2_PT_MANUFACTURER: info.manufacturer = four_chars(p.value); break;
+            case TPM2_PT_MANUFACTURER:
+                info.manufacturer = four_chars(p.value);
+                break;
             case TPM2_PT_VENDOR_STRING_1:
             case TPM2_PT_VENDOR_STRING_2:
             case TPM2_PT_VENDOR_STRING_3:
-            case TPM2_PT_VENDOR_STRING_4: info.vendor_string += four_chars(p.value); break;
-            case TPM2_PT_FIRMWARE_VERSION_1: fw1 = p.value; break;
-            case TPM2_PT_FIRMWARE_VERSION_2: fw2 = p.value; break;
-            default: break;
+            case TPM2_PT_VENDOR_STRING_4:
+                info.vendor_string += four_chars(p.value);
+                break;
+            case TPM2_PT_FIRMWARE_VERSION_1:
+                fw1 = p.value;
+                break;
+            case TPM2_PT_FIRMWARE_VERSION_2:
+                fw2 = p.value;
+                break;
+            default:
+                break;
         }
     }
     Esys_Free(caps);

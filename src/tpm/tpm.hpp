@@ -25,11 +25,11 @@ using crypto::HashAlg;
 using PcrBanks = std::map<HashAlg, std::map<std::uint32_t, Bytes>>;
 
 class TpmError : public std::runtime_error {
-public:
+  public:
     TpmError(const std::string& what, std::uint32_t rc);
     std::uint32_t rc() const noexcept { return rc_; }
 
-private:
+  private:
     std::uint32_t rc_;
 };
 
@@ -43,7 +43,7 @@ struct TpmInfo {
 };
 
 class Tpm {
-public:
+  public:
     // Holds the platform lock (when the TCTI has one) for the object's life.
     explicit Tpm(const std::string& tcti, int lock_timeout_ms = 30000);
     ~Tpm();
@@ -63,7 +63,7 @@ public:
     bool startup_clear();
     TpmInfo info();
 
-private:
+  private:
     TctiSpec spec_;
     PlatformLock lock_;
     struct Impl;

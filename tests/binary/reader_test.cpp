@@ -64,7 +64,8 @@ TEST(Hex, RoundTripAndErrors) {
 }
 
 TEST(FileIo, AtomicWriteReplacesWholeFile) {
-    auto dir = std::filesystem::temp_directory_path() / ("drtm-fileio-" + std::to_string(::getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("drtm-fileio-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     auto f = dir / "out.bin";
     write_file_atomic(f, std::string_view("first version, long"));

@@ -15,7 +15,7 @@ using testsupport::run_command;
 namespace {
 
 class Cli : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("drtm-cli-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -67,9 +67,9 @@ TEST_F(Cli, GarbageSlrtNamesFileAndOffset) {
 TEST_F(Cli, BadDceIsRefusedBeforeAnyTpmWork) {
     auto f = write("dce.bin", drtm::binary::Bytes(100, 0));
     auto k = write("k", drtm::binary::Bytes(10, 0));
-    auto r = run_command(drtm_cmd("launch --tcti swtpm:path=/nonexistent/tpm.sock --flavour amd --dce " +
-                                  quote(f.string()) + " --kernel " + quote(k.string()) + " --out " +
-                                  quote((dir_ / "out").string())));
+    auto r = run_command(drtm_cmd(
+        "launch --tcti swtpm:path=/nonexistent/tpm.sock --flavour amd --dce " + quote(f.string()) +
+        " --kernel " + quote(k.string()) + " --out " + quote((dir_ / "out").string())));
     EXPECT_EQ(r.status, 1);
     EXPECT_NE(r.err.find(f.string() + ": offset 0x"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "out"));
@@ -97,7 +97,10 @@ TEST_F(Cli, VerifyAgainstRecordedPcrValues) {
 
 TEST_F(Cli, ImageShowRecognisesTheTestDces) {
     auto amd = dir_ / "skl.bin";
-    ASSERT_EQ(run_command(drtm_cmd("image make-test-dce --flavour amd --out " + quote(amd.string()))).status, 0);
+    ASSERT_EQ(
+        run_command(drtm_cmd("image make-test-dce --flavour amd --out " + quote(amd.string())))
+            .status,
+        0);
     auto r = run_command(drtm_cmd("image show " + quote(amd.string())));
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("\"kind\": \"slb\""), std::string::npos) << r.out;

@@ -10,7 +10,8 @@ using drtm::binary::from_hex;
 using drtm::binary::to_hex;
 
 TEST(Digest, Fips180Abc) {
-    EXPECT_EQ(to_hex(hash(HashAlg::sha1, as_bytes("abc"))), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(to_hex(hash(HashAlg::sha1, as_bytes("abc"))),
+              "a9993e364706816aba3e25717850c26c9cd0d89d");
     EXPECT_EQ(to_hex(hash(HashAlg::sha256, as_bytes("abc"))),
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     EXPECT_EQ(to_hex(hash(HashAlg::sha384, as_bytes("abc"))).substr(0, 16), "cb00753f45a35e8b");

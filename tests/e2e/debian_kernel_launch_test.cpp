@@ -28,36 +28,41 @@ ref::Bytes read(const fs::path& p) {
 }
 
 class DebianKernelLaunch : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         for (const char* f : {"vmlinuz", "initrd.img", "xen.gz"})
             ASSERT_TRUE(fs::exists(kArtifacts / f))
-                << (kArtifacts / f) << " is missing: run scripts/fetch-artifacts.sh (make test does)";
+                << (kArtifacts / f)
+                << " is missing: run scripts/fetch-artifacts.sh (make test does)";
         dir_ = fs::temp_directory_path() / ("drtm-e2e-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
-        auto r = run_command(drtm_cmd("platform start --state " + quote((dir_ / "platform").string())));
+        auto r =
+            run_command(drtm_cmd("platform start --state " + quote((dir_ / "platform").string())));
         ASSERT_EQ(r.status, 0) << r.err;
         tcti_ = r.out.substr(0, r.out.find('\n'));
         ASSERT_EQ(tcti_.rfind("swtpm:path=", 0), 0u) << tcti_;
         for (const char* f : {"amd", "intel"}) {
-            auto m = run_command(drtm_cmd(std::string("image make-test-dce --flavour ") + f + " --out " +
-                                          quote((dir_ / (std::string(f) + "-dce.bin")).string())));
+            auto m =
+                run_command(drtm_cmd(std::string("image make-test-dce --flavour ") + f + " --out " +
+                                     quote((dir_ / (std::string(f) + "-dce.bin")).string())));
             ASSERT_EQ(m.status, 0) << m.err;
         }
     }
     void TearDown() override {
-        auto r = run_command(drtm_cmd("platform stop --state " + quote((dir_ / "platform").string())));
+        auto r =
+            run_command(drtm_cmd("platform stop --state " + quote((dir_ / "platform").string())));
         EXPECT_EQ(r.status, 0) << r.err;
         EXPECT_EQ(r.out, "stopped\n");
         fs::remove_all(dir_);
     }
 
     testsupport::CommandResult launch_linux(const std::string& flavour) {
-        return run_command(drtm_cmd(
-            "launch --tcti " + quote(tcti_) + " --flavour " + flavour + " --dce " +
-            quote((dir_ / (flavour + "-dce.bin")).string()) + " --kernel " + quote((kArtifacts / "vmlinuz").string()) +
-            " --initrd " + quote((kArtifacts / "initrd.img").string()) + " --cmdline 'console=ttyS0 root=/dev/ram0'" +
-            " --out " + quote((dir_ / flavour).string())));
+        return run_command(drtm_cmd("launch --tcti " + quote(tcti_) + " --flavour " + flavour +
+                                    " --dce " + quote((dir_ / (flavour + "-dce.bin")).string()) +
+                                    " --kernel " + quote((kArtifacts / "vmlinuz").string()) +
+                                    " --initrd " + quote((kArtifacts / "initrd.img").string()) +
+                                    " --cmdline 'console=ttyS0 root=/dev/ram0'" + " --out " +
+                                    quote((dir_ / flavour).string())));
     }
 
     nlohmann::json summary(const std::string& flavour) {
@@ -75,7 +80,8 @@ TEST_F(DebianKernelLaunch, AmdLaunchVerifiesAndPcr17MatchesOpenSslFromTheFiles) 
     auto r = launch_linux("amd");
     ASSERT_EQ(r.status, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("MATCH"), std::string::npos) << r.out;
-    auto v = run_command(drtm_cmd("log verify " + quote((dir_ / "amd/eventlog.bin").string()) + " --tcti " + quote(tcti_)));
+    auto v = run_command(drtm_cmd("log verify " + quote((dir_ / "amd/eventlog.bin").string()) +
+                                  " --tcti " + quote(tcti_)));
     EXPECT_EQ(v.status, 0) << v.out << v.err;
     EXPECT_NE(v.out.find("OK: 12 PCR values match, 0 differ"), std::string::npos) << v.out;
 
@@ -87,9 +93,12 @@ TEST_F(DebianKernelLaunch, AmdLaunchVerifiesAndPcr17MatchesOpenSslFromTheFiles) 
     ref::Bytes dlme(kernel.begin() + (setup_sects + 1) * 512, kernel.end());
     dlme.resize((ref::read_le(kernel, 0x260, 4) + 4095) / 4096 * 4096, 0);
     auto s = summary("amd");
-    for (auto [alg, bank, n] : {std::tuple{"SHA1", "sha1", 20}, std::tuple{"SHA256", "sha256", 32}}) {
+    for (auto [alg, bank, n] :
+         {std::tuple{"SHA1", "sha1", 20}, std::tuple{"SHA256", "sha256", 32}}) {
         auto pcr = ref::zeros(n);
-        pcr = ref::extend(alg, pcr, ref::digest(alg, ref::Bytes(slb.begin(), slb.begin() + ref::read_le(slb, 2, 2))));
+        pcr = ref::extend(
+            alg, pcr,
+            ref::digest(alg, ref::Bytes(slb.begin(), slb.begin() + ref::read_le(slb, 2, 2))));
         pcr = ref::extend(alg, pcr, ref::digest(alg, ref::le32(0)));
         pcr = ref::extend(alg, pcr, ref::digest(alg, dlme));
         pcr = ref::extend(alg, pcr, ref::digest(alg, read(kArtifacts / "initrd.img")));
@@ -101,30 +110,35 @@ TEST_F(DebianKernelLaunch, IntelLaunchVerifiesAndReplacesTheAmdState) {
     ASSERT_EQ(launch_linux("amd").status, 0);
     auto r = launch_linux("intel");
     ASSERT_EQ(r.status, 0) << r.out << r.err;
-    auto v = run_command(drtm_cmd("log verify " + quote((dir_ / "intel/eventlog.bin").string()) + " --tcti " + quote(tcti_)));
+    auto v = run_command(drtm_cmd("log verify " + quote((dir_ / "intel/eventlog.bin").string()) +
+                                  " --tcti " + quote(tcti_)));
     EXPECT_EQ(v.status, 0) << v.out;
     // The Intel launch reset PCR 17-22: the AMD log no longer describes the TPM.
-    auto old = run_command(drtm_cmd("log verify " + quote((dir_ / "amd/eventlog.bin").string()) + " --tcti " + quote(tcti_)));
+    auto old = run_command(drtm_cmd("log verify " + quote((dir_ / "amd/eventlog.bin").string()) +
+                                    " --tcti " + quote(tcti_)));
     EXPECT_EQ(old.status, 1) << old.out;
     EXPECT_NE(old.out.find("MISMATCH sha256 PCR 17"), std::string::npos) << old.out;
 }
 
 TEST_F(DebianKernelLaunch, ReplayJsonHasThePcrsOfEveryBank) {
     ASSERT_EQ(launch_linux("amd").status, 0);
-    auto r = run_command(drtm_cmd("log replay --json " + quote((dir_ / "amd/eventlog.bin").string())));
+    auto r =
+        run_command(drtm_cmd("log replay --json " + quote((dir_ / "amd/eventlog.bin").string())));
     ASSERT_EQ(r.status, 0) << r.err;
     auto j = nlohmann::json::parse(r.out);
     auto s = summary("amd");
     for (const char* bank : {"sha1", "sha256"})
-        for (const char* pcr : {"17", "18"}) EXPECT_EQ(j["pcrs"][bank][pcr], s["tpm_pcrs"][bank][pcr]);
+        for (const char* pcr : {"17", "18"})
+            EXPECT_EQ(j["pcrs"][bank][pcr], s["tpm_pcrs"][bank][pcr]);
 }
 
 TEST_F(DebianKernelLaunch, Tpm2EventlogAcceptsTheLog) {
-    if (::system("command -v tpm2_eventlog >/dev/null 2>&1") != 0) GTEST_SKIP() << "tpm2-tools not installed";
+    if (::system("command -v tpm2_eventlog >/dev/null 2>&1") != 0)
+        GTEST_SKIP() << "tpm2-tools not installed";
     ASSERT_EQ(launch_linux("amd").status, 0);
     auto trimmed = dir_ / "amd-trimmed.bin";
-    ASSERT_EQ(run_command(drtm_cmd("log trim " + quote((dir_ / "amd/eventlog.bin").string()) + " --out " +
-                                   quote(trimmed.string())))
+    ASSERT_EQ(run_command(drtm_cmd("log trim " + quote((dir_ / "amd/eventlog.bin").string()) +
+                                   " --out " + quote(trimmed.string())))
                   .status,
               0);
     auto t = run_command("tpm2_eventlog " + quote(trimmed.string()));
@@ -134,24 +148,28 @@ TEST_F(DebianKernelLaunch, Tpm2EventlogAcceptsTheLog) {
     auto s = summary("amd");
     std::smatch m;
     for (const char* bank : {"sha1", "sha256"}) {
-        std::regex re(std::string(bank) + R"(:\s*\n(?:\s+\d+ : 0x[0-9a-fA-F]+\n)*?\s+18 : 0x([0-9a-fA-F]+))");
+        std::regex re(std::string(bank) +
+                      R"(:\s*\n(?:\s+\d+ : 0x[0-9a-fA-F]+\n)*?\s+18 : 0x([0-9a-fA-F]+))");
         ASSERT_TRUE(std::regex_search(t.out, m, re)) << t.out;
         std::string value = m[1];
         std::transform(value.begin(), value.end(), value.begin(), ::tolower);
         EXPECT_EQ(value, s["tpm_pcrs"][bank]["18"]) << bank;
     }
-    EXPECT_NE(t.out.find("Event: \"534b494e4954\""), std::string::npos) << "the SKINIT record, as hex";
+    EXPECT_NE(t.out.find("Event: \"534b494e4954\""), std::string::npos)
+        << "the SKINIT record, as hex";
     EXPECT_NE(t.out.find("- EventNum: 9"), std::string::npos) << "all ten records read";
 }
 
 TEST_F(DebianKernelLaunch, XenWithDom0KernelAndInitrdVerifies) {
     for (const std::string flavour : {"amd", "intel"}) {
-        auto r = run_command(drtm_cmd(
-            "launch --json --tcti " + quote(tcti_) + " --flavour " + flavour + " --dce " +
-            quote((dir_ / (flavour + "-dce.bin")).string()) + " --xen " + quote((kArtifacts / "xen.gz").string()) +
-            " --xen-cmdline 'console=com1 dom0_mem=1024M' --module " +
-            quote((kArtifacts / "vmlinuz").string() + ":console=hvc0 root=/dev/ram0") + " --module " +
-            quote((kArtifacts / "initrd.img").string()) + " --out " + quote((dir_ / ("xen-" + flavour)).string())));
+        auto r = run_command(
+            drtm_cmd("launch --json --tcti " + quote(tcti_) + " --flavour " + flavour + " --dce " +
+                     quote((dir_ / (flavour + "-dce.bin")).string()) + " --xen " +
+                     quote((kArtifacts / "xen.gz").string()) +
+                     " --xen-cmdline 'console=com1 dom0_mem=1024M' --module " +
+                     quote((kArtifacts / "vmlinuz").string() + ":console=hvc0 root=/dev/ram0") +
+                     " --module " + quote((kArtifacts / "initrd.img").string()) + " --out " +
+                     quote((dir_ / ("xen-" + flavour)).string())));
         ASSERT_EQ(r.status, 0) << r.out << r.err;
         auto j = nlohmann::json::parse(r.out);
         EXPECT_TRUE(j["verified"].get<bool>());

@@ -25,15 +25,17 @@ namespace fs = std::filesystem;
 namespace {
 
 class LaunchTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("drtm-launch-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() /
+               ("drtm-launch-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(dir_);
         kernel_bytes_ = image_test::make_synthetic_bzimage();
         write("vmlinuz", kernel_bytes_);
         initrd_bytes_.resize(5000);
-        for (std::size_t i = 0; i < initrd_bytes_.size(); ++i) initrd_bytes_[i] = static_cast<std::uint8_t>(i * 13);
+        for (std::size_t i = 0; i < initrd_bytes_.size(); ++i)
+            initrd_bytes_[i] = static_cast<std::uint8_t>(i * 13);
         write("initrd", initrd_bytes_);
         write("skl.bin", image::make_test_skl());
         write("sinit.bin", image::make_test_sinit());
@@ -69,7 +71,8 @@ protected:
 
     tpm::PcrBanks read_tpm() {
         tpm::Tpm t(platform_.tcti());
-        return t.read_pcrs({crypto::HashAlg::sha1, crypto::HashAlg::sha256}, {17, 18, 19, 20, 21, 22});
+        return t.read_pcrs({crypto::HashAlg::sha1, crypto::HashAlg::sha256},
+                           {17, 18, 19, 20, 21, 22});
     }
 
     launch::ScopedPlatform platform_;
@@ -77,7 +80,9 @@ protected:
     binary::Bytes kernel_bytes_, initrd_bytes_;
 };
 
-ref::Bytes as_ref(const binary::Bytes& b) { return ref::Bytes(b.begin(), b.end()); }
+ref::Bytes as_ref(const binary::Bytes& b) {
+    return ref::Bytes(b.begin(), b.end());
+}
 
 }  // namespace
 
@@ -85,7 +90,8 @@ TEST_F(LaunchTest, AmdLinuxPcr17FollowsTheSklFormula) {
     auto result = launch::perform_launch(linux_request(launch::Flavour::amd));
     EXPECT_TRUE(result.verified);
 
-    // measurements.md §2: PCR17 = E(E(E(E(0, H(SLB[0:SL_SIZE])), H(le32(entry))), H(DLME)), H(initrd)).
+    // measurements.md §2: PCR17 = E(E(E(E(0, H(SLB[0:SL_SIZE])), H(le32(entry))), H(DLME)),
+    // H(initrd)).
     auto slb = as_ref(binary::read_file(dir_ / "skl.bin"));
     auto kernel = as_ref(kernel_bytes_);
     unsigned sl_size = ref::read_le(slb, 2, 2);
@@ -100,7 +106,8 @@ TEST_F(LaunchTest, AmdLinuxPcr17FollowsTheSklFormula) {
     for (const char* alg : {"SHA1", "SHA256"}) {
         std::size_t n = std::string(alg) == "SHA1" ? 20 : 32;
         ref::Bytes pcr = ref::zeros(n);
-        pcr = ref::extend(alg, pcr, ref::digest(alg, ref::Bytes(slb.begin(), slb.begin() + sl_size)));
+        pcr =
+            ref::extend(alg, pcr, ref::digest(alg, ref::Bytes(slb.begin(), slb.begin() + sl_size)));
         pcr = ref::extend(alg, pcr, ref::digest(alg, ref::le32(entry)));
         pcr = ref::extend(alg, pcr, ref::digest(alg, dlme));
         pcr = ref::extend(alg, pcr, ref::digest(alg, as_ref(initrd_bytes_)));
@@ -109,11 +116,12 @@ TEST_F(LaunchTest, AmdLinuxPcr17FollowsTheSklFormula) {
         for (std::uint32_t p = 19; p <= 22; ++p) EXPECT_TRUE(binary::all_equal(tpm[bank][p], 0));
     }
     // The GRUB Linux policy, in order (measurements.md §2 and §4).
-    EXPECT_EQ(labels(result), (std::vector<std::string>{
-                                  "17:502:SKINIT", "17:502:DLME entry offset", "17:502:DLME", "17:503:",
-                                  "18:502:Measured SLR Table", "18:502:Measured boot parameters",
-                                  "18:502:Measured Kernel command line", "17:502:Measured Kernel initrd",
-                                  "17:504:"}));
+    EXPECT_EQ(
+        labels(result),
+        (std::vector<std::string>{
+            "17:502:SKINIT", "17:502:DLME entry offset", "17:502:DLME",
+            "17:503:", "18:502:Measured SLR Table", "18:502:Measured boot parameters",
+            "18:502:Measured Kernel command line", "17:502:Measured Kernel initrd", "17:504:"}));
     EXPECT_EQ(result.summary["dlme"]["dlme"]["entry"], 0x180);
 }
 
@@ -130,7 +138,8 @@ TEST_F(LaunchTest, IntelLinuxSenterDataIsSinitDigestAndEdx) {
     unsigned header_len = ref::read_le(acm, 4, 4), size = ref::read_le(acm, 24, 4);
     unsigned scratch = ref::read_le(acm, 0x7C, 4);
     ref::Bytes signed_part(acm.begin(), acm.begin() + 0x80);
-    signed_part.insert(signed_part.end(), acm.begin() + 4 * (header_len + scratch), acm.begin() + 4 * size);
+    signed_part.insert(signed_part.end(), acm.begin() + 4 * (header_len + scratch),
+                       acm.begin() + 4 * size);
     auto senter = ref::concat(ref::digest("SHA256", signed_part), ref::le32(0));
     const auto& first = log[1];
     EXPECT_EQ(first.pcr, 17u);
@@ -146,7 +155,8 @@ TEST_F(LaunchTest, IntelLinuxSenterDataIsSinitDigestAndEdx) {
     for (const auto& e : log.events())
         if (e.type == 0x404) {
             found = true;
-            EXPECT_EQ(binary::to_hex(e.find_digest(0x000B)->bytes), ref::hex(ref::digest("SHA256", mle)));
+            EXPECT_EQ(binary::to_hex(e.find_digest(0x000B)->bytes),
+                      ref::hex(ref::digest("SHA256", mle)));
             EXPECT_TRUE(e.data.empty());
         }
     EXPECT_TRUE(found);
@@ -194,8 +204,8 @@ TEST_F(LaunchTest, TamperedLogNoLongerMatchesTheTpm) {
     auto log = eventlog::parse_event_log(binary::ByteView(result.eventlog));
     // Flip one byte of the initrd digest in the buffer and re-parse.
     const auto& initrd_event = log[8];
-    std::size_t digest_offset = static_cast<std::size_t>(initrd_event.find_digest(0x000B)->bytes.data() -
-                                                          log.input().data());
+    std::size_t digest_offset = static_cast<std::size_t>(
+        initrd_event.find_digest(0x000B)->bytes.data() - log.input().data());
     binary::Bytes tampered = result.eventlog;
     tampered[digest_offset] ^= 1;
     auto bad = eventlog::parse_event_log(binary::ByteView(tampered));
@@ -218,7 +228,9 @@ TEST_F(LaunchTest, XenLaunchMeasuresMbiAndModules) {
         req.tcti = platform_.tcti();
         req.flavour = flavour;
         req.dce = dir_ / (flavour == launch::Flavour::amd ? "skl.bin" : "sinit.bin");
-        req.dlme = launch::XenDlme{dir_ / "xen", "console=com1", {{dir_ / "dom0", "root=/dev/ram0"}, {dir_ / "initrd", ""}}};
+        req.dlme = launch::XenDlme{dir_ / "xen",
+                                   "console=com1",
+                                   {{dir_ / "dom0", "root=/dev/ram0"}, {dir_ / "initrd", ""}}};
         auto result = launch::perform_launch(req);
         EXPECT_TRUE(result.verified);
         auto l = labels(result);
@@ -227,8 +239,9 @@ TEST_F(LaunchTest, XenLaunchMeasuresMbiAndModules) {
             EXPECT_EQ(dlme, (std::vector<std::string>{"18:502:", "17:502:Measured MB2 module",
                                                       "17:502:Measured MB2 module"}));
         else
-            EXPECT_EQ(dlme, (std::vector<std::string>{"18:502:", "18:502:", "18:502:Measured TXT OS-MLE data",
-                                                      "17:502:Measured MB2 module", "17:502:Measured MB2 module"}));
+            EXPECT_EQ(dlme, (std::vector<std::string>{
+                                "18:502:", "18:502:", "18:502:Measured TXT OS-MLE data",
+                                "17:502:Measured MB2 module", "17:502:Measured MB2 module"}));
         // The last module measured is the initrd: its digest is H(file).
         auto log = eventlog::parse_event_log(binary::ByteView(result.eventlog));
         const auto& last = log[log.size() - 1];
@@ -244,6 +257,7 @@ TEST_F(LaunchTest, RealTpmTctiIsRefusedWithAClearReason) {
         launch::perform_launch(req);
         FAIL() << "expected an error";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("only the CPU can drive"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("only the CPU can drive"), std::string::npos)
+            << e.what();
     }
 }

@@ -17,7 +17,9 @@ using binary::to_hex;
 using crypto::HashAlg;
 
 namespace {
-std::vector<std::uint32_t> drtm_pcrs() { return {17, 18, 19, 20, 21, 22}; }
+std::vector<std::uint32_t> drtm_pcrs() {
+    return {17, 18, 19, 20, 21, 22};
+}
 
 tpm::SwtpmControl control_for(const std::string& tcti) {
     return tpm::SwtpmControl(*tpm::parse_tcti(tcti).swtpm_control());
@@ -34,7 +36,8 @@ TEST(EmulatedPlatform, StartsWithDrtmPcrsAllFfAndStopsCleanly) {
         EXPECT_EQ(st.tcti, platform.tcti());
         tpm::Tpm t(platform.tcti());
         EXPECT_EQ(t.allocated_banks(), (std::vector<HashAlg>{HashAlg::sha1, HashAlg::sha256}));
-        auto pcrs = t.read_pcrs({HashAlg::sha1, HashAlg::sha256}, {0, 16, 17, 18, 19, 20, 21, 22, 23});
+        auto pcrs =
+            t.read_pcrs({HashAlg::sha1, HashAlg::sha256}, {0, 16, 17, 18, 19, 20, 21, 22, 23});
         for (auto bank : {HashAlg::sha1, HashAlg::sha256}) {
             for (auto p : drtm_pcrs()) EXPECT_TRUE(binary::all_equal(pcrs[bank][p], 0xFF)) << p;
             EXPECT_TRUE(binary::all_equal(pcrs[bank][16], 0));

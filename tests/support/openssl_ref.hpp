@@ -32,7 +32,9 @@ inline Bytes extend(const char* alg, const Bytes& pcr, const Bytes& measured_dig
     return digest(alg, concat(pcr, measured_digest));
 }
 
-inline Bytes zeros(std::size_t n) { return Bytes(n, 0); }
+inline Bytes zeros(std::size_t n) {
+    return Bytes(n, 0);
+}
 
 inline std::string hex(const Bytes& b) {
     static const char* d = "0123456789abcdef";

@@ -45,6 +45,8 @@ inline CommandResult run_command(const std::string& cmd) {
     return r;
 }
 
-inline std::string drtm_cmd(const std::string& args) { return std::string(DRTM_BINARY) + " " + args; }
+inline std::string drtm_cmd(const std::string& args) {
+    return std::string(DRTM_BINARY) + " " + args;
+}
 
 }  // namespace testsupport
