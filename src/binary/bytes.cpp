@@ -1,6 +1,7 @@
 #include "binary/bytes.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 namespace drtm::binary {
@@ -38,6 +39,16 @@ Bytes from_hex(std::string_view hex) {
 
 bool all_equal(ByteView bytes, std::uint8_t value) {
     return std::all_of(bytes.begin(), bytes.end(), [value](std::uint8_t b) { return b == value; });
+}
+
+}  // namespace drtm::binary
+
+namespace drtm::binary {
+
+std::string hex_number(std::uint64_t value) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
+    return buf;
 }
 
 }  // namespace drtm::binary

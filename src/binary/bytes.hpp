@@ -24,4 +24,8 @@ Bytes from_hex(std::string_view hex);
 
 bool all_equal(ByteView bytes, std::uint8_t value);
 
+// "0x1f": how JSON output spells addresses and sizes, so no consumer loses
+// 64-bit precision to a floating-point number.
+std::string hex_number(std::uint64_t value);
+
 }  // namespace drtm::binary

@@ -1,13 +1,13 @@
 #include "binary/error.hpp"
 
+#include "binary/bytes.hpp"
+
 #include <cstdio>
 
 namespace drtm::binary {
 
 std::string format_offset(std::size_t offset) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%zx", offset);
-    return buf;
+    return hex_number(offset);
 }
 
 ParseError::ParseError(std::size_t offset, std::string reason)

@@ -1,4 +1,5 @@
 #include "image/acm.hpp"
+#include "binary/bytes.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -15,9 +16,7 @@ namespace {
 constexpr std::size_t kInfoTableBase = 40;  // through acm_ver + reserved[3]
 
 std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_number(v);
 }
 
 AcmHeader read_header(binary::Reader& r) {

@@ -1,4 +1,5 @@
 #include "image/bzimage.hpp"
+#include "binary/bytes.hpp"
 
 #include <cstdio>
 #include <string>
@@ -17,9 +18,7 @@ constexpr std::uint32_t kKernelInfoMagic = 0x506F544C;  // "LToP"
 constexpr std::size_t kMleHeaderOffsetField = 0x10;
 
 std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_number(v);
 }
 
 // Reads setup_header fields at their absolute file offsets, skipping any that

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "binary/bytes.hpp"
+
 #include "crypto/digest.hpp"
 
 namespace drtm::image {
@@ -11,9 +13,7 @@ using nlohmann::json;
 namespace {
 
 std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_number(v);
 }
 
 std::string protocol(std::uint16_t v) {

@@ -1,4 +1,5 @@
 #include "image/multiboot2_header.hpp"
+#include "binary/bytes.hpp"
 
 #include <cstdio>
 #include <string>
@@ -19,9 +20,7 @@ constexpr std::size_t kFixedHeader = 16;
 constexpr std::size_t kTagAlign = 8;
 
 std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_number(v);
 }
 
 std::size_t align8(std::size_t v) {

@@ -1,4 +1,5 @@
 #include "image/slb.hpp"
+#include "binary/bytes.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -13,9 +14,7 @@ namespace {
 constexpr std::size_t kSklInfoSize = 20;  // UUID + u32 version
 
 std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_number(v);
 }
 
 }  // namespace

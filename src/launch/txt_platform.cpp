@@ -1,5 +1,7 @@
 #include "launch/txt_platform.hpp"
 
+#include <cerrno>
+#include <cstdlib>
 #include <set>
 #include <stdexcept>
 
@@ -20,15 +22,17 @@ binary::Bytes hex_field(const nlohmann::json& j, const std::string& key,
 
 std::uint32_t u32_field(const nlohmann::json& j, const std::string& key,
                         const std::string& origin) {
-    if (j.is_number_unsigned() && j.get<std::uint64_t>() <= 0xFFFFFFFFu)
-        return j.get<std::uint32_t>();
+    // JSON has one number type; nlohmann reports literals as signed integers.
+    if (j.is_number_integer() && j.get<std::int64_t>() >= 0 && j.get<std::int64_t>() <= 0xFFFFFFFF)
+        return static_cast<std::uint32_t>(j.get<std::int64_t>());
     if (j.is_string()) {
-        auto b = hex_field(j, key, origin);
-        if (b.size() <= 4) {
-            std::uint32_t v = 0;
-            for (auto byte : b) v = v << 8 | byte;
-            return v;
-        }
+        // "0x601" or "1537": a number written as text, as in the docs.
+        const std::string text = j.get<std::string>();
+        char* end = nullptr;
+        errno = 0;
+        unsigned long long v = std::strtoull(text.c_str(), &end, 0);
+        if (!text.empty() && text[0] != '-' && errno == 0 && *end == '\0' && v <= 0xFFFFFFFFull)
+            return static_cast<std::uint32_t>(v);
     }
     throw std::runtime_error(origin + ": '" + key + "' must be a 32-bit number or \"0x...\"");
 }

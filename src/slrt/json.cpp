@@ -11,9 +11,7 @@ using nlohmann::json;
 namespace {
 
 std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_number(v);
 }
 
 json mtrrs_json(const MtrrState& m) {
