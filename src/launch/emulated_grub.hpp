@@ -9,7 +9,7 @@
 #include <string>
 
 #include "launch/dce_images.hpp"
-#include "launch/launcher.hpp"
+#include "launch/launch_request.hpp"
 #include "launch/physical_memory.hpp"
 
 namespace drtm::launch {

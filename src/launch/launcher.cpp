@@ -101,14 +101,24 @@ nlohmann::json records_json(const std::vector<LogRecord>& records) {
     return out;
 }
 
-struct Prepared {
-    std::optional<SklDce> skl;
-    std::optional<SinitDce> sinit;
-    BootSetup setup;
-};
+Bytes slrt_bytes_of(const BootSetup& setup) {
+    const std::uint32_t size = binary::Reader(setup.memory.read(setup.slrt_addr + 8, 4)).u32le();
+    auto bytes = setup.memory.read(setup.slrt_addr, size);
+    return Bytes(bytes.begin(), bytes.end());
+}
 
-Prepared prepare(const LaunchRequest& req) {
-    Prepared p;
+}  // namespace
+
+std::string_view flavour_name(Flavour f) {
+    return f == Flavour::amd ? "amd" : "intel";
+}
+
+const std::vector<HashAlg>& log_banks() {
+    return kLogBanks;
+}
+
+PreparedLaunch prepare_launch(const LaunchRequest& req) {
+    PreparedLaunch p;
     DceInMemory dce;
     if (req.flavour == Flavour::amd) {
         p.skl = load_skl(req.dce);
@@ -126,16 +136,29 @@ Prepared prepare(const LaunchRequest& req) {
     return p;
 }
 
-Bytes slrt_bytes_of(const BootSetup& setup) {
-    const std::uint32_t size = binary::Reader(setup.memory.read(setup.slrt_addr + 8, 4)).u32le();
-    auto bytes = setup.memory.read(setup.slrt_addr, size);
-    return Bytes(bytes.begin(), bytes.end());
+Bytes dl_event_data(const LaunchRequest& req, const PreparedLaunch& p) {
+    if (req.flavour == Flavour::amd) {
+        auto m = p.skl->measured();
+        return Bytes(m.begin(), m.end());
+    }
+    return senter_event_data(p.sinit->digest, req.txt_platform.senter_edx);
 }
 
-}  // namespace
+void run_dce_stage(Measurer& m, const LaunchRequest& req, const PreparedLaunch& p, ByteView dl_data,
+                   const std::vector<HashAlg>& tpm_banks) {
+    const ByteView dlme = p.setup.memory.read(p.setup.dlme_base, p.setup.dlme_size);
+    if (req.flavour == Flavour::amd)
+        run_skl_stage(m, SklInputs{p.skl->measured(), p.setup.dlme_entry, dlme});
+    else
+        run_sinit_stage(m, SinitInputs{Bytes(dl_data.begin(), dl_data.end()), p.sinit->signer_key,
+                                       dlme, req.txt_platform, tpm_banks});
+}
 
-std::string_view flavour_name(Flavour f) {
-    return f == Flavour::amd ? "amd" : "intel";
+void run_dlme_stage(Measurer& m, const LaunchRequest& req, const PreparedLaunch& p) {
+    if (std::holds_alternative<LinuxDlme>(req.dlme))
+        run_linux_dlme_stage(m, p.setup.memory, p.setup.slrt_addr);
+    else
+        run_xen_dlme_stage(m, p.setup.memory, p.setup.slrt_addr);
 }
 
 LaunchResult perform_launch(const LaunchRequest& req) {
@@ -152,11 +175,10 @@ LaunchResult perform_launch(const LaunchRequest& req) {
 
     // 1. The bootloader: load the DCE and the DLME, build the SLRT.
     say("bootloader: loading the DCE and the DLME, writing the SLRT");
-    Prepared prep = prepare(req);
+    PreparedLaunch prep = prepare_launch(req);
     auto& skl = prep.skl;
     auto& sinit = prep.sinit;
     BootSetup& setup = prep.setup;
-    const ByteView dlme = setup.memory.read(setup.dlme_base, setup.dlme_size);
 
     // 2. The platform: from here on no other process may talk to the TPM.
     tpm::Tpm t(req.tcti);
@@ -169,35 +191,26 @@ LaunchResult perform_launch(const LaunchRequest& req) {
     tpm::SwtpmControl cpu(*control);
 
     // 3. The CPU: SKINIT or GETSEC[SENTER] drives the DRTM hash sequence.
-    Bytes dl_data;
-    if (req.flavour == Flavour::amd) {
-        dl_data.assign(skl->measured().begin(), skl->measured().end());
-        say("CPU: SKINIT — HASH_START, HASH_DATA(SLB[0:" +
-            std::to_string(skl->slb.measured_length) + "]), HASH_END at locality 4");
-    } else {
-        dl_data = senter_event_data(sinit->digest, req.txt_platform.senter_edx);
-        say("CPU: GETSEC[SENTER] — HASH_START, HASH_DATA(SINIT digest ‖ EDX), HASH_END at locality "
-            "4");
-    }
+    const Bytes dl_data = dl_event_data(req, prep);
+    say(req.flavour == Flavour::amd
+            ? "CPU: SKINIT — HASH_START, HASH_DATA(SLB[0:" +
+                  std::to_string(skl->slb.measured_length) + "]), HASH_END at locality 4"
+            : "CPU: GETSEC[SENTER] — HASH_START, HASH_DATA(SINIT digest ‖ EDX), HASH_END at "
+              "locality 4");
     cpu.drtm_sequence(dl_data);
     verify_drtm_sequence(t, banks, dl_data);
 
     // 4. The DCE, then 5. the DLME.
-    Measurer m(t, kLogBanks);
-    if (req.flavour == Flavour::amd) {
-        say("DCE: Secure Kernel Loader measures the DLME at locality 2");
-        run_skl_stage(m, SklInputs{skl->measured(), setup.dlme_entry, dlme});
-    } else {
-        say("DCE: SINIT ACM measures the MLE and the platform policy at locality 3");
-        run_sinit_stage(m, SinitInputs{dl_data, sinit->signer_key, dlme, req.txt_platform, banks});
-    }
-    if (std::holds_alternative<LinuxDlme>(req.dlme)) {
-        say("DLME: Linux measures its configuration by the SLRT policy at locality 2");
-        run_linux_dlme_stage(m, setup.memory, setup.slrt_addr);
-    } else {
-        say("DLME: Xen measures the MBI, the SLRT and its modules at locality 2");
-        run_xen_dlme_stage(m, setup.memory, setup.slrt_addr);
-    }
+    TpmTarget target(t);
+    Measurer m(target, kLogBanks);
+    say(req.flavour == Flavour::amd
+            ? "DCE: Secure Kernel Loader measures the DLME at locality 2"
+            : "DCE: SINIT ACM measures the MLE and the platform policy at locality 3");
+    run_dce_stage(m, req, prep, dl_data, banks);
+    say(std::holds_alternative<LinuxDlme>(req.dlme)
+            ? "DLME: Linux measures its configuration by the SLRT policy at locality 2"
+            : "DLME: Xen measures the MBI, the SLRT and its modules at locality 2");
+    run_dlme_stage(m, req, prep);
 
     // 6. The log as the DLME exposes it, and its replay against the TPM.
     LaunchResult result;
@@ -260,7 +273,7 @@ LaunchResult perform_launch(const LaunchRequest& req) {
 }
 
 Bytes build_slrt(const LaunchRequest& req) {
-    return slrt_bytes_of(prepare(req).setup);
+    return slrt_bytes_of(prepare_launch(req).setup);
 }
 
 void write_launch_outputs(const LaunchResult& result, const std::filesystem::path& dir) {

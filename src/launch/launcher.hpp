@@ -15,38 +15,13 @@
 #include <vector>
 
 #include "binary/bytes.hpp"
+#include "crypto/hash_alg.hpp"
+#include "launch/dce_images.hpp"
+#include "launch/emulated_grub.hpp"
+#include "launch/launch_request.hpp"
 #include "launch/txt_platform.hpp"
 
 namespace drtm::launch {
-
-enum class Flavour { amd, intel };
-std::string_view flavour_name(Flavour f);
-
-struct LinuxDlme {
-    std::filesystem::path kernel;  // bzImage
-    std::optional<std::filesystem::path> initrd;
-    std::string cmdline;
-};
-
-struct XenModule {
-    std::filesystem::path file;
-    std::string cmdline;
-};
-
-struct XenDlme {
-    std::filesystem::path xen;  // xen.gz or an uncompressed Multiboot2 image
-    std::string cmdline;
-    std::vector<XenModule> modules;  // dom0 kernel first, then its initrd, ...
-};
-
-struct LaunchRequest {
-    std::string tcti;  // must reach a swtpm control channel: swtpm:path=... or swtpm:port=...
-    Flavour flavour = Flavour::amd;
-    std::filesystem::path dce;  // SKL image (AMD) or SINIT ACM (Intel)
-    std::variant<LinuxDlme, XenDlme> dlme;
-    TxtPlatform txt_platform;  // Intel only
-    std::function<void(const std::string&)> progress;
-};
 
 struct LaunchResult {
     binary::Bytes eventlog;  // the whole log buffer, as the DLME exposes it
@@ -56,6 +31,25 @@ struct LaunchResult {
 };
 
 LaunchResult perform_launch(const LaunchRequest& request);
+
+// The pieces perform_launch() is made of, for callers that run the same
+// stages on another PcrTarget (a prediction runs them on SoftwarePcrs).
+class Measurer;
+
+struct PreparedLaunch {
+    std::optional<SklDce> skl;
+    std::optional<SinitDce> sinit;
+    BootSetup setup;  // memory, SLRT and DLME as the bootloader left them
+};
+
+// The banks the DCE and DLME stages hash and log: SHA-1 and SHA-256.
+const std::vector<crypto::HashAlg>& log_banks();
+PreparedLaunch prepare_launch(const LaunchRequest& request);
+// What the CPU sends through _TPM_Hash_Data: SLB[0:SL_SIZE], or SINIT digest ‖ EDX.
+binary::Bytes dl_event_data(const LaunchRequest& request, const PreparedLaunch& prepared);
+void run_dce_stage(Measurer& m, const LaunchRequest& request, const PreparedLaunch& prepared,
+                   binary::ByteView dl_data, const std::vector<crypto::HashAlg>& tpm_banks);
+void run_dlme_stage(Measurer& m, const LaunchRequest& request, const PreparedLaunch& prepared);
 
 // The bootloader half alone (no TPM): the SLRT GRUB would write for this
 // launch, as its `size` bytes. What `drtm slrt build` prints.

@@ -6,8 +6,8 @@
 
 namespace drtm::launch {
 
-Measurer::Measurer(tpm::Tpm& tpm, std::vector<HashAlg> log_banks)
-    : tpm_(tpm), log_banks_(std::move(log_banks)) {}
+Measurer::Measurer(PcrTarget& target, std::vector<HashAlg> log_banks)
+    : target_(target), log_banks_(std::move(log_banks)) {}
 
 std::vector<std::pair<HashAlg, Bytes>> Measurer::digests_of(ByteView measured) const {
     crypto::MultiHasher hasher(log_banks_);
@@ -19,10 +19,6 @@ std::vector<std::pair<HashAlg, Bytes>> Measurer::digests_of(ByteView measured) c
     return out;
 }
 
-void Measurer::ensure_locality(std::uint8_t locality) {
-    if (tpm_.locality() != locality) tpm_.set_locality(locality);
-}
-
 void Measurer::measure(const std::string& stage, std::uint8_t locality, std::uint32_t pcr,
                        std::uint32_t type, ByteView event_data, ByteView measured) {
     measure_digests(stage, locality, pcr, type, event_data, digests_of(measured));
@@ -31,8 +27,7 @@ void Measurer::measure(const std::string& stage, std::uint8_t locality, std::uin
 void Measurer::measure_digests(const std::string& stage, std::uint8_t locality, std::uint32_t pcr,
                                std::uint32_t type, ByteView event_data,
                                std::vector<std::pair<HashAlg, Bytes>> digests) {
-    ensure_locality(locality);
-    tpm_.extend(pcr, digests);
+    target_.extend(locality, pcr, digests);
     records_.push_back(LogRecord{pcr, type, std::move(digests),
                                  Bytes(event_data.begin(), event_data.end()), stage, locality,
                                  true});
@@ -51,8 +46,7 @@ void Measurer::cap_other_banks(std::uint8_t locality, std::uint32_t pcr,
         if (std::find(log_banks_.begin(), log_banks_.end(), bank) == log_banks_.end())
             caps.emplace_back(bank, crypto::one_digest(bank));
     if (caps.empty()) return;
-    ensure_locality(locality);
-    tpm_.extend(pcr, caps);
+    target_.extend(locality, pcr, caps);
 }
 
 }  // namespace drtm::launch

@@ -12,7 +12,7 @@
 
 #include "binary/bytes.hpp"
 #include "crypto/hash_alg.hpp"
-#include "tpm/tpm.hpp"
+#include "launch/pcr_target.hpp"
 
 namespace drtm::launch {
 
@@ -34,7 +34,7 @@ struct LogRecord {
 
 class Measurer {
   public:
-    Measurer(tpm::Tpm& tpm, std::vector<HashAlg> log_banks);
+    Measurer(PcrTarget& target, std::vector<HashAlg> log_banks);
 
     // Hash `measured` in every log bank, extend `pcr` at `locality`, and log
     // the record with `event_data` (usually the ASCII label, no NUL).
@@ -60,9 +60,7 @@ class Measurer {
     std::vector<LogRecord>& records() noexcept { return records_; }
 
   private:
-    void ensure_locality(std::uint8_t locality);
-
-    tpm::Tpm& tpm_;
+    PcrTarget& target_;
     std::vector<HashAlg> log_banks_;
     std::vector<LogRecord> records_;
 };
