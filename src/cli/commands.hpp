@@ -13,5 +13,6 @@ void register_log(CLI::App& app);
 void register_slrt(CLI::App& app);
 void register_image(CLI::App& app);
 void register_launch(CLI::App& app);
+void register_predict(CLI::App& app);
 
 }  // namespace drtm::cli

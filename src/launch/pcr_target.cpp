@@ -20,11 +20,15 @@ SoftwarePcrs::SoftwarePcrs(std::vector<crypto::HashAlg> banks) : banks_(std::mov
                 (p >= 17 && p <= 22) ? crypto::ff_digest(bank) : crypto::zero_digest(bank);
 }
 
-void SoftwarePcrs::dynamic_launch(binary::ByteView data) {
-    for (auto bank : banks_) {
+void SoftwarePcrs::reset_dynamic() {
+    for (auto bank : banks_)
         for (std::uint32_t p = 17; p <= 22; ++p) values_[bank][p] = crypto::zero_digest(bank);
+}
+
+void SoftwarePcrs::dynamic_launch(binary::ByteView data) {
+    reset_dynamic();
+    for (auto bank : banks_)
         values_[bank][17] = crypto::extend(bank, values_[bank][17], crypto::hash(bank, data));
-    }
 }
 
 void SoftwarePcrs::extend(std::uint8_t locality, std::uint32_t pcr,

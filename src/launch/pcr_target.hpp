@@ -40,6 +40,8 @@ class SoftwarePcrs : public PcrTarget {
   public:
     explicit SoftwarePcrs(std::vector<crypto::HashAlg> banks);
     void dynamic_launch(binary::ByteView data);
+    // PCR 17-22 to zero, as _TPM_Hash_End does before extending PCR 17.
+    void reset_dynamic();
     void extend(std::uint8_t locality, std::uint32_t pcr,
                 const std::vector<std::pair<crypto::HashAlg, binary::Bytes>>& digests) override;
     const tpm::PcrBanks& values() const noexcept { return values_; }

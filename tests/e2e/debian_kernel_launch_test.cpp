@@ -177,3 +177,29 @@ TEST_F(DebianKernelLaunch, XenWithDom0KernelAndInitrdVerifies) {
         EXPECT_EQ(j["dlme"]["modules"].size(), 2u);
     }
 }
+
+TEST_F(DebianKernelLaunch, PredictionEqualsTheLaunch) {
+    const std::string artifacts = " --kernel " + quote((kArtifacts / "vmlinuz").string()) +
+                                  " --initrd " + quote((kArtifacts / "initrd.img").string()) +
+                                  " --cmdline 'console=ttyS0 root=/dev/ram0'";
+    for (const std::string flavour : {"amd", "intel"}) {
+        auto p = run_command(drtm_cmd("predict --json --flavour " + flavour + " --dce " +
+                                      quote((dir_ / (flavour + "-dce.bin")).string()) + artifacts));
+        ASSERT_EQ(p.status, 0) << p.err;
+        ASSERT_EQ(launch_linux(flavour).status, 0);
+        auto predicted = nlohmann::json::parse(p.out)["pcrs"];
+        auto s = summary(flavour);
+        for (const char* bank : {"sha1", "sha256"})
+            for (const char* pcr : {"17", "18", "19", "20", "21", "22"})
+                EXPECT_EQ(predicted[bank][pcr], s["tpm_pcrs"][bank][pcr])
+                    << flavour << " " << bank << " " << pcr;
+    }
+    // Intel from the reference log of the launch that just happened.
+    auto r = run_command(drtm_cmd(
+        "predict --json --flavour intel --dce " + quote((dir_ / "intel-dce.bin").string()) +
+        artifacts + " --reference-log " + quote((dir_ / "intel/eventlog.bin").string())));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["dce_source"], "reference_log");
+    EXPECT_EQ(j["pcrs"]["sha256"]["17"], summary("intel")["tpm_pcrs"]["sha256"]["17"]);
+}

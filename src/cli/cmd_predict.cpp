@@ -1,0 +1,58 @@
+// drtm predict: the PCR 17-22 values a launch of the given artifacts will
+// produce, before it happens (to authorise them before a reboot).
+#include <iomanip>
+#include <iostream>
+#include <memory>
+
+#include "binary/error.hpp"
+#include "cli/commands.hpp"
+#include "cli/launch_inputs.hpp"
+#include "cli/output.hpp"
+#include "eventlog/parse.hpp"
+#include "predict/predictor.hpp"
+
+namespace drtm::cli {
+
+void register_predict(CLI::App& app) {
+    auto in = std::make_shared<LaunchInputs>();
+    auto reference = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand(
+        "predict", "Predict the PCR 17-22 values a launch of the given artifacts will produce");
+    add_launch_inputs(cmd, *in);
+    cmd->add_option("--reference-log", *reference,
+                    "Intel: a DRTM log of an earlier launch on the target machine; its SINIT "
+                    "records are kept and the DLME's are recomputed")
+        ->check(CLI::ExistingFile);
+    cmd->add_flag("--json", in->json,
+                  "Print JSON: {\"pcrs\": {\"sha256\": {\"17\": hex, ...}}, ...}");
+    cmd->callback([in, reference] {
+        auto req = launch_request(*in);
+        std::optional<eventlog::EventLog> ref;
+        if (!reference->empty()) {
+            if (req.flavour != launch::Flavour::intel)
+                throw CLI::ValidationError("--reference-log",
+                                           "only Intel launches need a reference log");
+            try {
+                ref = eventlog::read_event_log(*reference);
+            } catch (const binary::ParseError& e) {
+                throw std::runtime_error(*reference + ": " + e.what());
+            }
+        } else if (req.flavour == launch::Flavour::intel) {
+            progress("no --reference-log: SINIT's platform measurements come from drtm's model");
+        }
+        auto p = predict::predict_launch(req, ref ? &*ref : nullptr);
+        if (in->json) {
+            print_json(predict::to_json(p));
+            return;
+        }
+        std::cout << "Predicted PCRs after a " << launch::flavour_name(req.flavour) << " launch ("
+                  << p.note << "):\n";
+        for (const auto& [alg, values] : p.pcrs) {
+            std::cout << crypto::alg_name(alg) << ":\n";
+            for (const auto& [pcr, v] : values)
+                std::cout << "  " << std::setw(2) << pcr << ": " << binary::to_hex(v) << "\n";
+        }
+    });
+}
+
+}  // namespace drtm::cli
