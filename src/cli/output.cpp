@@ -3,17 +3,12 @@
 #include <sstream>
 
 #include "binary/bytes.hpp"
+#include "eventlog/json.hpp"
 
 namespace drtm::cli {
 
 nlohmann::json pcr_banks_json(const tpm::PcrBanks& banks) {
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [alg, pcrs] : banks) {
-        auto& bank = out[std::string(crypto::alg_name(alg))];
-        bank = nlohmann::json::object();
-        for (const auto& [pcr, value] : pcrs) bank[std::to_string(pcr)] = binary::to_hex(value);
-    }
-    return out;
+    return eventlog::pcr_values_to_json(banks);
 }
 
 std::vector<std::uint32_t> parse_pcr_list(const std::string& text) {

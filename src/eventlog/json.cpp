@@ -205,4 +205,14 @@ PcrValues pcr_values_from_json(const nlohmann::json& pcrs) {
     return out;
 }
 
+nlohmann::json pcr_values_to_json(const PcrValues& values) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [alg, pcrs] : values) {
+        auto& bank = out[std::string(crypto::alg_name(alg))];
+        bank = nlohmann::json::object();
+        for (const auto& [pcr, value] : pcrs) bank[std::to_string(pcr)] = binary::to_hex(value);
+    }
+    return out;
+}
+
 }  // namespace drtm::eventlog

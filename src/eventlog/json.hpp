@@ -22,5 +22,7 @@ nlohmann::json to_json(const Comparison& comparison);
 // a *.pcrs.json file). Throws std::invalid_argument on unknown banks, PCR
 // keys that are not decimal, or bad hex.
 PcrValues pcr_values_from_json(const nlohmann::json& pcrs);
+// The inverse: {"sha1": {"17": "<hex>", ...}, ...}.
+nlohmann::json pcr_values_to_json(const PcrValues& values);
 
 }  // namespace drtm::eventlog

@@ -191,7 +191,6 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
     if (has_cmdline)
         mem.place(layout::kCmdline, image::grub_cmdline_buffer(dlme.cmdline, bz), "command line");
     Bytes loaded = image::grub_loaded_kernel(kernel, bz, setup.dlme_size);
-    const std::string dlme_sha = sha256_hex(loaded);
     mem.place(layout::kDlmeBase, std::move(loaded), "kernel (protected-mode part)");
     const std::string initrd_sha = sha256_hex(initrd);
     if (dlme.initrd) mem.place(layout::kInitrd, std::move(initrd), "initrd");
@@ -207,10 +206,7 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
           {"setup_sects", bz.setup_sects},
           {"secure_launch_mle_header", bz.secure_launch_capable()}}},
         {"dlme",
-         {{"base", setup.dlme_base},
-          {"size", setup.dlme_size},
-          {"entry", setup.dlme_entry},
-          {"sha256", dlme_sha}}},
+         {{"base", setup.dlme_base}, {"size", setup.dlme_size}, {"entry", setup.dlme_entry}}},
         {"initrd", dlme.initrd
                        ? nlohmann::json{{"file", dlme.initrd->string()}, {"sha256", initrd_sha}}
                        : nlohmann::json(nullptr)},
@@ -296,7 +292,6 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
         mem.place(layout::kTxtHeap, os_mle_bytes(slrt::OsMleLayout::aem, slrt_base),
                   "TXT heap (OS-MLE data)");
     mem.place(layout::kMbi, std::move(mbi), "Multiboot2 information");
-    const std::string dlme_sha = sha256_hex(dlme_bytes);
     mem.place(layout::kDlmeBase, std::move(dlme_bytes), "Xen");
     place_log(mem, flavour, setup);
 
@@ -308,10 +303,7 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
           {"gzip", xen.was_gzip},
           {"mle_header", xen.mle_header.has_value()}}},
         {"dlme",
-         {{"base", setup.dlme_base},
-          {"size", setup.dlme_size},
-          {"entry", setup.dlme_entry},
-          {"sha256", dlme_sha}}},
+         {{"base", setup.dlme_base}, {"size", setup.dlme_size}, {"entry", setup.dlme_entry}}},
         {"cmdline", dlme.cmdline},
         {"modules", modules_json},
     };

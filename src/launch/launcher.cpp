@@ -83,24 +83,6 @@ Bytes write_log(Flavour flavour, BootSetup& setup, const std::vector<LogRecord>&
     return log;
 }
 
-nlohmann::json records_json(const std::vector<LogRecord>& records) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : records) {
-        nlohmann::json digests = nlohmann::json::object();
-        for (const auto& [alg, d] : r.digests)
-            digests[std::string(crypto::alg_name(alg))] = binary::to_hex(d);
-        out.push_back({{"stage", r.stage},
-                       {"pcr", r.pcr},
-                       {"type", r.type},
-                       {"label", eventlog::printable_text(r.data).value_or("")},
-                       {"data", binary::to_hex(r.data)},
-                       {"locality", r.locality},
-                       {"extended", r.extended},
-                       {"digests", digests}});
-    }
-    return out;
-}
-
 Bytes slrt_bytes_of(const BootSetup& setup) {
     const std::uint32_t size = binary::Reader(setup.memory.read(setup.slrt_addr + 8, 4)).u32le();
     auto bytes = setup.memory.read(setup.slrt_addr, size);
@@ -254,7 +236,7 @@ LaunchResult perform_launch(const LaunchRequest& req) {
           {"allocated", setup.log_size},
           {"used", parsed.end_offset()},
           {"events", parsed.size()}}},
-        {"measurements", records_json(m.records())},
+        {"measurements", records_to_json(m.records())},
         {"tpm",
          {{"manufacturer", info_after.manufacturer},
           {"restart_count_before", info_before.restart_count},
@@ -264,11 +246,7 @@ LaunchResult perform_launch(const LaunchRequest& req) {
         {"comparison", eventlog::to_json(comparison)},
         {"verified", result.verified},
     };
-    nlohmann::json tpm_json = nlohmann::json::object();
-    for (const auto& [alg, pcrs] : tpm_pcrs)
-        for (const auto& [pcr, v] : pcrs)
-            tpm_json[std::string(crypto::alg_name(alg))][std::to_string(pcr)] = binary::to_hex(v);
-    result.summary["tpm_pcrs"] = tpm_json;
+    result.summary["tpm_pcrs"] = eventlog::pcr_values_to_json(actual);
     return result;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/digest.hpp"
+#include "eventlog/event_text.hpp"
 
 namespace drtm::launch {
 
@@ -47,6 +48,24 @@ void Measurer::cap_other_banks(std::uint8_t locality, std::uint32_t pcr,
             caps.emplace_back(bank, crypto::one_digest(bank));
     if (caps.empty()) return;
     target_.extend(locality, pcr, caps);
+}
+
+nlohmann::json records_to_json(const std::vector<LogRecord>& records) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : records) {
+        nlohmann::json digests = nlohmann::json::object();
+        for (const auto& [alg, d] : r.digests)
+            digests[std::string(crypto::alg_name(alg))] = binary::to_hex(d);
+        out.push_back({{"stage", r.stage},
+                       {"pcr", r.pcr},
+                       {"type", r.type},
+                       {"label", eventlog::printable_text(r.data).value_or("")},
+                       {"data", binary::to_hex(r.data)},
+                       {"locality", r.locality},
+                       {"extended", r.extended},
+                       {"digests", digests}});
+    }
+    return out;
 }
 
 }  // namespace drtm::launch

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,9 @@ struct LogRecord {
     std::uint8_t locality = 0;
     bool extended = false;
 };
+
+// [{"stage", "pcr", "type", "label", "data", "locality", "extended", "digests"}]
+nlohmann::json records_to_json(const std::vector<LogRecord>& records);
 
 class Measurer {
   public:

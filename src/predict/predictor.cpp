@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "crypto/digest.hpp"
-#include "eventlog/event_text.hpp"
+#include "eventlog/json.hpp"
 #include "launch/pcr_target.hpp"
 
 namespace drtm::predict {
@@ -119,26 +119,10 @@ Prediction predict_launch(const launch::LaunchRequest& req, const eventlog::Even
 }
 
 nlohmann::json to_json(const Prediction& p) {
-    nlohmann::json pcrs = nlohmann::json::object();
-    for (const auto& [alg, values] : p.pcrs)
-        for (const auto& [pcr, v] : values)
-            pcrs[std::string(crypto::alg_name(alg))][std::to_string(pcr)] = binary::to_hex(v);
-    nlohmann::json events = nlohmann::json::array();
-    for (const auto& r : p.records) {
-        nlohmann::json digests = nlohmann::json::object();
-        for (const auto& [alg, d] : r.digests)
-            digests[std::string(crypto::alg_name(alg))] = binary::to_hex(d);
-        events.push_back({{"stage", r.stage},
-                          {"pcr", r.pcr},
-                          {"type", r.type},
-                          {"label", eventlog::printable_text(r.data).value_or("")},
-                          {"extended", r.extended},
-                          {"digests", digests}});
-    }
-    return {{"pcrs", pcrs},
+    return {{"pcrs", eventlog::pcr_values_to_json(p.pcrs)},
             {"dce_source", dce_source_name(p.dce_source)},
             {"note", p.note},
-            {"events", events}};
+            {"events", launch::records_to_json(p.records)}};
 }
 
 }  // namespace drtm::predict
