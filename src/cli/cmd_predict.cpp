@@ -26,10 +26,11 @@ void register_predict(CLI::App& app) {
     cmd->add_flag("--json", in->json,
                   "Print JSON: {\"pcrs\": {\"sha256\": {\"17\": hex, ...}}, ...}");
     cmd->callback([in, reference] {
-        auto req = launch_request(*in);
+        auto variants = launch_variants(*in);
+        const auto flavour = variants.front().request.flavour;
         std::optional<eventlog::EventLog> ref;
         if (!reference->empty()) {
-            if (req.flavour != launch::Flavour::intel)
+            if (flavour != launch::Flavour::intel)
                 throw CLI::ValidationError("--reference-log",
                                            "only Intel launches need a reference log");
             try {
@@ -37,21 +38,32 @@ void register_predict(CLI::App& app) {
             } catch (const binary::ParseError& e) {
                 throw std::runtime_error(*reference + ": " + e.what());
             }
-        } else if (req.flavour == launch::Flavour::intel) {
+        } else if (flavour == launch::Flavour::intel) {
             progress("no --reference-log: SINIT's platform measurements come from drtm's model");
         }
-        auto p = predict::predict_launch(req, ref ? &*ref : nullptr);
-        if (in->json) {
-            print_json(predict::to_json(p));
-            return;
+        nlohmann::json all = nlohmann::json::array();
+        for (std::size_t n = 0; n < variants.size(); ++n) {
+            if (variants.size() > 1)
+                progress("variant " + std::to_string(n + 1) + "/" +
+                         std::to_string(variants.size()));
+            auto p = predict::predict_launch(variants[n].request, ref ? &*ref : nullptr);
+            if (in->json) {
+                auto j = predict::to_json(p);
+                j["variant"] = variants[n].describe;
+                all.push_back(std::move(j));
+                continue;
+            }
+            std::cout << "Predicted PCRs after a " << launch::flavour_name(flavour) << " launch";
+            if (variants.size() > 1) std::cout << " of " << variants[n].describe.dump();
+            std::cout << "\n(" << p.note << "):\n";
+            for (const auto& [alg, values] : p.pcrs) {
+                std::cout << crypto::alg_name(alg) << ":\n";
+                for (const auto& [pcr, v] : values)
+                    std::cout << "  " << std::setw(2) << pcr << ": " << binary::to_hex(v) << "\n";
+            }
         }
-        std::cout << "Predicted PCRs after a " << launch::flavour_name(req.flavour) << " launch ("
-                  << p.note << "):\n";
-        for (const auto& [alg, values] : p.pcrs) {
-            std::cout << crypto::alg_name(alg) << ":\n";
-            for (const auto& [pcr, v] : values)
-                std::cout << "  " << std::setw(2) << pcr << ": " << binary::to_hex(v) << "\n";
-        }
+        // One launch: the object itself, in the shape of `drtm log replay --json`.
+        if (in->json) print_json(all.size() == 1 ? all[0] : nlohmann::json{{"variants", all}});
     });
 }
 

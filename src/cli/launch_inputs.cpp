@@ -18,10 +18,24 @@ void add_launch_inputs(CLI::App* cmd, LaunchInputs& o) {
     cmd->add_option("--dce", o.dce, "DCE image: an SKL SLB (amd) or a SINIT ACM (intel)")
         ->required()
         ->check(CLI::ExistingFile);
-    auto* kernel =
-        cmd->add_option("--kernel", o.kernel, "Linux bzImage (the DLME)")->check(CLI::ExistingFile);
-    cmd->add_option("--initrd", o.initrd, "Linux initrd")->check(CLI::ExistingFile)->needs(kernel);
-    cmd->add_option("--cmdline", o.cmdline, "Linux command line")->needs(kernel);
+    // One value per occurrence: `--cmdline a b` must not silently become two
+    // command lines.
+    auto* kernel = cmd->add_option("--kernel", o.kernel, "Linux bzImage (the DLME)")
+                       ->check(CLI::ExistingFile)
+                       ->expected(1)
+                       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                       ->allow_extra_args(false);
+    cmd->add_option("--initrd", o.initrd, "Linux initrd")
+        ->check(CLI::ExistingFile)
+        ->needs(kernel)
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+    cmd->add_option("--cmdline", o.cmdline, "Linux command line")
+        ->needs(kernel)
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
     auto* xen = cmd->add_option("--xen", o.xen, "Xen image (xen.gz or uncompressed) as the DLME")
                     ->check(CLI::ExistingFile)
                     ->excludes(kernel);
@@ -34,23 +48,50 @@ void add_launch_inputs(CLI::App* cmd, LaunchInputs& o) {
         ->check(CLI::ExistingFile);
 }
 
-launch::LaunchRequest launch_request(const LaunchInputs& o) {
+namespace {
+launch::LaunchRequest base_request(const LaunchInputs& o) {
     if (o.kernel.empty() && o.xen.empty())
         throw CLI::ValidationError("launch", "give the DLME: --kernel FILE or --xen FILE");
     launch::LaunchRequest req;
     req.flavour = o.flavour == "amd" ? launch::Flavour::amd : launch::Flavour::intel;
     req.dce = o.dce;
-    if (!o.kernel.empty()) {
-        launch::LinuxDlme l{o.kernel, std::nullopt, o.cmdline};
-        if (!o.initrd.empty()) l.initrd = o.initrd;
-        req.dlme = l;
-    } else {
+    if (!o.platform.empty()) req.txt_platform = launch::load_txt_platform(o.platform);
+    if (!o.xen.empty()) {
         launch::XenDlme x{o.xen, o.xen_cmdline, {}};
         for (const auto& m : o.modules) x.modules.push_back(parse_module(m));
         req.dlme = x;
     }
-    if (!o.platform.empty()) req.txt_platform = launch::load_txt_platform(o.platform);
     return req;
+}
+}  // namespace
+
+std::vector<LaunchVariant> launch_variants(const LaunchInputs& o) {
+    launch::LaunchRequest base = base_request(o);
+    if (o.kernel.empty()) return {LaunchVariant{base, {{"xen", o.xen}}}};
+    // An absent option is one variant "without it".
+    const std::vector<std::string> initrds =
+        o.initrd.empty() ? std::vector<std::string>{""} : o.initrd;
+    const std::vector<std::string> cmdlines =
+        o.cmdline.empty() ? std::vector<std::string>{""} : o.cmdline;
+    std::vector<LaunchVariant> out;
+    for (const auto& k : o.kernel)
+        for (const auto& i : initrds)
+            for (const auto& c : cmdlines) {
+                LaunchVariant v{base, {{"kernel", k}, {"initrd", i}, {"cmdline", c}}};
+                launch::LinuxDlme l{k, std::nullopt, c};
+                if (!i.empty()) l.initrd = i;
+                v.request.dlme = l;
+                out.push_back(std::move(v));
+            }
+    return out;
+}
+
+launch::LaunchRequest launch_request(const LaunchInputs& o) {
+    if (o.kernel.size() > 1 || o.initrd.size() > 1 || o.cmdline.size() > 1)
+        throw CLI::ValidationError("launch",
+                                   "give --kernel, --initrd and --cmdline at most once here "
+                                   "(only drtm predict takes several, one prediction each)");
+    return launch_variants(o).front().request;
 }
 
 }  // namespace drtm::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,9 @@ struct LaunchInputs {
     std::string tcti;
     std::string flavour;
     std::string dce;
-    std::string kernel, initrd, cmdline;
+    // Repeatable for `drtm predict` (one prediction per combination); the
+    // other commands take exactly one of each.
+    std::vector<std::string> kernel, initrd, cmdline;
     std::string xen, xen_cmdline;
     std::vector<std::string> modules;
     std::string platform;
@@ -23,7 +26,16 @@ struct LaunchInputs {
 };
 
 void add_launch_inputs(CLI::App* cmd, LaunchInputs& o);
-// Throws CLI::ValidationError when neither --kernel nor --xen was given.
+// Throws CLI::ValidationError when neither --kernel nor --xen was given, or
+// when a Linux option was repeated.
 launch::LaunchRequest launch_request(const LaunchInputs& o);
+
+// Every combination of the given kernels, initrds and command lines, in
+// option order (kernel outermost). A single request for Xen.
+struct LaunchVariant {
+    launch::LaunchRequest request;
+    nlohmann::json describe;  // {"kernel", "initrd", "cmdline"} of this combination
+};
+std::vector<LaunchVariant> launch_variants(const LaunchInputs& o);
 
 }  // namespace drtm::cli

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
 #include "binary/file_io.hpp"
+#include "image/synthetic_bzimage.hpp"
 #include "support/run_command.hpp"
 
 namespace fs = std::filesystem;
@@ -114,4 +116,33 @@ TEST_F(Cli, PlatformStatusOfNothingIsNotRunning) {
     auto r = run_command(drtm_cmd("platform status --state " + quote((dir_ / "none").string())));
     EXPECT_EQ(r.status, 3);
     EXPECT_EQ(r.out, "not running\n");
+}
+
+TEST_F(Cli, PredictGivesOneResultPerCommandLine) {
+    auto kernel = write("vmlinuz", image_test::make_synthetic_bzimage());
+    auto skl = dir_ / "skl.bin";
+    ASSERT_EQ(
+        run_command(drtm_cmd("image make-test-dce --flavour amd --out " + quote(skl.string())))
+            .status,
+        0);
+    const std::string base = "predict --json --flavour amd --dce " + quote(skl.string()) +
+                             " --kernel " + quote(kernel.string());
+    auto r =
+        run_command(drtm_cmd(base + " --cmdline 'console=ttyS0 quiet' --cmdline 'init=/bin/sh'"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["variants"].size(), 2u);
+    EXPECT_EQ(j["variants"][0]["variant"]["cmdline"], "console=ttyS0 quiet");
+    // Only the command line differs: PCR 17 (DCE, kernel) equal, PCR 18 not.
+    EXPECT_EQ(j["variants"][0]["pcrs"]["sha256"]["17"], j["variants"][1]["pcrs"]["sha256"]["17"]);
+    EXPECT_NE(j["variants"][0]["pcrs"]["sha256"]["18"], j["variants"][1]["pcrs"]["sha256"]["18"]);
+    // An unquoted command line is not silently split into variants.
+    EXPECT_NE(run_command(drtm_cmd(base + " --cmdline console=ttyS0 quiet")).status, 0);
+    // launch takes one of each.
+    auto l =
+        run_command(drtm_cmd("launch --flavour amd --dce " + quote(skl.string()) + " --kernel " +
+                             quote(kernel.string()) + " --cmdline a --cmdline b --out " +
+                             quote((dir_ / "out").string())));
+    EXPECT_NE(l.status, 0);
+    EXPECT_NE(l.err.find("at most once"), std::string::npos) << l.err;
 }
