@@ -2,8 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <exception>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace drtm::crypto {
 
@@ -120,7 +122,31 @@ MultiHasher::MultiHasher(const std::vector<HashAlg>& algs) {
 }
 
 void MultiHasher::update(ByteView data) {
-    for (auto& h : hashers_) h.update(data);
+    // A DLME region is tens of MiB: hash it in every bank at once, one thread
+    // per bank, so predicting two banks costs about as much as one.
+    constexpr std::size_t kParallelThreshold = 1u << 22;
+    if (data.size() < kParallelThreshold || hashers_.size() < 2) {
+        for (auto& h : hashers_) h.update(data);
+        return;
+    }
+    std::vector<std::thread> workers;
+    std::vector<std::exception_ptr> errors(hashers_.size());
+    for (std::size_t i = 1; i < hashers_.size(); ++i)
+        workers.emplace_back([&, i] {
+            try {
+                hashers_[i].update(data);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        });
+    try {
+        hashers_[0].update(data);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (auto& w : workers) w.join();
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 std::vector<Bytes> MultiHasher::finish() {

@@ -56,3 +56,21 @@ TEST(HashAlg, NamesAndIds) {
     EXPECT_EQ(digest_size(HashAlg::sha384), 48u);
     EXPECT_EQ(one_digest(HashAlg::sha1), from_hex("0100000000000000000000000000000000000000"));
 }
+
+TEST(Digest, LargeInputsHashedPerBankInParallelGiveTheSameDigests) {
+    // Above the parallel threshold (4 MiB) each bank runs in its own thread.
+    drtm::binary::Bytes big(5 << 20);
+    for (std::size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<std::uint8_t>(i * 31 + (i >> 12));
+    MultiHasher m({HashAlg::sha1, HashAlg::sha256, HashAlg::sha384});
+    m.update(big);
+    m.update(as_bytes("tail"));
+    auto got = m.finish();
+    for (auto [i, alg] : {std::pair{0, HashAlg::sha1}, std::pair{1, HashAlg::sha256},
+                          std::pair{2, HashAlg::sha384}}) {
+        Hasher h(alg);
+        h.update(big);
+        h.update(as_bytes("tail"));
+        EXPECT_EQ(got[i], h.finish()) << alg_name(alg);
+    }
+}
