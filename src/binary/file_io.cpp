@@ -36,10 +36,10 @@ Bytes read_file(const std::filesystem::path& path) {
     return out;
 }
 
-void write_file_atomic(const std::filesystem::path& path, ByteView data) {
+void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode) {
     std::filesystem::path tmp = path;
     tmp += ".tmp." + std::to_string(::getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) throw os_error(tmp, "cannot create");
     std::size_t done = 0;
     while (done < data.size()) {

@@ -12,7 +12,8 @@ namespace drtm::binary {
 
 // Throws std::runtime_error naming the file and the OS reason.
 Bytes read_file(const std::filesystem::path& path);
-void write_file_atomic(const std::filesystem::path& path, ByteView data);
+// `mode` applies to the new file (0600 for secrets).
+void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0644);
 void write_file_atomic(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace drtm::binary

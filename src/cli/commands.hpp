@@ -14,5 +14,6 @@ void register_slrt(CLI::App& app);
 void register_image(CLI::App& app);
 void register_launch(CLI::App& app);
 void register_predict(CLI::App& app);
+void register_seal(CLI::App& app);
 
 }  // namespace drtm::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     app.footer("Run 'drtm COMMAND --help' for a command's options. See docs/cli.md.");
     drtm::cli::register_launch(app);
     drtm::cli::register_predict(app);
+    drtm::cli::register_seal(app);
     drtm::cli::register_log(app);
     drtm::cli::register_pcr(app);
     drtm::cli::register_slrt(app);

@@ -4,6 +4,8 @@
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
 
+#include "tpm/tpm_impl.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -19,7 +21,7 @@ std::string decode(TSS2_RC rc) {
 }
 
 void check(TSS2_RC rc, const char* what) {
-    if (rc != TSS2_RC_SUCCESS) throw TpmError(std::string(what) + " failed: " + decode(rc), rc);
+    check_rc(rc, what);
 }
 
 std::string four_chars(std::uint32_t v) {
@@ -34,14 +36,9 @@ std::string four_chars(std::uint32_t v) {
 
 TpmError::TpmError(const std::string& what, std::uint32_t rc) : std::runtime_error(what), rc_(rc) {}
 
-struct Tpm::Impl {
-    TSS2_TCTI_CONTEXT* tcti = nullptr;
-    ESYS_CONTEXT* esys = nullptr;
-    ~Impl() {
-        if (esys) Esys_Finalize(&esys);
-        if (tcti) Tss2_TctiLdr_Finalize(&tcti);
-    }
-};
+void check_rc(std::uint32_t rc, const char* what) {
+    if (rc != TSS2_RC_SUCCESS) throw TpmError(std::string(what) + " failed: " + decode(rc), rc);
+}
 
 Tpm::Tpm(const std::string& tcti, int lock_timeout_ms)
     : spec_(parse_tcti(tcti)), impl_(std::make_unique<Impl>()) {

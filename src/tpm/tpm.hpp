@@ -63,6 +63,21 @@ class Tpm {
     bool startup_clear();
     TpmInfo info();
 
+    // A sealed data object under the storage primary key (created on
+    // demand from the standard template, so the same TPM recreates the same
+    // parent every time). Only `policy` can authorise its use: the object has
+    // no userWithAuth, so it cannot be unsealed by password.
+    struct SealedObject {
+        Bytes public_area;   // marshalled TPM2B_PUBLIC
+        Bytes private_area;  // marshalled TPM2B_PRIVATE
+    };
+    SealedObject seal(binary::ByteView secret, binary::ByteView policy);
+    // Loads the object and unseals it in a policy session satisfied with
+    // TPM2_PolicyPCR over `pcrs` of `bank`. Throws TpmError (TPM_RC_POLICY_FAIL
+    // when the PCRs differ from those sealed to).
+    Bytes unseal_with_pcr_policy(const SealedObject& object, HashAlg bank,
+                                 const std::vector<std::uint32_t>& pcrs);
+
   private:
     TctiSpec spec_;
     PlatformLock lock_;

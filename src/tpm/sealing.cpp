@@ -1,0 +1,161 @@
+// Tpm::seal and Tpm::unseal_with_pcr_policy: the TPM side of local
+// attestation (sealing a secret to DRTM PCR values).
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
+#include <tss2/tss2_rc.h>
+
+#include <cstring>
+
+#include "tpm/tpm.hpp"
+#include "tpm/tpm_impl.hpp"
+
+namespace drtm::tpm {
+
+namespace {
+
+// RAII for transient ESYS handles.
+struct Handle {
+    ESYS_CONTEXT* esys;
+    ESYS_TR tr = ESYS_TR_NONE;
+    ~Handle() {
+        if (tr != ESYS_TR_NONE) Esys_FlushContext(esys, tr);
+    }
+};
+
+// The TCG "SRK" template: RSA-2048 restricted decryption key, AES-128-CFB,
+// no auth value, under the owner hierarchy.
+TPM2B_PUBLIC srk_template() {
+    TPM2B_PUBLIC t{};
+    t.publicArea.type = TPM2_ALG_RSA;
+    t.publicArea.nameAlg = TPM2_ALG_SHA256;
+    t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                                    TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+    auto& rsa = t.publicArea.parameters.rsaDetail;
+    rsa.symmetric.algorithm = TPM2_ALG_AES;
+    rsa.symmetric.keyBits.aes = 128;
+    rsa.symmetric.mode.aes = TPM2_ALG_CFB;
+    rsa.scheme.scheme = TPM2_ALG_NULL;
+    rsa.keyBits = 2048;
+    rsa.exponent = 0;
+    return t;
+}
+
+void create_srk(ESYS_CONTEXT* esys, Handle& srk) {
+    TPM2B_SENSITIVE_CREATE sensitive{};
+    TPM2B_PUBLIC tmpl = srk_template();
+    TPM2B_DATA outside{};
+    TPML_PCR_SELECTION no_pcrs{};
+    check_rc(Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                ESYS_TR_NONE, &sensitive, &tmpl, &outside, &no_pcrs, &srk.tr,
+                                nullptr, nullptr, nullptr, nullptr),
+             "TPM2_CreatePrimary(storage key)");
+}
+
+}  // namespace
+
+Tpm::SealedObject Tpm::seal(binary::ByteView secret, binary::ByteView policy) {
+    ESYS_CONTEXT* esys = impl_->esys;
+    if (secret.size() > sizeof(TPM2B_SENSITIVE_DATA::buffer))
+        throw std::invalid_argument("secret larger than " +
+                                    std::to_string(sizeof(TPM2B_SENSITIVE_DATA::buffer)) +
+                                    " bytes: seal a key to it instead");
+    if (policy.size() != 32) throw std::invalid_argument("policy must be a SHA-256 digest");
+    Handle srk{esys};
+    create_srk(esys, srk);
+
+    TPM2B_SENSITIVE_CREATE sensitive{};
+    sensitive.sensitive.data.size = static_cast<UINT16>(secret.size());
+    std::memcpy(sensitive.sensitive.data.buffer, secret.data(), secret.size());
+    TPM2B_PUBLIC in_public{};
+    in_public.publicArea.type = TPM2_ALG_KEYEDHASH;
+    in_public.publicArea.nameAlg = TPM2_ALG_SHA256;
+    // No USERWITHAUTH: only the policy can authorise unsealing.
+    in_public.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT;
+    in_public.publicArea.authPolicy.size = 32;
+    std::memcpy(in_public.publicArea.authPolicy.buffer, policy.data(), 32);
+    in_public.publicArea.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG_NULL;
+    TPM2B_DATA outside{};
+    TPML_PCR_SELECTION no_pcrs{};
+    TPM2B_PRIVATE* out_private = nullptr;
+    TPM2B_PUBLIC* out_public = nullptr;
+    check_rc(Esys_Create(esys, srk.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive,
+                         &in_public, &outside, &no_pcrs, &out_private, &out_public, nullptr,
+                         nullptr, nullptr),
+             "TPM2_Create(sealed object)");
+    // The secret is no longer needed in this process's memory.
+    std::memset(sensitive.sensitive.data.buffer, 0, sizeof sensitive.sensitive.data.buffer);
+
+    SealedObject obj;
+    obj.public_area.resize(sizeof(TPM2B_PUBLIC));
+    obj.private_area.resize(sizeof(TPM2B_PRIVATE));
+    size_t pub_len = 0, priv_len = 0;
+    TSS2_RC rc1 = Tss2_MU_TPM2B_PUBLIC_Marshal(out_public, obj.public_area.data(),
+                                               obj.public_area.size(), &pub_len);
+    TSS2_RC rc2 = Tss2_MU_TPM2B_PRIVATE_Marshal(out_private, obj.private_area.data(),
+                                                obj.private_area.size(), &priv_len);
+    Esys_Free(out_public);
+    Esys_Free(out_private);
+    check_rc(rc1, "marshal TPM2B_PUBLIC");
+    check_rc(rc2, "marshal TPM2B_PRIVATE");
+    obj.public_area.resize(pub_len);
+    obj.private_area.resize(priv_len);
+    return obj;
+}
+
+Bytes Tpm::unseal_with_pcr_policy(const SealedObject& object, HashAlg bank,
+                                  const std::vector<std::uint32_t>& pcrs) {
+    ESYS_CONTEXT* esys = impl_->esys;
+    TPM2B_PUBLIC in_public{};
+    TPM2B_PRIVATE in_private{};
+    size_t off = 0;
+    check_rc(Tss2_MU_TPM2B_PUBLIC_Unmarshal(object.public_area.data(), object.public_area.size(),
+                                            &off, &in_public),
+             "sealed object: public area");
+    if (off != object.public_area.size())
+        throw TpmError("sealed object: trailing bytes after the public area", 0);
+    off = 0;
+    check_rc(Tss2_MU_TPM2B_PRIVATE_Unmarshal(object.private_area.data(), object.private_area.size(),
+                                             &off, &in_private),
+             "sealed object: private area");
+    if (off != object.private_area.size())
+        throw TpmError("sealed object: trailing bytes after the private area", 0);
+
+    Handle srk{esys};
+    create_srk(esys, srk);
+    Handle item{esys};
+    check_rc(Esys_Load(esys, srk.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &in_private,
+                       &in_public, &item.tr),
+             "TPM2_Load(sealed object)");
+
+    Handle session{esys};
+    TPMT_SYM_DEF symmetric{};
+    symmetric.algorithm = TPM2_ALG_NULL;
+    check_rc(Esys_StartAuthSession(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                   ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
+                                   TPM2_ALG_SHA256, &session.tr),
+             "TPM2_StartAuthSession(policy)");
+    TPML_PCR_SELECTION sel{};
+    sel.count = 1;
+    sel.pcrSelections[0].hash = crypto::alg_id(bank);
+    sel.pcrSelections[0].sizeofSelect = 3;
+    for (auto p : pcrs) {
+        if (p > 23) throw std::invalid_argument("PCR index > 23");
+        sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+    }
+    TPM2B_DIGEST empty{};  // the TPM uses the current PCR values
+    check_rc(
+        Esys_PolicyPCR(esys, session.tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty, &sel),
+        "TPM2_PolicyPCR");
+    TPM2B_SENSITIVE_DATA* out = nullptr;
+    TSS2_RC rc = Esys_Unseal(esys, item.tr, session.tr, ESYS_TR_NONE, ESYS_TR_NONE, &out);
+    // A policy session is consumed by a successful command.
+    if (rc == TSS2_RC_SUCCESS) session.tr = ESYS_TR_NONE;
+    check_rc(rc, "TPM2_Unseal");
+    Bytes secret(out->buffer, out->buffer + out->size);
+    std::memset(out->buffer, 0, out->size);
+    Esys_Free(out);
+    return secret;
+}
+
+}  // namespace drtm::tpm
