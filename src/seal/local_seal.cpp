@@ -41,7 +41,8 @@ binary::Bytes unseal_secret(tpm::Tpm& tpm, const SealedSecret& sealed) {
         return tpm.unseal_with_pcr_policy(sealed.object, sealed.selection.bank,
                                           sealed.selection.pcrs);
     } catch (const tpm::TpmError& e) {
-        if ((e.rc() & 0xFFF) == (TPM2_RC_POLICY_FAIL & 0xFFF) || (e.rc() & 0x3F) == 0x1D)
+        if ((e.rc() & 0xFFF) == (TPM2_RC_POLICY_FAIL & 0xFFF) ||
+            ((e.rc() & TPM2_RC_FMT1) && (e.rc() & 0x3F) == (TPM2_RC_POLICY_FAIL & 0x3F)))
             throw UnsealRefused(
                 "the TPM refused the policy although the recorded PCR values match: the sealed "
                 "file was changed or belongs to another object (" +
