@@ -15,5 +15,6 @@ void register_image(CLI::App& app);
 void register_launch(CLI::App& app);
 void register_predict(CLI::App& app);
 void register_seal(CLI::App& app);
+void register_update(CLI::App& app);
 
 }  // namespace drtm::cli
