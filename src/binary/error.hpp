@@ -27,4 +27,15 @@ class ParseError : public std::runtime_error {
 
 std::string format_offset(std::size_t offset);
 
+// Runs `parse` and turns a ParseError into "FILE: offset 0x..: reason", the
+// form every command reports bad input in.
+template <class F>
+auto in_file(const std::string& file, F&& parse) -> decltype(parse()) {
+    try {
+        return parse();
+    } catch (const ParseError& e) {
+        throw std::runtime_error(file + ": " + e.what());
+    }
+}
+
 }  // namespace drtm::binary

@@ -73,11 +73,7 @@ void register_image(CLI::App& app) {
     show->add_flag("--json", o->json, "Print JSON (the default output is JSON too, indented)");
     show->callback([o] {
         auto bytes = binary::read_file(o->file);
-        try {
-            print_json(describe(bytes, o->kind));
-        } catch (const binary::ParseError& e) {
-            throw std::runtime_error(o->file + ": " + e.what());
-        }
+        print_json(binary::in_file(o->file, [&] { return describe(bytes, o->kind); }));
     });
 
     auto* make = cmd->add_subcommand("make-test-dce",

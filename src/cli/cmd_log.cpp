@@ -40,11 +40,7 @@ eventlog::EventLog load(const LogOptions& o) {
         po.format = *f;
     }
     auto bytes = binary::read_file(o.file);
-    try {
-        return eventlog::parse_event_log(std::move(bytes), po);
-    } catch (const binary::ParseError& e) {
-        throw std::runtime_error(o.file + ": " + e.what());
-    }
+    return binary::in_file(o.file, [&] { return eventlog::parse_event_log(std::move(bytes), po); });
 }
 
 eventlog::ReplayResult do_replay(const eventlog::EventLog& log, const LogOptions& o) {

@@ -33,11 +33,7 @@ void register_predict(CLI::App& app) {
             if (flavour != launch::Flavour::intel)
                 throw CLI::ValidationError("--reference-log",
                                            "only Intel launches need a reference log");
-            try {
-                ref = eventlog::read_event_log(*reference);
-            } catch (const binary::ParseError& e) {
-                throw std::runtime_error(*reference + ": " + e.what());
-            }
+            ref = binary::in_file(*reference, [&] { return eventlog::read_event_log(*reference); });
         } else if (flavour == launch::Flavour::intel) {
             progress("no --reference-log: SINIT's platform measurements come from drtm's model");
         }

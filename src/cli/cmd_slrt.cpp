@@ -51,12 +51,7 @@ void register_slrt(CLI::App& app) {
     show->add_flag("--json", o->json, "Print JSON");
     show->callback([o] {
         auto bytes = binary::read_file(o->file);
-        slrt::Table table;
-        try {
-            table = slrt::parse(bytes);
-        } catch (const binary::ParseError& e) {
-            throw std::runtime_error(o->file + ": " + e.what());
-        }
+        slrt::Table table = binary::in_file(o->file, [&] { return slrt::parse(bytes); });
         auto j = slrt::to_json(table);
         if (o->json)
             print_json(j);

@@ -30,13 +30,8 @@ void register_update(CLI::App& app) {
     check->add_flag("--json", in->json, "Print JSON");
     check->callback([in, log_path] {
         auto req = launch_request(*in);
-        eventlog::EventLog current = [&] {
-            try {
-                return eventlog::read_event_log(*log_path);
-            } catch (const binary::ParseError& e) {
-                throw std::runtime_error(*log_path + ": " + e.what());
-            }
-        }();
+        eventlog::EventLog current =
+            binary::in_file(*log_path, [&] { return eventlog::read_event_log(*log_path); });
         tpm::PcrBanks tpm_pcrs;
         {
             tpm::Tpm t(in->tcti);

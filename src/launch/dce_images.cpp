@@ -7,24 +7,13 @@
 
 namespace drtm::launch {
 
-namespace {
-template <class F>
-auto with_file_name(const std::filesystem::path& path, F&& f) {
-    try {
-        return f();
-    } catch (const binary::ParseError& e) {
-        throw std::runtime_error(path.string() + ": " + e.what());
-    }
-}
-}  // namespace
-
 SklDce load_skl(const std::filesystem::path& path) {
     SklDce d;
     d.file = binary::read_file(path);
     // AEM GRUB reads the compact four-u16 header; newer SKL releases and the
     // Linux AMD RFC use the 64-byte AMD header. The test DCE uses the latter;
     // accept either, preferring the one whose skl_info UUID checks out.
-    d.slb = with_file_name(path, [&] {
+    d.slb = binary::in_file(path.string(), [&] {
         try {
             return image::parse_slb(d.file, image::SlbLayout::amd_header);
         } catch (const binary::ParseError&) {
@@ -37,7 +26,7 @@ SklDce load_skl(const std::filesystem::path& path) {
 SinitDce load_sinit(const std::filesystem::path& path) {
     SinitDce d;
     d.file = binary::read_file(path);
-    d.acm = with_file_name(path, [&] { return image::parse_acm(d.file); });
+    d.acm = binary::in_file(path.string(), [&] { return image::parse_acm(d.file); });
     d.digest = image::sinit_hash(crypto::HashAlg::sha256, d.file, d.acm);
     auto key = binary::ByteView(d.file).subspan(d.acm.public_key_offset, d.acm.public_key_size);
     d.signer_key.assign(key.begin(), key.end());

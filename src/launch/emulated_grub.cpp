@@ -118,12 +118,8 @@ BootSetup grub_boot_linux(Flavour flavour, const DceInMemory& dce, const LinuxDl
     auto& mem = setup.memory;
 
     const Bytes kernel = binary::read_file(dlme.kernel);
-    image::BzImage bz;
-    try {
-        bz = image::parse_bzimage(kernel);
-    } catch (const binary::ParseError& e) {
-        throw std::runtime_error(dlme.kernel.string() + ": " + e.what());
-    }
+    const image::BzImage bz =
+        binary::in_file(dlme.kernel.string(), [&] { return image::parse_bzimage(kernel); });
     setup.dlme_base = layout::kDlmeBase;
     setup.dlme_size = image::grub_protected_mode_size(bz, intel);
     setup.dlme_entry = bz.dlme_entry();
@@ -221,12 +217,8 @@ BootSetup grub_boot_xen(Flavour flavour, const DceInMemory& dce, const XenDlme& 
     auto& mem = setup.memory;
 
     const Bytes file = binary::read_file(dlme.xen);
-    image::XenImage xen;
-    try {
-        xen = image::load_xen(file);
-    } catch (const binary::ParseError& e) {
-        throw std::runtime_error(dlme.xen.string() + ": " + e.what());
-    }
+    const image::XenImage xen =
+        binary::in_file(dlme.xen.string(), [&] { return image::load_xen(file); });
     // With an MLE header (TrenchBoot Xen) GRUB takes the DLME range and entry
     // from it; a stock Xen has none, so the whole image is the DLME, entry 0.
     Bytes dlme_bytes = xen.image;
