@@ -66,6 +66,14 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigne
         errno = saved;
         throw os_error(path, "cannot rename into place");
     }
+    // The rename is durable only once the directory entry is: without this a
+    // power cut can bring back the old file after we reported success.
+    auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view text) {

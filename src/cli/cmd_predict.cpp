@@ -26,31 +26,18 @@ void register_predict(CLI::App& app) {
     cmd->add_flag("--json", in->json,
                   "Print JSON: {\"pcrs\": {\"sha256\": {\"17\": hex, ...}}, ...}");
     cmd->callback([in, reference] {
-        auto variants = launch_variants(*in);
-        const auto flavour = variants.front().request.flavour;
-        std::optional<eventlog::EventLog> ref;
-        if (!reference->empty()) {
-            if (flavour != launch::Flavour::intel)
-                throw CLI::ValidationError("--reference-log",
-                                           "only Intel launches need a reference log");
-            ref = binary::in_file(*reference, [&] { return eventlog::read_event_log(*reference); });
-        } else if (flavour == launch::Flavour::intel) {
-            progress("no --reference-log: SINIT's platform measurements come from drtm's model");
-        }
+        auto predicted = predict_variants(*in, *reference);
+        const auto flavour = in->flavour == "amd" ? launch::Flavour::amd : launch::Flavour::intel;
         nlohmann::json all = nlohmann::json::array();
-        for (std::size_t n = 0; n < variants.size(); ++n) {
-            if (variants.size() > 1)
-                progress("variant " + std::to_string(n + 1) + "/" +
-                         std::to_string(variants.size()));
-            auto p = predict::predict_launch(variants[n].request, ref ? &*ref : nullptr);
+        for (const auto& [p, describe] : predicted) {
             if (in->json) {
                 auto j = predict::to_json(p);
-                j["variant"] = variants[n].describe;
+                j["variant"] = describe;
                 all.push_back(std::move(j));
                 continue;
             }
             std::cout << "Predicted PCRs after a " << launch::flavour_name(flavour) << " launch";
-            if (variants.size() > 1) std::cout << " of " << variants[n].describe.dump();
+            if (predicted.size() > 1) std::cout << " of " << describe.dump();
             std::cout << "\n(" << p.note << "):\n";
             for (const auto& [alg, values] : p.pcrs) {
                 std::cout << crypto::alg_name(alg) << ":\n";

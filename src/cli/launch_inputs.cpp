@@ -1,5 +1,9 @@
 #include "cli/launch_inputs.hpp"
 
+#include "binary/error.hpp"
+#include "cli/output.hpp"
+#include "eventlog/parse.hpp"
+
 namespace drtm::cli {
 
 namespace {
@@ -11,12 +15,12 @@ launch::XenModule parse_module(const std::string& spec) {
 }
 }  // namespace
 
-void add_launch_inputs(CLI::App* cmd, LaunchInputs& o) {
+void add_launch_inputs(CLI::App* cmd, LaunchInputs& o, bool required) {
     cmd->add_option("--flavour", o.flavour, "amd (SKINIT + SKL) or intel (SENTER + SINIT)")
-        ->required()
+        ->required(required)
         ->check(CLI::IsMember({"amd", "intel"}));
     cmd->add_option("--dce", o.dce, "DCE image: an SKL SLB (amd) or a SINIT ACM (intel)")
-        ->required()
+        ->required(required)
         ->check(CLI::ExistingFile);
     // One value per occurrence: `--cmdline a b` must not silently become two
     // command lines.
@@ -52,6 +56,8 @@ namespace {
 launch::LaunchRequest base_request(const LaunchInputs& o) {
     if (o.kernel.empty() && o.xen.empty())
         throw CLI::ValidationError("launch", "give the DLME: --kernel FILE or --xen FILE");
+    if (o.flavour.empty() || o.dce.empty())
+        throw CLI::ValidationError("launch", "give --flavour and --dce with the DLME");
     launch::LaunchRequest req;
     req.flavour = o.flavour == "amd" ? launch::Flavour::amd : launch::Flavour::intel;
     req.dce = o.dce;
@@ -92,6 +98,30 @@ launch::LaunchRequest launch_request(const LaunchInputs& o) {
                                    "give --kernel, --initrd and --cmdline at most once here "
                                    "(only drtm predict takes several, one prediction each)");
     return launch_variants(o).front().request;
+}
+
+std::vector<PredictedVariant> predict_variants(const LaunchInputs& o,
+                                               const std::string& reference_log) {
+    auto variants = launch_variants(o);
+    const auto flavour = variants.front().request.flavour;
+    std::optional<eventlog::EventLog> ref;
+    if (!reference_log.empty()) {
+        if (flavour != launch::Flavour::intel)
+            throw CLI::ValidationError("--reference-log",
+                                       "only Intel launches need a reference log");
+        ref =
+            binary::in_file(reference_log, [&] { return eventlog::read_event_log(reference_log); });
+    } else if (flavour == launch::Flavour::intel) {
+        progress("no --reference-log: SINIT's platform measurements come from drtm's model");
+    }
+    std::vector<PredictedVariant> out;
+    for (std::size_t n = 0; n < variants.size(); ++n) {
+        if (variants.size() > 1)
+            progress("variant " + std::to_string(n + 1) + "/" + std::to_string(variants.size()));
+        out.push_back({predict::predict_launch(variants[n].request, ref ? &*ref : nullptr),
+                       variants[n].describe});
+    }
+    return out;
 }
 
 }  // namespace drtm::cli

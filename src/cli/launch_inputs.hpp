@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "launch/launcher.hpp"
+#include "predict/predictor.hpp"
 
 namespace drtm::cli {
 
@@ -25,7 +26,9 @@ struct LaunchInputs {
     bool json = false;
 };
 
-void add_launch_inputs(CLI::App* cmd, LaunchInputs& o);
+// `required`: --flavour and --dce must be given (false where the artifacts
+// are one of several ways to name a launch, as in `drtm authorize`).
+void add_launch_inputs(CLI::App* cmd, LaunchInputs& o, bool required = true);
 // Throws CLI::ValidationError when neither --kernel nor --xen was given, or
 // when a Linux option was repeated.
 launch::LaunchRequest launch_request(const LaunchInputs& o);
@@ -37,5 +40,14 @@ struct LaunchVariant {
     nlohmann::json describe;  // {"kernel", "initrd", "cmdline"} of this combination
 };
 std::vector<LaunchVariant> launch_variants(const LaunchInputs& o);
+
+// The prediction of every variant. Intel: SINIT's records come from
+// `reference_log` when given (else drtm's model, with a note on stderr).
+struct PredictedVariant {
+    predict::Prediction prediction;
+    nlohmann::json describe;
+};
+std::vector<PredictedVariant> predict_variants(const LaunchInputs& o,
+                                               const std::string& reference_log);
 
 }  // namespace drtm::cli

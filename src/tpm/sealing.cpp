@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "crypto/digest.hpp"
 #include "tpm/tpm.hpp"
 #include "tpm/tpm_impl.hpp"
 
@@ -13,14 +14,7 @@ namespace drtm::tpm {
 
 namespace {
 
-// RAII for transient ESYS handles.
-struct Handle {
-    ESYS_CONTEXT* esys;
-    ESYS_TR tr = ESYS_TR_NONE;
-    ~Handle() {
-        if (tr != ESYS_TR_NONE) Esys_FlushContext(esys, tr);
-    }
-};
+using Handle = FlushOnExit;
 
 // The TCG "SRK" template: RSA-2048 restricted decryption key, AES-128-CFB,
 // no auth value, under the owner hierarchy.
@@ -105,6 +99,98 @@ Tpm::SealedObject Tpm::seal(binary::ByteView secret, binary::ByteView policy) {
 
 Bytes Tpm::unseal_with_pcr_policy(const SealedObject& object, HashAlg bank,
                                   const std::vector<std::uint32_t>& pcrs) {
+    return unseal(object, {PolicyPcrStep{bank, pcrs}});
+}
+
+namespace {
+
+TPML_PCR_SELECTION pcr_selection(const PolicyPcrStep& step) {
+    TPML_PCR_SELECTION sel{};
+    sel.count = 1;
+    sel.pcrSelections[0].hash = crypto::alg_id(step.bank);
+    sel.pcrSelections[0].sizeofSelect = 3;
+    for (auto p : step.pcrs) {
+        if (p > 23) throw std::invalid_argument("PCR index > 23");
+        sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+    }
+    return sel;
+}
+
+template <typename T>
+void copy_into(T& tpm2b, binary::ByteView bytes, const char* what) {
+    if (bytes.size() > sizeof tpm2b.buffer)
+        throw std::invalid_argument(std::string(what) + " too large");
+    tpm2b.size = static_cast<UINT16>(bytes.size());
+    if (!bytes.empty()) std::memcpy(tpm2b.buffer, bytes.data(), bytes.size());
+}
+
+void assert_pcr(ESYS_CONTEXT* esys, ESYS_TR session, const PolicyPcrStep& step) {
+    TPML_PCR_SELECTION sel = pcr_selection(step);
+    TPM2B_DIGEST empty{};  // the TPM uses the current PCR values
+    check_rc(Esys_PolicyPCR(esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty, &sel),
+             "TPM2_PolicyPCR");
+}
+
+void assert_nv(ESYS_CONTEXT* esys, ESYS_TR session, const PolicyNvStep& step) {
+    ESYS_TR nv = ESYS_TR_NONE;
+    check_rc(Esys_TR_FromTPMPublic(esys, step.index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv),
+             "NV index lookup");
+    TPM2B_OPERAND operand{};
+    copy_into(operand, step.operand, "PolicyNV operand");
+    TSS2_RC rc = Esys_PolicyNV(esys, nv, nv, session, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                               &operand, step.offset, step.operation);
+    Esys_TR_Close(esys, &nv);
+    check_rc(rc, "TPM2_PolicyNV");
+}
+
+void assert_authorized(ESYS_CONTEXT* esys, ESYS_TR session, const PolicyAuthorizeStep& step) {
+    TPM2B_PUBLIC key_public{};
+    size_t off = 0;
+    check_rc(Tss2_MU_TPM2B_PUBLIC_Unmarshal(step.key_public.data(), step.key_public.size(), &off,
+                                            &key_public),
+             "authorisation key: public area");
+    // In the owner hierarchy: a key loaded in the NULL hierarchy gets a NULL
+    // verification ticket, which PolicyAuthorize rejects.
+    Handle key{esys};
+    check_rc(Esys_LoadExternal(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, nullptr, &key_public,
+                               ESYS_TR_RH_OWNER, &key.tr),
+             "TPM2_LoadExternal(authorisation key)");
+
+    // The TPM verifies the owner's signature over aHash = H(approved ‖ ref)
+    // and vouches for it with a ticket that PolicyAuthorize checks.
+    binary::Bytes message = step.approved_policy;
+    message.insert(message.end(), step.policy_ref.begin(), step.policy_ref.end());
+    TPM2B_DIGEST a_hash{};
+    copy_into(a_hash, crypto::hash(crypto::HashAlg::sha256, message), "aHash");
+    TPMT_SIGNATURE signature{};
+    signature.sigAlg = TPM2_ALG_ECDSA;
+    signature.signature.ecdsa.hash = TPM2_ALG_SHA256;
+    copy_into(signature.signature.ecdsa.signatureR, step.signature.r, "ECDSA r");
+    copy_into(signature.signature.ecdsa.signatureS, step.signature.s, "ECDSA s");
+    TPMT_TK_VERIFIED* ticket = nullptr;
+    check_rc(Esys_VerifySignature(esys, key.tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &a_hash,
+                                  &signature, &ticket),
+             "TPM2_VerifySignature(authorisation)");
+    TPM2B_NAME* key_name = nullptr;
+    TSS2_RC rc = Esys_TR_GetName(esys, key.tr, &key_name);
+    if (rc != TSS2_RC_SUCCESS) {
+        Esys_Free(ticket);
+        check_rc(rc, "authorisation key name");
+    }
+    TPM2B_DIGEST approved{};
+    TPM2B_NONCE ref{};
+    copy_into(approved, step.approved_policy, "approved policy");
+    copy_into(ref, step.policy_ref, "policyRef");
+    rc = Esys_PolicyAuthorize(esys, session, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &approved,
+                              &ref, key_name, ticket);
+    Esys_Free(ticket);
+    Esys_Free(key_name);
+    check_rc(rc, "TPM2_PolicyAuthorize");
+}
+
+}  // namespace
+
+Bytes Tpm::unseal(const SealedObject& object, const std::vector<PolicyStep>& steps) {
     ESYS_CONTEXT* esys = impl_->esys;
     TPM2B_PUBLIC in_public{};
     TPM2B_PRIVATE in_private{};
@@ -135,18 +221,12 @@ Bytes Tpm::unseal_with_pcr_policy(const SealedObject& object, HashAlg bank,
                                    ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
                                    TPM2_ALG_SHA256, &session.tr),
              "TPM2_StartAuthSession(policy)");
-    TPML_PCR_SELECTION sel{};
-    sel.count = 1;
-    sel.pcrSelections[0].hash = crypto::alg_id(bank);
-    sel.pcrSelections[0].sizeofSelect = 3;
-    for (auto p : pcrs) {
-        if (p > 23) throw std::invalid_argument("PCR index > 23");
-        sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+    for (const auto& step : steps) {
+        if (auto* pcr = std::get_if<PolicyPcrStep>(&step)) assert_pcr(esys, session.tr, *pcr);
+        if (auto* nv = std::get_if<PolicyNvStep>(&step)) assert_nv(esys, session.tr, *nv);
+        if (auto* a = std::get_if<PolicyAuthorizeStep>(&step))
+            assert_authorized(esys, session.tr, *a);
     }
-    TPM2B_DIGEST empty{};  // the TPM uses the current PCR values
-    check_rc(
-        Esys_PolicyPCR(esys, session.tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &empty, &sel),
-        "TPM2_PolicyPCR");
     TPM2B_SENSITIVE_DATA* out = nullptr;
     TSS2_RC rc = Esys_Unseal(esys, item.tr, session.tr, ESYS_TR_NONE, ESYS_TR_NONE, &out);
     // A policy session is consumed by a successful command.

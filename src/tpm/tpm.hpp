@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "binary/bytes.hpp"
+#include "crypto/ecdsa_key.hpp"
 #include "crypto/hash_alg.hpp"
 #include "tpm/platform_lock.hpp"
 #include "tpm/tcti_spec.hpp"
@@ -40,6 +43,36 @@ struct TpmInfo {
     std::uint32_t restart_count = 0;
     std::uint32_t reset_count = 0;
     std::vector<HashAlg> banks;
+};
+
+// The assertions of a policy session, in the order they are made. They
+// must match, step for step, the policy the object (or the signed,
+// authorised policy) was computed for.
+struct PolicyPcrStep {  // TPM2_PolicyPCR over the current values
+    HashAlg bank = HashAlg::sha256;
+    std::vector<std::uint32_t> pcrs;
+};
+struct PolicyNvStep {  // TPM2_PolicyNV: NV contents <operation> operand
+    std::uint32_t index = 0;
+    Bytes operand;
+    std::uint16_t offset = 0;
+    std::uint16_t operation = 0;  // TPM_EO_*
+};
+struct PolicyAuthorizeStep {  // TPM2_VerifySignature + TPM2_PolicyAuthorize
+    Bytes approved_policy;
+    Bytes policy_ref;
+    Bytes key_public;                  // marshalled TPM2B_PUBLIC of the signing key
+    crypto::EcdsaSignature signature;  // ECDSA-SHA256 over H(approved ‖ policyRef)
+};
+using PolicyStep = std::variant<PolicyPcrStep, PolicyNvStep, PolicyAuthorizeStep>;
+
+constexpr std::uint16_t kTpmEoUnsignedLe = 0x0009;
+
+// An NV counter index (TPM_NT_COUNTER).
+struct NvCounter {
+    std::uint32_t index = 0;
+    Bytes name;                          // as the TPM computes it (written)
+    std::optional<std::uint64_t> value;  // none until first incremented
 };
 
 class Tpm {
@@ -77,6 +110,25 @@ class Tpm {
     // when the PCRs differ from those sealed to).
     Bytes unseal_with_pcr_policy(const SealedObject& object, HashAlg bank,
                                  const std::vector<std::uint32_t>& pcrs);
+    // Loads the object and unseals it in a policy session that makes
+    // `steps` in order. Throws TpmError with the TPM's code of the first
+    // assertion (or the unseal) that fails.
+    Bytes unseal(const SealedObject& object, const std::vector<PolicyStep>& steps);
+
+    // NV counters for rollback protection. Counters drtm defines have an
+    // empty auth value for reading and incrementing (anyone may move a
+    // counter forward, which only revokes) and are not subject to
+    // dictionary-attack lockout; deleting one needs the owner hierarchy.
+    // Returns nothing when `index` is not defined; throws when it is defined
+    // but is not an NV counter.
+    std::optional<NvCounter> nv_counter(std::uint32_t index);
+    // Defines the counter and increments it once (so that it has a value and
+    // its written name), returning it.
+    NvCounter define_counter(std::uint32_t index);
+    std::uint64_t increment_counter(std::uint32_t index);
+    void undefine_nv(std::uint32_t index);
+    // The first NV index in [first, last] that is not defined.
+    std::optional<std::uint32_t> free_nv_index(std::uint32_t first, std::uint32_t last);
 
   private:
     TctiSpec spec_;

@@ -19,6 +19,15 @@ struct Tpm::Impl {
     }
 };
 
+// RAII for transient ESYS handles (objects, sessions).
+struct FlushOnExit {
+    ESYS_CONTEXT* esys;
+    ESYS_TR tr = ESYS_TR_NONE;
+    ~FlushOnExit() {
+        if (tr != ESYS_TR_NONE) Esys_FlushContext(esys, tr);
+    }
+};
+
 // Throws TpmError "<what> failed: 0x... (decoded)" unless rc is success.
 void check_rc(std::uint32_t rc, const char* what);
 

@@ -43,7 +43,7 @@ class SealTest : public ::testing::Test {
     }
     binary::Bytes unseal(const seal::SealedSecret& s) {
         tpm::Tpm t(platform_.tcti());
-        return seal::unseal_secret(t, s);
+        return seal::unseal_secret(t, s).secret;
     }
     launch::ScopedPlatform platform_;
     fs::path dir_;
