@@ -221,6 +221,11 @@ Bytes Tpm::unseal(const SealedObject& object, const std::vector<PolicyStep>& ste
                                    ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
                                    TPM2_ALG_SHA256, &session.tr),
              "TPM2_StartAuthSession(policy)");
+    // ESAPI starts sessions with continueSession set; clear it so the TPM
+    // frees the session when the unseal succeeds (a TPM without a resource
+    // manager, like swtpm, holds only three).
+    check_rc(Esys_TRSess_SetAttributes(esys, session.tr, 0, TPMA_SESSION_CONTINUESESSION),
+             "session attributes");
     for (const auto& step : steps) {
         if (auto* pcr = std::get_if<PolicyPcrStep>(&step)) assert_pcr(esys, session.tr, *pcr);
         if (auto* nv = std::get_if<PolicyNvStep>(&step)) assert_nv(esys, session.tr, *nv);
