@@ -8,10 +8,18 @@
 #include "cli/commands.hpp"
 #include "cli/launch_inputs.hpp"
 #include "cli/output.hpp"
+#include "cli/seal_store_ops.hpp"
 #include "eventlog/parse.hpp"
 #include "predict/update_check.hpp"
 
 namespace drtm::cli {
+
+namespace {
+struct ApproveOptions {
+    std::string dir;
+    std::string key;
+};
+}  // namespace
 
 void register_update(CLI::App& app) {
     auto* cmd =
@@ -28,7 +36,13 @@ void register_update(CLI::App& app) {
     check->add_option("--log", *log_path, "DRTM log of the running launch")->capture_default_str();
     add_launch_inputs(check, *in);
     check->add_flag("--json", in->json, "Print JSON");
-    check->callback([in, log_path] {
+    auto approve = std::make_shared<ApproveOptions>();
+    check->add_option("--authorize", approve->dir,
+                      "Approve the predicted launch for the sealed secret in this directory "
+                      "(only when the current launch verifies)");
+    check->add_option("--key", approve->key,
+                      "With --authorize: the owner's key (default: the store's)");
+    check->callback([in, log_path, approve] {
         auto req = launch_request(*in);
         eventlog::EventLog current =
             binary::in_file(*log_path, [&] { return eventlog::read_event_log(*log_path); });
@@ -62,7 +76,23 @@ void register_update(CLI::App& app) {
                 std::cout << "  " << std::left << std::setw(8) << c.change << std::right << " PCR "
                           << c.pcr << "  " << c.what << "\n";
         }
-        if (!report.current_verified()) throw CLI::RuntimeError(1);
+        if (!report.current_verified()) {
+            if (!approve->dir.empty())
+                std::cerr << "drtm: not approving the next launch: the current one does not "
+                             "verify\n";
+            throw CLI::RuntimeError(1);
+        }
+        if (!approve->dir.empty()) {
+            auto store = authorize_into_store(
+                in->tcti, approve->dir, approve->key,
+                {{next.pcrs, "update check: " + (in->kernel.empty() ? "xen " + in->xen
+                                                                    : "kernel " + in->kernel[0])}},
+                std::nullopt, false);
+            const auto& added = store.authorized->authorizations.back();
+            (in->json ? std::cerr : std::cout)
+                << "approved the next launch for " << approve->dir << " (counter limit "
+                << added.counter_limit << ")\n";
+        }
     });
 }
 

@@ -19,6 +19,8 @@ class PlatformLock {
     PlatformLock(const PlatformLock&) = delete;
     PlatformLock& operator=(const PlatformLock&) = delete;
 
+    bool held() const noexcept { return fd_ >= 0; }
+
   private:
     int fd_ = -1;
 };

@@ -2,6 +2,7 @@
 
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_rc.h>
+#include <tss2/tss2_tcti.h>
 #include <tss2/tss2_tctildr.h>
 
 #include "tpm/tpm_impl.hpp"
@@ -51,6 +52,55 @@ Tpm::Tpm(const std::string& tcti, int lock_timeout_ms)
     if (rc != TSS2_RC_SUCCESS)
         throw TpmError("cannot open TPM through TCTI '" + spec_.full + "': " + decode(rc), rc);
     check(Esys_Initialize(&impl_->esys, impl_->tcti, nullptr), "Esys_Initialize");
+    // The emulated platform's swtpm has no resource manager: a drtm process
+    // killed mid-conversation leaves its transient objects and sessions
+    // loaded, and after three of them every command fails for lack of
+    // memory. Holding the platform lock, we are the TPM's only user, so what
+    // is loaded now belongs to nobody.
+    if (lock_.held()) flush_orphans();
+}
+
+void Tpm::flush_orphans() {
+    for (std::uint32_t first : {TPM2_TRANSIENT_FIRST, std::uint32_t(TPM2_LOADED_SESSION_FIRST),
+                                std::uint32_t(TPM2_ACTIVE_SESSION_FIRST)}) {
+        TPMS_CAPABILITY_DATA* caps = nullptr;
+        TPMI_YES_NO more = TPM2_NO;
+        check(Esys_GetCapability(impl_->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                 TPM2_CAP_HANDLES, first, TPM2_MAX_CAP_HANDLES, &more, &caps),
+              "TPM2_GetCapability(HANDLES)");
+        std::vector<std::uint32_t> handles;
+        // Loaded policy sessions are listed under the HMAC-session range
+        // with their own 0x03 handles; the listing may run past the range.
+        for (UINT32 i = 0; i < caps->data.handles.count; ++i) {
+            auto type = caps->data.handles.handle[i] >> 24;
+            if (type == TPM2_HT_TRANSIENT || type == TPM2_HT_HMAC_SESSION ||
+                type == TPM2_HT_POLICY_SESSION)
+                handles.push_back(caps->data.handles.handle[i]);
+        }
+        Esys_Free(caps);
+        // TPM2_FlushContext sent raw: ESYS has no ESYS_TR for handles it did
+        // not create, and needs none for this command.
+        for (auto h : handles) {
+            std::uint8_t cmd[14] = {0x80,
+                                    0x01,
+                                    0,
+                                    0,
+                                    0,
+                                    14,
+                                    0,
+                                    0,
+                                    0x01,
+                                    0x65,
+                                    std::uint8_t(h >> 24),
+                                    std::uint8_t(h >> 16),
+                                    std::uint8_t(h >> 8),
+                                    std::uint8_t(h)};
+            std::uint8_t resp[64];
+            size_t resp_len = sizeof resp;
+            if (Tss2_Tcti_Transmit(impl_->tcti, sizeof cmd, cmd) == TSS2_RC_SUCCESS)
+                Tss2_Tcti_Receive(impl_->tcti, &resp_len, resp, TSS2_TCTI_TIMEOUT_BLOCK);
+        }
+    }
 }
 
 Tpm::~Tpm() = default;

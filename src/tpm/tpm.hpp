@@ -131,6 +131,8 @@ class Tpm {
     std::optional<std::uint32_t> free_nv_index(std::uint32_t first, std::uint32_t last);
 
   private:
+    void flush_orphans();
+
     TctiSpec spec_;
     PlatformLock lock_;
     struct Impl;

@@ -41,8 +41,8 @@ TEST_F(EcdsaKeyTest, SignsWhatOpensslVerifies) {
     auto sig = key.sign_digest(crypto::hash(crypto::HashAlg::sha256, message));
     binary::write_file_atomic(path("sig.der"),
                               binary::ByteView(crypto::ecdsa_signature_to_der(sig)));
-    auto r = run_command("openssl dgst -sha256 -verify " + quote(path("pub.pem")) +
-                         " -signature " + quote(path("sig.der")) + " " + quote(path("msg")));
+    auto r = run_command("openssl dgst -sha256 -verify " + quote(path("pub.pem")) + " -signature " +
+                         quote(path("sig.der")) + " " + quote(path("msg")));
     EXPECT_EQ(r.status, 0) << r.out << r.err;
 }
 

@@ -72,7 +72,9 @@ class AuthorizedSealTest : public ::testing::Test {
             tpm::PolicyPcrStep{a.selection.bank, a.selection.pcrs},
             tpm::PolicyNvStep{st.nv_index, seal::counter_operand(a.counter_limit), 0,
                               tpm::kTpmEoUnsignedLe},
-            tpm::PolicyAuthorizeStep{a.approved_policy, {}, st.key_public,
+            tpm::PolicyAuthorizeStep{a.approved_policy,
+                                     {},
+                                     st.key_public,
                                      crypto::ecdsa_signature_from_der(a.signature)}};
         tpm::Tpm t(platform_.tcti());
         EXPECT_THROW(t.unseal(s.object, steps), tpm::TpmError);
@@ -147,8 +149,8 @@ TEST_F(AuthorizedSealTest, TamperedSignatureOrValuesAreRefused) {
     auto relabelled = store;
     auto& a = relabelled.authorized->authorizations[1];
     a.values = relabelled.authorized->authorizations[0].values;
-    a.approved_policy = seal::approved_policy(a.selection, a.values,
-                                              relabelled.authorized->nv_name, a.counter_limit);
+    a.approved_policy = seal::approved_policy(a.selection, a.values, relabelled.authorized->nv_name,
+                                              a.counter_limit);
     relabelled.authorized->authorizations.erase(relabelled.authorized->authorizations.begin());
     EXPECT_NE(refusal(relabelled).find("signature does not verify"), std::string::npos)
         << refusal(relabelled);

@@ -32,7 +32,8 @@ const seal::PcrSelection kSel{HashAlg::sha256, {17, 18}};
 TEST(AuthorizedPolicy, PolicyNvDigest) {
     auto d = seal::policy_nv(HashAlg::sha256, binary::Bytes(32, 0), seal::counter_operand(5), 0, 9,
                              nv_name());
-    EXPECT_EQ(binary::to_hex(d), "d37ecb3f52e8376e39ba26dd5b19fee5af5269038256e317a5984496fcde4ec3");
+    EXPECT_EQ(binary::to_hex(d),
+              "d37ecb3f52e8376e39ba26dd5b19fee5af5269038256e317a5984496fcde4ec3");
 }
 
 TEST(AuthorizedPolicy, PolicyAuthorizeDigest) {

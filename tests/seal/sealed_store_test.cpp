@@ -22,8 +22,15 @@ namespace {
 binary::Bytes sealed_object_public(const binary::Bytes& policy) {
     // 0x003a bytes: type 0008, nameAlg 000b, attributes 00000003, authPolicy
     // 0020 + 32 bytes, scheme 0010, unique size 0000.
-    return binary::from_hex("003a" "0008" "000b" "00000003" "0020" + binary::to_hex(policy) +
-                            "0010" "0000");
+    return binary::from_hex(
+        "003a"
+        "0008"
+        "000b"
+        "00000003"
+        "0020" +
+        binary::to_hex(policy) +
+        "0010"
+        "0000");
 }
 
 seal::SealedSecret authorized_store(const crypto::EcdsaP256Key& key) {
