@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, run by `make run`: an emulated dynamic launch of Debian's real
 # kernel on both DRTM flavours, each verified by replaying the DRTM event log
-# against the TPM, and PCR 17 cross-checked with OpenSSL straight from the files.
+# against the TPM, PCR 17 cross-checked with OpenSSL straight from the files,
+# then a secret sealed to the launch, an update approved before its reboot,
+# and the rollback to the old launch refused.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,5 +44,30 @@ done
 bold "Independent check of the AMD PCR 17 formula with OpenSSL"
 bash "$top/scripts/check-amd-pcr17.sh" "$out/skl-test.bin" "$kernel" "$initrd" "$out/amd/summary.json"
 
+bold "Local attestation: seal a secret to this launch (signed approvals + NV counter)"
+# The intel launch is the one the TPM holds now; seal a keyfile to it.
+key="$state/authorize-key.pem"
+head -c 32 /dev/urandom > "$state/luks.key"
+"$drtm" seal --tcti "$tcti" --dir "$out/sealed" --in "$state/luks.key" --key "$key"
+"$drtm" unseal --tcti "$tcti" --dir "$out/sealed" | cmp - "$state/luks.key" && echo "unsealed in this launch: OK"
+
+bold "Update inspection: verify this launch, predict and approve the next (new command line)"
+next_cmdline="$cmdline quiet"
+"$drtm" update check --tcti "$tcti" --log "$out/intel/eventlog.bin" --flavour intel \
+    --dce "$out/sinit-test.bin" --kernel "$kernel" --initrd "$initrd" --cmdline "$next_cmdline" \
+    --authorize "$out/sealed"
+
+bold "Reboot into the update: the approved launch unseals, and revokes the old one"
+"$drtm" launch --tcti "$tcti" --flavour intel --dce "$out/sinit-test.bin" \
+    --kernel "$kernel" --initrd "$initrd" --cmdline "$next_cmdline" --out "$out/intel-next" >/dev/null
+"$drtm" unseal --tcti "$tcti" --dir "$out/sealed" | cmp - "$state/luks.key" && echo "unsealed in the updated launch: OK"
+"$drtm" launch --tcti "$tcti" --flavour intel --dce "$out/sinit-test.bin" \
+    --kernel "$kernel" --initrd "$initrd" --cmdline "$cmdline" --out "$out/intel-old" >/dev/null
+if "$drtm" unseal --tcti "$tcti" --dir "$out/sealed" >/dev/null; then
+  echo "ROLLBACK NOT REFUSED"; exit 1
+fi
+echo "rollback to the old launch refused: OK"
+"$drtm" authorize --tcti "$tcti" --dir "$out/sealed" --list
+
 bold "Done"
-echo "Outputs: $out/{amd,intel}/{eventlog.bin,slrt.bin,summary.json}"
+echo "Outputs: $out/{amd,intel}/{eventlog.bin,slrt.bin,summary.json}, $out/sealed/sealed.json"

@@ -203,3 +203,39 @@ TEST_F(DebianKernelLaunch, PredictionEqualsTheLaunch) {
     EXPECT_EQ(j["dce_source"], "reference_log");
     EXPECT_EQ(j["pcrs"]["sha256"]["17"], summary("intel")["tpm_pcrs"]["sha256"]["17"]);
 }
+
+// The Anti-Evil-Maid update flow with Debian's kernel: a keyfile sealed to
+// the running launch, the update (a new initrd) approved before the reboot,
+// unsealed after it, and the old launch refused from then on.
+TEST_F(DebianKernelLaunch, UpdateApprovedBeforeTheRebootUnsealsAfterIt) {
+    ASSERT_EQ(launch_linux("amd").status, 0);
+    const auto d = [&](const char* name) { return quote((dir_ / name).string()); };
+    drtm::binary::write_file_atomic(dir_ / "keyfile", std::string_view("0123456789abcdef"));
+    auto r = run_command(drtm_cmd("seal --tcti " + quote(tcti_) + " --dir " + d("store") +
+                                  " --in " + d("keyfile") + " --key " + d("owner.pem")));
+    ASSERT_EQ(r.status, 0) << r.err;
+
+    // The update: the same kernel with a rebuilt initrd.
+    auto initrd = drtm::binary::read_file(kArtifacts / "initrd.img");
+    initrd.push_back(0);
+    drtm::binary::write_file_atomic(dir_ / "initrd.new", drtm::binary::ByteView(initrd));
+    const std::string next = " --flavour amd --dce " + d("amd-dce.bin") + " --kernel " +
+                             quote((kArtifacts / "vmlinuz").string()) + " --initrd " +
+                             d("initrd.new") + " --cmdline 'console=ttyS0 root=/dev/ram0'";
+    r = run_command(drtm_cmd("update check --tcti " + quote(tcti_) + " --log " +
+                             quote((dir_ / "amd/eventlog.bin").string()) + next + " --authorize " +
+                             d("store")));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("PCR 17 changes"), std::string::npos) << r.out;
+
+    r = run_command(drtm_cmd("launch --tcti " + quote(tcti_) + next + " --out " + d("next")));
+    ASSERT_EQ(r.status, 0) << r.err;
+    r = run_command(drtm_cmd("unseal --tcti " + quote(tcti_) + " --dir " + d("store")));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "0123456789abcdef");
+
+    ASSERT_EQ(launch_linux("amd").status, 0);  // back to the old initrd
+    r = run_command(drtm_cmd("unseal --tcti " + quote(tcti_) + " --dir " + d("store")));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("revoked"), std::string::npos) << r.err;
+}
