@@ -41,6 +41,12 @@ bool all_equal(ByteView bytes, std::uint8_t value) {
     return std::all_of(bytes.begin(), bytes.end(), [value](std::uint8_t b) { return b == value; });
 }
 
+std::string hex32(std::uint32_t value) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", value);
+    return buf;
+}
+
 }  // namespace drtm::binary
 
 namespace drtm::binary {

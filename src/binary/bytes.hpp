@@ -27,5 +27,7 @@ bool all_equal(ByteView bytes, std::uint8_t value);
 // "0x1f": how JSON output spells addresses and sizes, so no consumer loses
 // 64-bit precision to a floating-point number.
 std::string hex_number(std::uint64_t value);
+// "0x01000d17": a 32-bit value at full width (TPM handles, SLRT tags).
+std::string hex32(std::uint32_t value);
 
 }  // namespace drtm::binary

@@ -51,8 +51,7 @@ void print_store(const std::string& tcti, const std::string& dir, bool json) {
     if (json) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& auth : a.authorizations) list.push_back(authorization_json(auth, count));
-        char idx[16];
-        std::snprintf(idx, sizeof idx, "0x%08x", a.nv_index);
+        const auto idx = binary::hex32(a.nv_index);
         print_json(
             {{"counter", {{"index", idx}, {"value", counter ? nlohmann::json(*counter) : nullptr}}},
              {"key_name", binary::to_hex(a.key_name)},
@@ -60,8 +59,7 @@ void print_store(const std::string& tcti, const std::string& dir, bool json) {
              {"authorizations", list}});
         return;
     }
-    char idx[16];
-    std::snprintf(idx, sizeof idx, "0x%08x", a.nv_index);
+    const auto idx = binary::hex32(a.nv_index);
     std::cout << "counter " << idx << ": "
               << (counter ? std::to_string(*counter) : "NOT ON THIS TPM") << "\n";
     for (std::size_t i = 0; i < a.authorizations.size(); ++i) {

@@ -116,8 +116,7 @@ void register_seal(CLI::App& app) {
         std::cerr << "sealed to " << crypto::alg_name(sel.bank) << " PCR " << o->pcrs << " ("
                   << origin << ") in " << o->dir << "/sealed.json";
         if (authorized) {
-            char idx[16];
-            std::snprintf(idx, sizeof idx, "0x%08x", sealed.authorized->nv_index);
+            const auto idx = binary::hex32(sealed.authorized->nv_index);
             std::cerr << "; approvals signed by " << o->key << ", counter " << idx;
         }
         std::cerr << "\n";

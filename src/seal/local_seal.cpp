@@ -10,12 +10,6 @@ namespace drtm::seal {
 
 namespace {
 
-std::string hex_index(std::uint32_t index) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", index);
-    return buf;
-}
-
 // The TPM answered (as opposed to the transport failing): a refusal.
 bool refused_by_tpm(const tpm::TpmError& e) {
     return e.rc() != 0 && (e.rc() >> 16) == 0;
@@ -42,11 +36,11 @@ std::vector<std::uint32_t> differing_pcrs(const PcrSelection& sel, const tpm::Pc
 tpm::NvCounter store_counter(tpm::Tpm& tpm, const AuthorizedStore& a) {
     auto c = tpm.nv_counter(a.nv_index);
     if (!c || !c->value)
-        throw std::runtime_error("the store's NV counter " + hex_index(a.nv_index) +
+        throw std::runtime_error("the store's NV counter " + binary::hex32(a.nv_index) +
                                  " is not defined on this TPM: the store belongs to another "
                                  "TPM, or the counter was deleted (seal again)");
     if (c->name != a.nv_name)
-        throw std::runtime_error("NV index " + hex_index(a.nv_index) +
+        throw std::runtime_error("NV index " + binary::hex32(a.nv_index) +
                                  " is not the store's counter any more (its name changed)");
     return *c;
 }
@@ -202,8 +196,8 @@ SealedSecret seal_authorized(tpm::Tpm& tpm, binary::ByteView secret, const PcrSe
     if (!index) index = tpm.free_nv_index(kFirstCounterIndex, kLastCounterIndex);
     if (!index)
         throw std::runtime_error("no free NV index for a counter in " +
-                                 hex_index(kFirstCounterIndex) + "-" +
-                                 hex_index(kLastCounterIndex) + "; pick one with --nv-index");
+                                 binary::hex32(kFirstCounterIndex) + "-" +
+                                 binary::hex32(kLastCounterIndex) + "; pick one with --nv-index");
     auto counter = tpm.nv_counter(*index);
     if (!counter) counter = tpm.define_counter(*index);
     if (!counter->value) {

@@ -16,12 +16,6 @@ constexpr int kFormatVersion = 1;
 
 using nlohmann::json;
 
-std::string hex_index(std::uint32_t index) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", index);
-    return buf;
-}
-
 json values_json(const PcrSelection& sel, const tpm::PcrBanks& values) {
     json out = json::object();
     for (const auto& [pcr, v] : values.at(sel.bank)) out[std::to_string(pcr)] = binary::to_hex(v);
@@ -130,7 +124,7 @@ void save_sealed(const std::filesystem::path& dir, const SealedSecret& s) {
         j["key"] = {{"public", binary::to_hex(a.key_public)},
                     {"name", binary::to_hex(a.key_name)},
                     {"file", a.key_file}};
-        j["counter"] = {{"index", hex_index(a.nv_index)}, {"name", binary::to_hex(a.nv_name)}};
+        j["counter"] = {{"index", binary::hex32(a.nv_index)}, {"name", binary::to_hex(a.nv_name)}};
         j["authorizations"] = json::array();
         for (const auto& auth : a.authorizations)
             j["authorizations"].push_back(authorization_json(auth));

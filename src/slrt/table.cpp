@@ -51,12 +51,6 @@ Bytes serialize(const Table& table) {
 
 namespace {
 
-std::string hex32(std::uint32_t v) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", v);
-    return buf;
-}
-
 std::string entry_label(std::size_t index, std::uint32_t tag, std::size_t offset) {
     return "entry #" + std::to_string(index) + " (" + tag_name(tag) + ") at " +
            format_offset(offset);
@@ -70,8 +64,8 @@ Table parse(ByteView data, const ParseOptions& options) {
         r.fail("truncated SLRT header: need 16 bytes, " + std::to_string(data.size()) + " given");
     std::uint32_t magic = r.u32le();
     if (magic != kTableMagic)
-        r.fail_at(0,
-                  "bad SLRT magic " + hex32(magic) + ", expected 0x4452544d (\"MTRD\" in memory)");
+        r.fail_at(0, "bad SLRT magic " + binary::hex32(magic) +
+                         ", expected 0x4452544d (\"MTRD\" in memory)");
     std::uint16_t revision = r.u16le();
     if (revision != kTableRevision)
         r.fail_at(4, "SLRT revision " + std::to_string(revision) + ", expected 1");

@@ -16,15 +16,10 @@ namespace drtm::tpm {
 namespace {
 constexpr TPMA_NV kCounterType = TPM2_NT_COUNTER << TPMA_NV_TPM2_NT_SHIFT;
 
-std::string hex_index(std::uint32_t index) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", index);
-    return buf;
-}
-
 void require_nv_handle(std::uint32_t index) {
     if ((index >> 24) != TPM2_HT_NV_INDEX)
-        throw std::invalid_argument(hex_index(index) + " is not an NV index handle (0x01xxxxxx)");
+        throw std::invalid_argument(binary::hex32(index) +
+                                    " is not an NV index handle (0x01xxxxxx)");
 }
 
 // RAII for ESYS_TRs of NV indices (closed, not flushed: they are persistent).
@@ -47,7 +42,7 @@ std::optional<NvCounter> Tpm::nv_counter(std::uint32_t index) {
         nv.tr = ESYS_TR_NONE;
         return std::nullopt;  // not defined
     }
-    check_rc(rc, ("NV index " + hex_index(index)).c_str());
+    check_rc(rc, ("NV index " + binary::hex32(index)).c_str());
     TPM2B_NV_PUBLIC* pub = nullptr;
     TPM2B_NAME* name = nullptr;
     check_rc(Esys_NV_ReadPublic(esys, nv.tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name),
@@ -59,7 +54,7 @@ std::optional<NvCounter> Tpm::nv_counter(std::uint32_t index) {
     Esys_Free(pub);
     Esys_Free(name);
     if ((attributes & TPMA_NV_TPM2_NT_MASK) != kCounterType)
-        throw TpmError("NV index " + hex_index(index) + " is defined but is not a counter", 0);
+        throw TpmError("NV index " + binary::hex32(index) + " is defined but is not a counter", 0);
     if (attributes & TPMA_NV_WRITTEN) {
         TPM2B_MAX_NV_BUFFER* data = nullptr;
         check_rc(Esys_NV_Read(esys, nv.tr, nv.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, 8,
@@ -85,7 +80,7 @@ NvCounter Tpm::define_counter(std::uint32_t index) {
     NvHandle nv{esys};
     check_rc(Esys_NV_DefineSpace(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                  ESYS_TR_NONE, &empty, &pub, &nv.tr),
-             ("TPM2_NV_DefineSpace(" + hex_index(index) + ")").c_str());
+             ("TPM2_NV_DefineSpace(" + binary::hex32(index) + ")").c_str());
     check_rc(Esys_NV_Increment(esys, nv.tr, nv.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
              "TPM2_NV_Increment");
     return *nv_counter(index);
@@ -95,7 +90,7 @@ std::uint64_t Tpm::increment_counter(std::uint32_t index) {
     ESYS_CONTEXT* esys = impl_->esys;
     NvHandle nv{esys};
     check_rc(Esys_TR_FromTPMPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv.tr),
-             ("NV index " + hex_index(index)).c_str());
+             ("NV index " + binary::hex32(index)).c_str());
     check_rc(Esys_NV_Increment(esys, nv.tr, nv.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE),
              "TPM2_NV_Increment");
     auto c = nv_counter(index);
@@ -106,7 +101,7 @@ void Tpm::undefine_nv(std::uint32_t index) {
     ESYS_CONTEXT* esys = impl_->esys;
     NvHandle nv{esys};
     check_rc(Esys_TR_FromTPMPublic(esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv.tr),
-             ("NV index " + hex_index(index)).c_str());
+             ("NV index " + binary::hex32(index)).c_str());
     check_rc(Esys_NV_UndefineSpace(esys, ESYS_TR_RH_OWNER, nv.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                    ESYS_TR_NONE),
              "TPM2_NV_UndefineSpace");
