@@ -10,7 +10,7 @@ packages=(
   libssl-dev zlib1g-dev libtss2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # the emulated platform and independent cross-checks
-  swtpm swtpm-tools tpm2-tools openssl python3 jq xxd
+  swtpm swtpm-tools tpm2-tools openssl python3 python3-cryptography jq xxd
   # crash-at-each-step tests of the sealed store (fault injection)
   strace
   # making the demo initrd, unpacking the Debian kernel and Xen packages

@@ -16,6 +16,7 @@ void register_launch(CLI::App& app);
 void register_predict(CLI::App& app);
 void register_seal(CLI::App& app);
 void register_authorize(CLI::App& app);
+void register_attest(CLI::App& app);
 void register_update(CLI::App& app);
 
 }  // namespace drtm::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     drtm::cli::register_predict(app);
     drtm::cli::register_seal(app);
     drtm::cli::register_authorize(app);
+    drtm::cli::register_attest(app);
     drtm::cli::register_update(app);
     drtm::cli::register_log(app);
     drtm::cli::register_pcr(app);

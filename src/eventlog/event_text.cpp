@@ -1,5 +1,7 @@
 #include "eventlog/event_text.hpp"
 
+#include "eventlog/event_types.hpp"
+
 namespace drtm::eventlog {
 
 namespace {
@@ -38,6 +40,11 @@ std::optional<std::string> utf16(binary::ByteView d) {
 std::optional<std::string> printable_text(binary::ByteView data) {
     if (auto s = ascii(data)) return s;
     return utf16(data);
+}
+
+std::string event_label(std::uint32_t type, binary::ByteView data) {
+    auto text = printable_text(data);
+    return text && !text->empty() ? *text : event_type_name(type);
 }
 
 }  // namespace drtm::eventlog

@@ -2,6 +2,7 @@
 // UEFI logs UTF-16 strings. Anything else stays hex.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -14,5 +15,10 @@ namespace drtm::eventlog {
 // trailing 0 byte: some firmware logs the terminator one byte short). Returns
 // the text without the NULs, or nothing when the data is not such text.
 std::optional<std::string> printable_text(binary::ByteView data);
+
+// What a measurement is, for people and for policies that name events: its
+// data when that is text (DRTM stages log labels such as "Measured Kernel
+// command line"), else the event type's name.
+std::string event_label(std::uint32_t type, binary::ByteView data);
 
 }  // namespace drtm::eventlog

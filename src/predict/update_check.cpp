@@ -16,11 +16,6 @@ struct Measurement {
     std::string sha256;
 };
 
-std::string describe(std::uint32_t type, binary::ByteView data) {
-    auto text = eventlog::printable_text(data);
-    return text && !text->empty() ? *text : eventlog::event_type_name(type);
-}
-
 // What was extended, in order: replay's rules decide (no header, no markers).
 std::vector<Measurement> extended_measurements(const eventlog::EventLog& log) {
     auto r = eventlog::replay(log);
@@ -32,7 +27,8 @@ std::vector<Measurement> extended_measurements(const eventlog::EventLog& log) {
     for (const auto& e : log.events()) {
         if (!extended[e.index]) continue;
         const auto* d = e.find_digest(crypto::alg_id(crypto::HashAlg::sha256));
-        out.push_back({e.pcr, describe(e.type, e.data), d ? binary::to_hex(d->bytes) : ""});
+        out.push_back(
+            {e.pcr, eventlog::event_label(e.type, e.data), d ? binary::to_hex(d->bytes) : ""});
     }
     return out;
 }
@@ -46,7 +42,7 @@ std::vector<Measurement> extended_measurements(const std::vector<launch::LogReco
         std::string sha;
         for (const auto& [alg, d] : r.digests)
             if (alg == crypto::HashAlg::sha256) sha = binary::to_hex(d);
-        out.push_back({r.pcr, describe(r.type, r.data), sha});
+        out.push_back({r.pcr, eventlog::event_label(r.type, r.data), sha});
     }
     return out;
 }

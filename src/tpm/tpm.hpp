@@ -75,6 +75,30 @@ struct NvCounter {
     std::optional<std::uint64_t> value;  // none until first incremented
 };
 
+// Endorsement keys from the TCG EK Credential Profile's low-range templates
+// (the ones whose certificates sit at NV 0x01c00002 and 0x01c0000a).
+enum class EkType { rsa2048, ecc_p256 };
+
+struct EndorsementKey {
+    Bytes public_area;  // marshalled TPM2B_PUBLIC
+    Bytes name;
+    std::optional<Bytes> certificate;  // DER, from its NV index, when provisioned
+};
+
+// An attestation key: ECC P-256, restricted, signing only (ECDSA-SHA256),
+// a child of the EK, so that its quotes carry the real reset and restart
+// counts (the TPM obfuscates them for keys outside the endorsement and
+// platform hierarchies). The private part is wrapped by the EK.
+struct AttestationKeyBlob {
+    Bytes public_area;   // marshalled TPM2B_PUBLIC
+    Bytes private_area;  // marshalled TPM2B_PRIVATE
+};
+
+struct QuoteResult {
+    Bytes attest;     // TPMS_ATTEST as the TPM signed it
+    Bytes signature;  // marshalled TPMT_SIGNATURE
+};
+
 class Tpm {
   public:
     // Holds the platform lock (when the TCTI has one) for the object's life.
@@ -129,6 +153,16 @@ class Tpm {
     void undefine_nv(std::uint32_t index);
     // The first NV index in [first, last] that is not defined.
     std::optional<std::uint32_t> free_nv_index(std::uint32_t first, std::uint32_t last);
+
+    // Remote attestation (TPM side).
+    EndorsementKey endorsement_key(EkType type);
+    AttestationKeyBlob create_attestation_key(EkType parent);
+    QuoteResult quote(const AttestationKeyBlob& ak, EkType parent, binary::ByteView nonce,
+                      const std::vector<std::pair<HashAlg, std::vector<std::uint32_t>>>& pcrs);
+    // TPM2_ActivateCredential: the secret a registrar encrypted to this EK
+    // for this AK's name (MakeCredential), released only if both are here.
+    Bytes activate_credential(const AttestationKeyBlob& ak, EkType parent,
+                              binary::ByteView credential_blob, binary::ByteView encrypted_secret);
 
   private:
     void flush_orphans();
