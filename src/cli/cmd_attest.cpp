@@ -7,12 +7,15 @@
 
 #include "attest/attester_keys.hpp"
 #include "attest/ear.hpp"
+#include "attest/ek_certificate.hpp"
 #include "attest/evidence.hpp"
 #include "attest/verifier.hpp"
+#include "binary/error.hpp"
 #include "binary/file_io.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/seal_store_ops.hpp"
+#include "crypto/x509.hpp"
 
 namespace drtm::cli {
 
@@ -176,6 +179,30 @@ void register_attest(CLI::App& app) {
         auto status = verdict.status();
         if (status == "contraindicated" || status == "none") throw CLI::RuntimeError(1);
         if (status == "warning") throw CLI::RuntimeError(2);
+    });
+
+    auto* check_ek = cmd->add_subcommand(
+        "check-ek", "Check a key file's EK: the TCG template, and its certificate against roots");
+    check_ek->add_option("--keys", o->keys, "Key file from `drtm attest keys`")
+        ->required()
+        ->check(CLI::ExistingFile);
+    check_ek->add_option("--roots", o->public_key, "Trusted CA certificates (PEM bundle)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    check_ek->callback([o] {
+        auto k = attest::load_attester_keys(o->keys);
+        auto ek = binary::in_file(o->keys,
+                                  [&] { return attest::parse_endorsement_key(k.ek.public_area); });
+        if (!k.ek.certificate)
+            throw std::runtime_error(o->keys + ": the TPM had no certificate for this EK");
+        auto problem = attest::ek_certificate_problem(
+            ek, *k.ek.certificate, crypto::pem_certificates(read_text(o->public_key)));
+        if (!problem.empty()) {
+            std::cerr << "drtm: EK refused: " << problem << "\n";
+            throw CLI::RuntimeError(1);
+        }
+        std::cout << "EK " << binary::to_hex(ek.name) << ": certificate chains to " << o->public_key
+                  << " and certifies this key\n";
     });
 
     auto* result = cmd->add_subcommand("result", "Check a signed EAR and print its claims");

@@ -17,6 +17,7 @@ void register_platform(CLI::App& app) {
         std::string state;
         std::string banks = "sha1,sha256";
         bool json = false;
+        bool ek_certificates = false;
     };
     auto opts = std::make_shared<Options>();
 
@@ -24,10 +25,13 @@ void register_platform(CLI::App& app) {
     start->add_option("--state", opts->state, "State directory (created, mode 0700)")->required();
     start->add_option("--banks", opts->banks, "PCR banks of a newly manufactured TPM")
         ->capture_default_str();
+    start->add_flag("--ek-certificates", opts->ek_certificates,
+                    "Issue EK certificates (RSA-2048, P-256) from this platform's own CA, "
+                    "DIR/ek-ca.pem, into the TPM's NV");
     start->add_flag("--json", opts->json, "Print JSON");
     start->callback([opts] {
-        auto tcti =
-            launch::EmulatedPlatform::start(opts->state, parse_bank_list(opts->banks), progress);
+        auto tcti = launch::EmulatedPlatform::start(opts->state, parse_bank_list(opts->banks),
+                                                    progress, {opts->ek_certificates});
         if (opts->json) {
             auto st = launch::EmulatedPlatform::status(opts->state);
             print_json({{"tcti", tcti}, {"pid", st.pid}, {"state", st.state_dir.string()}});

@@ -1,5 +1,7 @@
 #include "launch/emulated_platform.hpp"
 
+#include "launch/ek_provisioning.hpp"
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -113,7 +115,8 @@ PlatformStatus EmulatedPlatform::status(const fs::path& state_dir) {
 
 std::string EmulatedPlatform::start(const fs::path& state_dir,
                                     const std::vector<crypto::HashAlg>& banks,
-                                    const std::function<void(const std::string&)>& progress) {
+                                    const std::function<void(const std::string&)>& progress,
+                                    const PlatformOptions& options) {
     auto say = [&](const std::string& s) {
         if (progress) progress(s);
     };
@@ -180,6 +183,15 @@ std::string EmulatedPlatform::start(const fs::path& state_dir,
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
+    if (options.ek_certificates) {
+        try {
+            if (provision_ek_certificates(dir, tcti_for(dir)))
+                say("EK certificates issued by " + (dir / "ek-ca.pem").string());
+        } catch (...) {
+            stop(dir);
+            throw;
+        }
+    }
     return tcti_for(dir);
 }
 
@@ -209,12 +221,13 @@ bool EmulatedPlatform::stop(const fs::path& state_dir) {
     return was_running;
 }
 
-ScopedPlatform::ScopedPlatform(const std::vector<crypto::HashAlg>& banks) {
+ScopedPlatform::ScopedPlatform(const std::vector<crypto::HashAlg>& banks,
+                               const PlatformOptions& options) {
     char tmpl[] = "/tmp/drtm-platform-XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
     dir_ = tmpl;
     try {
-        tcti_ = EmulatedPlatform::start(dir_, banks);
+        tcti_ = EmulatedPlatform::start(dir_, banks, {}, options);
     } catch (...) {
         std::error_code ec;
         fs::remove_all(dir_, ec);

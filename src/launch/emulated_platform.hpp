@@ -22,6 +22,12 @@ struct PlatformStatus {
     std::filesystem::path state_dir;
 };
 
+struct PlatformOptions {
+    // Manufacture EK certificates (RSA-2048 at NV 0x01c00002, P-256 at
+    // 0x01c0000a) signed by a CA of this platform's own, DIR/ek-ca.pem.
+    bool ek_certificates = false;
+};
+
 class EmulatedPlatform {
   public:
     // Starts swtpm in `state_dir` (created if needed; the TPM is manufactured
@@ -30,7 +36,8 @@ class EmulatedPlatform {
     // is missing, the directory is in use, or swtpm does not come up.
     static std::string start(const std::filesystem::path& state_dir,
                              const std::vector<crypto::HashAlg>& banks,
-                             const std::function<void(const std::string&)>& progress = {});
+                             const std::function<void(const std::string&)>& progress = {},
+                             const PlatformOptions& options = {});
     // Stops the swtpm of `state_dir` (control SHUTDOWN, then signals) and
     // removes its sockets. Returns false when nothing was running.
     static bool stop(const std::filesystem::path& state_dir);
@@ -44,7 +51,8 @@ class EmulatedPlatform {
 class ScopedPlatform {
   public:
     explicit ScopedPlatform(const std::vector<crypto::HashAlg>& banks = {crypto::HashAlg::sha1,
-                                                                         crypto::HashAlg::sha256});
+                                                                         crypto::HashAlg::sha256},
+                            const PlatformOptions& options = {});
     ~ScopedPlatform();
     ScopedPlatform(const ScopedPlatform&) = delete;
     ScopedPlatform& operator=(const ScopedPlatform&) = delete;

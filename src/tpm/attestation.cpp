@@ -3,6 +3,7 @@
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_mu.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "tpm/tpm.hpp"
@@ -261,6 +262,36 @@ Bytes Tpm::activate_credential(const AttestationKeyBlob& blob, EkType parent,
     Bytes out(cert_info->buffer, cert_info->buffer + cert_info->size);
     Esys_Free(cert_info);
     return out;
+}
+
+void Tpm::provision_certificate(std::uint32_t index, binary::ByteView der) {
+    ESYS_CONTEXT* esys = impl_->esys;
+    if (der.empty() || der.size() > 2048) throw std::invalid_argument("certificate size");
+    TPM2B_AUTH empty{};
+    TPM2B_NV_PUBLIC pub{};
+    pub.nvPublic.nvIndex = index;
+    pub.nvPublic.nameAlg = TPM2_ALG_SHA256;
+    pub.nvPublic.attributes = TPMA_NV_PPWRITE | TPMA_NV_WRITEDEFINE | TPMA_NV_PPREAD |
+                              TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA |
+                              TPMA_NV_PLATFORMCREATE;
+    pub.nvPublic.dataSize = static_cast<UINT16>(der.size());
+    ESYS_TR nv = ESYS_TR_NONE;
+    check_rc(Esys_NV_DefineSpace(esys, ESYS_TR_RH_PLATFORM, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                 ESYS_TR_NONE, &empty, &pub, &nv),
+             "TPM2_NV_DefineSpace(EK certificate)");
+    TSS2_RC rc = TSS2_RC_SUCCESS;
+    for (std::size_t off = 0; off < der.size() && rc == TSS2_RC_SUCCESS; off += 512) {
+        TPM2B_MAX_NV_BUFFER chunk{};
+        chunk.size = static_cast<UINT16>(std::min<std::size_t>(512, der.size() - off));
+        std::memcpy(chunk.buffer, der.data() + off, chunk.size);
+        rc = Esys_NV_Write(esys, ESYS_TR_RH_PLATFORM, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                           ESYS_TR_NONE, &chunk, static_cast<UINT16>(off));
+    }
+    if (rc == TSS2_RC_SUCCESS)
+        rc = Esys_NV_WriteLock(esys, ESYS_TR_RH_PLATFORM, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                               ESYS_TR_NONE);
+    Esys_TR_Close(esys, &nv);
+    check_rc(rc, "TPM2_NV_Write(EK certificate)");
 }
 
 }  // namespace drtm::tpm

@@ -75,4 +75,13 @@ crypto::EccPoint ecc_point_of(binary::ByteView tpm2b_public) {
             binary::Bytes(area.unique.ecc.y.buffer, area.unique.ecc.y.buffer + 32)};
 }
 
+binary::Bytes rsa_modulus_of(binary::ByteView tpm2b_public) {
+    TPM2B_PUBLIC pub = unmarshal_public(tpm2b_public);
+    const auto& area = pub.publicArea;
+    if (area.type != TPM2_ALG_RSA ||
+        (area.parameters.rsaDetail.exponent != 0 && area.parameters.rsaDetail.exponent != 65537))
+        throw std::runtime_error("public area is not an RSA key with exponent 65537");
+    return binary::Bytes(area.unique.rsa.buffer, area.unique.rsa.buffer + area.unique.rsa.size);
+}
+
 }  // namespace drtm::tpm

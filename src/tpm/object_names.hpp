@@ -21,5 +21,7 @@ binary::Bytes object_name(binary::ByteView tpm2b_public);
 
 // The P-256 point of a marshalled TPM2B_PUBLIC (throws if it is not one).
 crypto::EccPoint ecc_point_of(binary::ByteView tpm2b_public);
+// The modulus of an RSA TPM2B_PUBLIC with exponent 65537 (throws otherwise).
+binary::Bytes rsa_modulus_of(binary::ByteView tpm2b_public);
 
 }  // namespace drtm::tpm

@@ -159,6 +159,11 @@ class Tpm {
     AttestationKeyBlob create_attestation_key(EkType parent);
     QuoteResult quote(const AttestationKeyBlob& ak, EkType parent, binary::ByteView nonce,
                       const std::vector<std::pair<HashAlg, std::vector<std::uint32_t>>>& pcrs);
+    // Manufacturing (emulated platform): an EK certificate into its NV index
+    // as TPM vendors provision them — platform-created, platform-written,
+    // readable with owner or index auth, then write-locked.
+    void provision_certificate(std::uint32_t index, binary::ByteView der);
+
     // TPM2_ActivateCredential: the secret a registrar encrypted to this EK
     // for this AK's name (MakeCredential), released only if both are here.
     Bytes activate_credential(const AttestationKeyBlob& ak, EkType parent,
