@@ -1,6 +1,8 @@
 #include "attest/evidence.hpp"
 
+#include "binary/error.hpp"
 #include "crypto/jws.hpp"
+#include "eventlog/parse.hpp"
 #include "eventlog/json.hpp"
 
 namespace drtm::attest {
@@ -90,7 +92,17 @@ Evidence collect_evidence(tpm::Tpm& tpm, const tpm::AttestationKeyBlob& ak, bina
     Evidence e;
     e.node = options.node;
     e.ak_public = ak.public_area;
-    e.eventlog.assign(log.begin(), log.end());
+    // Without the securityfs buffer's zero padding: a DRTM log is a few KiB
+    // in a 32 KiB buffer, and the verifier pays for every byte it decodes.
+    // A log that does not parse is sent as it is, for the verifier to reject.
+    try {
+        auto parsed = eventlog::parse_event_log(log);
+        auto used = parsed.input().subspan(parsed.log_offset(),
+                                           parsed.end_offset() - parsed.log_offset());
+        e.eventlog.assign(used.begin(), used.end());
+    } catch (const binary::ParseError&) {
+        e.eventlog.assign(log.begin(), log.end());
+    }
     std::vector<std::pair<crypto::HashAlg, std::vector<std::uint32_t>>> selection;
     for (auto bank : options.banks.empty() ? tpm.allocated_banks() : options.banks)
         selection.push_back({bank, options.pcrs});
