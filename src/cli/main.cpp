@@ -7,7 +7,8 @@
 int main(int argc, char** argv) {
     CLI::App app{
         "drtm - dynamic launch (DRTM) integrity: emulate or inspect a TrenchBoot launch,\n"
-        "read and replay DRTM event logs, build and check SLRTs and boot images."};
+        "predict launches, seal secrets to approved launches, attest them remotely, and\n"
+        "read, replay and verify DRTM event logs, SLRTs and boot images."};
     app.set_version_flag("--version", "drtm 0.1.0");
     app.require_subcommand(1);
     app.footer("Run 'drtm COMMAND --help' for a command's options. See docs/cli.md.");
