@@ -2,8 +2,8 @@
 
 #include "binary/error.hpp"
 #include "crypto/jws.hpp"
-#include "eventlog/parse.hpp"
 #include "eventlog/json.hpp"
+#include "eventlog/parse.hpp"
 
 namespace drtm::attest {
 
@@ -97,8 +97,8 @@ Evidence collect_evidence(tpm::Tpm& tpm, const tpm::AttestationKeyBlob& ak, bina
     // A log that does not parse is sent as it is, for the verifier to reject.
     try {
         auto parsed = eventlog::parse_event_log(log);
-        auto used = parsed.input().subspan(parsed.log_offset(),
-                                           parsed.end_offset() - parsed.log_offset());
+        auto used =
+            parsed.input().subspan(parsed.log_offset(), parsed.end_offset() - parsed.log_offset());
         e.eventlog.assign(used.begin(), used.end());
     } catch (const binary::ParseError&) {
         e.eventlog.assign(log.begin(), log.end());

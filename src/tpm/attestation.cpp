@@ -103,14 +103,7 @@ void create_ek(ESYS_CONTEXT* esys, EkType type, Handle& ek, TPM2B_PUBLIC** out_p
 // A policy session that satisfies the EK's policy (PolicySecret with the
 // endorsement hierarchy's empty auth); one per command that uses the EK.
 void ek_session(ESYS_CONTEXT* esys, Handle& session) {
-    TPMT_SYM_DEF symmetric{};
-    symmetric.algorithm = TPM2_ALG_NULL;
-    check_rc(Esys_StartAuthSession(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                   ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
-                                   TPM2_ALG_SHA256, &session.tr),
-             "TPM2_StartAuthSession(EK policy)");
-    check_rc(Esys_TRSess_SetAttributes(esys, session.tr, 0, TPMA_SESSION_CONTINUESESSION),
-             "session attributes");
+    start_policy_session(esys, session, "TPM2_StartAuthSession(EK policy)");
     check_rc(
         Esys_PolicySecret(esys, ESYS_TR_RH_ENDORSEMENT, session.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                           ESYS_TR_NONE, nullptr, nullptr, nullptr, 0, nullptr, nullptr),
@@ -218,14 +211,8 @@ QuoteResult Tpm::quote(const AttestationKeyBlob& blob, EkType parent, binary::By
     scheme.scheme = TPM2_ALG_NULL;  // the key's own: ECDSA-SHA256
     TPML_PCR_SELECTION sel{};
     sel.count = static_cast<UINT32>(pcrs.size());
-    for (std::size_t i = 0; i < pcrs.size(); ++i) {
-        sel.pcrSelections[i].hash = crypto::alg_id(pcrs[i].first);
-        sel.pcrSelections[i].sizeofSelect = 3;
-        for (auto p : pcrs[i].second) {
-            if (p > 23) throw std::invalid_argument("PCR index > 23");
-            sel.pcrSelections[i].pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
-        }
-    }
+    for (std::size_t i = 0; i < pcrs.size(); ++i)
+        select_pcrs(sel.pcrSelections[i], pcrs[i].first, pcrs[i].second);
     TPM2B_ATTEST* attest = nullptr;
     TPMT_SIGNATURE* signature = nullptr;
     check_rc(Esys_Quote(esys, ak.tr, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qualifying,

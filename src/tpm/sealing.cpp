@@ -107,12 +107,7 @@ namespace {
 TPML_PCR_SELECTION pcr_selection(const PolicyPcrStep& step) {
     TPML_PCR_SELECTION sel{};
     sel.count = 1;
-    sel.pcrSelections[0].hash = crypto::alg_id(step.bank);
-    sel.pcrSelections[0].sizeofSelect = 3;
-    for (auto p : step.pcrs) {
-        if (p > 23) throw std::invalid_argument("PCR index > 23");
-        sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
-    }
+    select_pcrs(sel.pcrSelections[0], step.bank, step.pcrs);
     return sel;
 }
 
@@ -215,17 +210,7 @@ Bytes Tpm::unseal(const SealedObject& object, const std::vector<PolicyStep>& ste
              "TPM2_Load(sealed object)");
 
     Handle session{esys};
-    TPMT_SYM_DEF symmetric{};
-    symmetric.algorithm = TPM2_ALG_NULL;
-    check_rc(Esys_StartAuthSession(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-                                   ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
-                                   TPM2_ALG_SHA256, &session.tr),
-             "TPM2_StartAuthSession(policy)");
-    // ESAPI starts sessions with continueSession set; clear it so the TPM
-    // frees the session when the unseal succeeds (a TPM without a resource
-    // manager, like swtpm, holds only three).
-    check_rc(Esys_TRSess_SetAttributes(esys, session.tr, 0, TPMA_SESSION_CONTINUESESSION),
-             "session attributes");
+    start_policy_session(esys, session, "TPM2_StartAuthSession(policy)");
     for (const auto& step : steps) {
         if (auto* pcr = std::get_if<PolicyPcrStep>(&step)) assert_pcr(esys, session.tr, *pcr);
         if (auto* nv = std::get_if<PolicyNvStep>(&step)) assert_nv(esys, session.tr, *nv);

@@ -60,6 +60,27 @@ Tpm::Tpm(const std::string& tcti, int lock_timeout_ms)
     if (lock_.held()) flush_orphans();
 }
 
+void start_policy_session(ESYS_CONTEXT* esys, FlushOnExit& session, const char* what) {
+    TPMT_SYM_DEF symmetric{};
+    symmetric.algorithm = TPM2_ALG_NULL;
+    check_rc(Esys_StartAuthSession(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                   ESYS_TR_NONE, nullptr, TPM2_SE_POLICY, &symmetric,
+                                   TPM2_ALG_SHA256, &session.tr),
+             what);
+    // ESAPI starts sessions with continueSession set.
+    check_rc(Esys_TRSess_SetAttributes(esys, session.tr, 0, TPMA_SESSION_CONTINUESESSION),
+             "session attributes");
+}
+
+void select_pcrs(TPMS_PCR_SELECTION& sel, HashAlg bank, const std::vector<std::uint32_t>& pcrs) {
+    sel.hash = crypto::alg_id(bank);
+    sel.sizeofSelect = 3;
+    for (auto p : pcrs) {
+        if (p > 23) throw std::invalid_argument("PCR index " + std::to_string(p) + " > 23");
+        sel.pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
+    }
+}
+
 void Tpm::flush_orphans() {
     for (std::uint32_t first : {TPM2_TRANSIENT_FIRST, std::uint32_t(TPM2_LOADED_SESSION_FIRST),
                                 std::uint32_t(TPM2_ACTIVE_SESSION_FIRST)}) {
@@ -134,12 +155,7 @@ PcrBanks Tpm::read_pcrs(const std::vector<HashAlg>& banks, const std::vector<std
         while (!todo.empty()) {
             TPML_PCR_SELECTION sel{};
             sel.count = 1;
-            sel.pcrSelections[0].hash = crypto::alg_id(bank);
-            sel.pcrSelections[0].sizeofSelect = 3;
-            for (std::uint32_t p : todo) {
-                if (p > 23) throw std::invalid_argument("PCR index " + std::to_string(p) + " > 23");
-                sel.pcrSelections[0].pcrSelect[p / 8] |= static_cast<std::uint8_t>(1u << (p % 8));
-            }
+            select_pcrs(sel.pcrSelections[0], bank, todo);
             UINT32 counter = 0;
             TPML_PCR_SELECTION* got_sel = nullptr;
             TPML_DIGEST* values = nullptr;
