@@ -76,8 +76,8 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigne
     }
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view text) {
-    write_file_atomic(path, as_bytes(text));
+void write_file_atomic(const std::filesystem::path& path, std::string_view text, unsigned mode) {
+    write_file_atomic(path, as_bytes(text), mode);
 }
 
 }  // namespace drtm::binary

@@ -18,5 +18,7 @@ void register_seal(CLI::App& app);
 void register_authorize(CLI::App& app);
 void register_attest(CLI::App& app);
 void register_update(CLI::App& app);
+void register_verifier(CLI::App& app);
+void register_agent(CLI::App& app);
 
 }  // namespace drtm::cli

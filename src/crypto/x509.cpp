@@ -13,6 +13,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "crypto/random.hpp"
+
 namespace drtm::crypto {
 
 namespace {
@@ -89,7 +91,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 Cert new_certificate(std::uint64_t serial, const std::string& cn, EVP_PKEY* subject_key,
-                     long days) {
+                     long days, const std::string& organization = "drtm emulated platform",
+                     const std::string& unit = "") {
     Cert c(X509_new());
     X509_set_version(c.get(), 2);
     ASN1_INTEGER_set_uint64(X509_get_serialNumber(c.get()), serial);
@@ -97,29 +100,66 @@ Cert new_certificate(std::uint64_t serial, const std::string& cn, EVP_PKEY* subj
     X509_gmtime_adj(X509_getm_notAfter(c.get()), days * 24 * 3600);
     X509_NAME* name = X509_get_subject_name(c.get());
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("drtm emulated platform"), -1,
+                               reinterpret_cast<const unsigned char*>(organization.c_str()), -1,
                                -1, 0);
+    if (!unit.empty())
+        X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>(unit.c_str()), -1, -1, 0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
     X509_set_pubkey(c.get(), subject_key);
     return c;
 }
+
+std::string private_key_pem(EVP_PKEY* key) {
+    Bio bio(BIO_new(BIO_s_mem()));
+    PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+    char* data = nullptr;
+    long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
+std::uint64_t random_serial() {
+    auto b = random_bytes(8);
+    std::uint64_t v = 0;
+    for (auto x : b) v = (v << 8) | x;
+    return (v >> 1) | 1;  // positive and non-zero, as RFC 5280 asks
+}
 }  // namespace
 
-CertificateAuthority make_certificate_authority(const std::string& common_name) {
+CertificateAuthority make_certificate_authority(const std::string& common_name,
+                                                const std::string& organization) {
     Pkey key(EVP_EC_gen("P-256"));
     if (!key) fail("cannot generate the CA key");
-    auto cert = new_certificate(1, common_name, key.get(), 20 * 365);
+    auto cert = new_certificate(random_serial(), common_name, key.get(), 20 * 365, organization);
     X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
     add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE");
     add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
     add_extension(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
     if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) fail("cannot sign the CA");
-    Bio bio(BIO_new(BIO_s_mem()));
-    PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    char* data = nullptr;
-    long len = BIO_get_mem_data(bio.get(), &data);
-    return {std::string(data, static_cast<std::size_t>(len)), to_der(cert.get())};
+    return {private_key_pem(key.get()), to_der(cert.get())};
+}
+
+TlsIdentity issue_tls_identity(const CertificateAuthority& ca, const TlsCertificateRequest& r) {
+    auto ca_key = key_from_pem(ca.key_pem);
+    auto ca_cert = from_der(ca.certificate_der);
+    Pkey key(EVP_EC_gen("P-256"));
+    if (!key) fail("cannot generate a key");
+    auto cert = new_certificate(random_serial(), r.common_name, key.get(), r.days, r.organization,
+                                r.unit);
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
+    add_extension(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE");
+    add_extension(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature");
+    add_extension(cert.get(), ca_cert.get(), NID_ext_key_usage,
+                  r.server ? "serverAuth" : "clientAuth");
+    add_extension(cert.get(), ca_cert.get(), NID_authority_key_identifier, "keyid:always");
+    std::string san;
+    for (const auto& d : r.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
+    for (const auto& ip : r.ip_addresses) san += (san.empty() ? "IP:" : ",IP:") + ip;
+    if (!san.empty()) add_extension(cert.get(), ca_cert.get(), NID_subject_alt_name, san.c_str());
+    if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) <= 0)
+        fail("cannot sign the certificate");
+    return {der_to_pem(to_der(cert.get())), private_key_pem(key.get())};
 }
 
 binary::Bytes rsa_spki(binary::ByteView modulus) {

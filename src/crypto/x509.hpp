@@ -15,7 +15,26 @@ struct CertificateAuthority {
     binary::Bytes certificate_der;  // self-signed, CA:TRUE
 };
 
-CertificateAuthority make_certificate_authority(const std::string& common_name);
+CertificateAuthority make_certificate_authority(
+    const std::string& common_name, const std::string& organization = "drtm emulated platform");
+
+// TLS identities for the verifier service: a server certificate (with its
+// host names and addresses) or a client certificate whose OU names the
+// client's role ("agent", "admin"). A fresh P-256 key each.
+struct TlsCertificateRequest {
+    std::string common_name;
+    std::string organization = "drtm verifier";
+    std::string unit;  // OU
+    bool server = false;
+    std::vector<std::string> dns_names;
+    std::vector<std::string> ip_addresses;
+    long days = 825;
+};
+struct TlsIdentity {
+    std::string certificate_pem;
+    std::string key_pem;  // PKCS#8
+};
+TlsIdentity issue_tls_identity(const CertificateAuthority& ca, const TlsCertificateRequest& request);
 
 // SubjectPublicKeyInfo DER of an RSA key (exponent 65537) or a P-256 point.
 binary::Bytes rsa_spki(binary::ByteView modulus);

@@ -1,0 +1,98 @@
+// PostgreSQL backend through libpq: text parameters and results, statements
+// prepared once per connection.
+#include <libpq-fe.h>
+
+#include <map>
+#include <string>
+
+#include "service/database.hpp"
+
+namespace drtm::service {
+
+namespace {
+
+class PostgresConnection final : public Connection {
+  public:
+    explicit PostgresConnection(const std::string& url) {
+        conn_ = PQconnectdb(url.c_str());
+        if (PQstatus(conn_) != CONNECTION_OK) {
+            std::string why = PQerrorMessage(conn_);
+            PQfinish(conn_);
+            // The URL may hold a password: name the server by what libpq says only.
+            throw DatabaseError("PostgreSQL: " + trim(why));
+        }
+        // Quiet NOTICEs ("relation already exists, skipping") on stderr.
+        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    }
+    ~PostgresConnection() override { PQfinish(conn_); }
+
+    Result execute(std::string_view sql, const std::vector<Value>& params) override {
+        std::vector<const char*> values;
+        values.reserve(params.size());
+        for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+        // Only parameterised statements are prepared: PostgreSQL cannot prepare
+        // DDL or transaction control, which never take parameters here.
+        PGresult* res = nullptr;
+        if (params.empty()) {
+            res = PQexec(conn_, std::string(sql).c_str());
+        } else {
+            const std::string& name = statement_name(sql, static_cast<int>(params.size()));
+            res = PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()),
+                                 values.data(), nullptr, nullptr, 0);
+        }
+        struct Clear {
+            PGresult* r;
+            ~Clear() { PQclear(r); }
+        } clear{res};
+        auto status = PQresultStatus(res);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+            throw DatabaseError("PostgreSQL: " + trim(PQresultErrorMessage(res)));
+        Result result;
+        const int rows = PQntuples(res), columns = PQnfields(res);
+        result.rows.reserve(static_cast<std::size_t>(rows));
+        for (int r = 0; r < rows; ++r) {
+            Row row(static_cast<std::size_t>(columns));
+            for (int c = 0; c < columns; ++c)
+                if (!PQgetisnull(res, r, c))
+                    row[static_cast<std::size_t>(c)] =
+                        std::string(PQgetvalue(res, r, c),
+                                    static_cast<std::size_t>(PQgetlength(res, r, c)));
+            result.rows.push_back(std::move(row));
+        }
+        const char* tuples = PQcmdTuples(res);
+        result.affected = (tuples && *tuples) ? std::stoll(tuples) : 0;
+        return result;
+    }
+
+    void begin() override { execute("BEGIN", {}); }
+    bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK; }
+
+  private:
+    static std::string trim(std::string s) {
+        while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+        return s;
+    }
+    const std::string& statement_name(std::string_view sql, int parameters) {
+        std::string key(sql);
+        auto it = prepared_.find(key);
+        if (it != prepared_.end()) return it->second;
+        std::string name = "s" + std::to_string(prepared_.size());
+        PGresult* res = PQprepare(conn_, name.c_str(), key.c_str(), parameters, nullptr);
+        auto status = PQresultStatus(res);
+        std::string why = status == PGRES_COMMAND_OK ? "" : trim(PQresultErrorMessage(res));
+        PQclear(res);
+        if (!why.empty()) throw DatabaseError("PostgreSQL: " + why);
+        return prepared_.emplace(std::move(key), std::move(name)).first->second;
+    }
+
+    PGconn* conn_ = nullptr;
+    std::map<std::string, std::string> prepared_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_postgresql(const std::string& url) {
+    return std::make_unique<PostgresConnection>(url);
+}
+
+}  // namespace drtm::service

@@ -1,0 +1,48 @@
+// The verifier's tables, in SQL both SQLite and PostgreSQL accept unchanged:
+// TEXT and BIGINT columns only, natural or random text keys (no
+// engine-specific auto-increment), upserts with ON CONFLICT.
+#pragma once
+
+namespace drtm::service {
+
+inline constexpr const char* kSchemaStatements[] = {
+    "CREATE TABLE IF NOT EXISTS drtm_schema (version BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS nodes ("
+    " name TEXT PRIMARY KEY,"
+    " ak_name TEXT NOT NULL,"
+    " ak_public TEXT NOT NULL,"
+    " ek_name TEXT NOT NULL,"
+    " policy_id TEXT NOT NULL,"
+    " enrolled_at BIGINT NOT NULL,"
+    " clock BIGINT, reset_count BIGINT, restart_count BIGINT,"
+    " last_status TEXT NOT NULL,"
+    " last_attested_at BIGINT NOT NULL,"
+    " version BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS pending_enrollments ("
+    " name TEXT PRIMARY KEY,"
+    " ak_name TEXT NOT NULL,"
+    " ak_public TEXT NOT NULL,"
+    " ek_name TEXT NOT NULL,"
+    " secret_digest TEXT NOT NULL,"
+    " expires_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS challenges ("
+    " nonce TEXT PRIMARY KEY,"
+    " node TEXT NOT NULL,"
+    " expires_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges (expires_at)",
+    "CREATE TABLE IF NOT EXISTS attestations ("
+    " id TEXT PRIMARY KEY,"
+    " node TEXT NOT NULL,"
+    " at BIGINT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " failed TEXT NOT NULL,"
+    " policy_id TEXT NOT NULL,"
+    " ear TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS attestations_by_node ON attestations (node, at)",
+    "CREATE TABLE IF NOT EXISTS policies ("
+    " id TEXT PRIMARY KEY,"
+    " document TEXT NOT NULL,"
+    " updated_at BIGINT NOT NULL)",
+};
+
+}  // namespace drtm::service

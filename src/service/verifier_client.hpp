@@ -1,0 +1,52 @@
+// The HTTPS client agents and administrators use: TLS 1.3, the server
+// checked against the verifier's CA and host name, and the caller's own
+// certificate presented (mutual TLS).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace drtm::service {
+
+struct ClientIdentity {
+    std::filesystem::path ca_file;
+    std::filesystem::path certificate_file;
+    std::filesystem::path key_file;
+    // ca.pem, cert.pem, key.pem in `dir` (what `drtm verifier client-cert` writes).
+    static ClientIdentity in_directory(const std::filesystem::path& dir);
+    // The CN of the client certificate: the node an agent acts for.
+    std::string common_name() const;
+};
+
+// A refusal by the server (its status and reason) or a transport failure
+// (status 0).
+class ClientError : public std::runtime_error {
+  public:
+    ClientError(int status, const std::string& reason)
+        : std::runtime_error(reason), status_(status) {}
+    int status() const noexcept { return status_; }
+
+  private:
+    int status_;
+};
+
+class VerifierClient {
+  public:
+    // `url`: https://HOST[:PORT] (default port 8443).
+    VerifierClient(const std::string& url, const ClientIdentity& identity, int timeout_seconds = 30);
+    ~VerifierClient();
+
+    nlohmann::json get(const std::string& path);
+    nlohmann::json post(const std::string& path, const std::string& body);
+    nlohmann::json put(const std::string& path, const std::string& body);
+    nlohmann::json del(const std::string& path);
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace drtm::service

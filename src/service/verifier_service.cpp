@@ -1,0 +1,303 @@
+#include "service/verifier_service.hpp"
+
+#include <openssl/crypto.h>
+
+#include "attest/ear.hpp"
+#include "attest/evidence.hpp"
+#include "attest/verifier.hpp"
+#include "binary/bytes.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/random.hpp"
+
+namespace drtm::service {
+
+namespace {
+using nlohmann::json;
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+std::int64_t now_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+binary::Bytes hex_member(const json& j, const char* key, bool required = true) {
+    if (!j.is_object()) throw RequestError(400, "the request is not a JSON object");
+    if (!j.contains(key)) {
+        if (required) throw RequestError(400, std::string("missing '") + key + "'");
+        return {};
+    }
+    if (!j[key].is_string()) throw RequestError(400, std::string("'") + key + "' is not a string");
+    try {
+        return binary::from_hex(j[key].get<std::string>());
+    } catch (const std::exception& e) {
+        throw RequestError(400, std::string("'") + key + "': " + e.what());
+    }
+}
+
+void require_name(const std::string& name, const char* what) {
+    if (!valid_name(name))
+        throw RequestError(400, std::string(what) + " must be 1-64 characters of A-Z a-z 0-9 . _ -");
+}
+
+// The checks that prove the quote is the enrolled TPM's, fresh: only then
+// may its clock info become the node's new reference.
+bool genuine(const attest::Verdict& v) {
+    for (const char* name : {"attestation_key", "enrolled_key", "quote_structure", "signature",
+                             "nonce", "tpm_counters"}) {
+        bool found = false;
+        for (const auto& c : v.checks)
+            if (c.name == name) {
+                if (!c.passed) return false;
+                found = true;
+            }
+        if (!found) return false;
+    }
+    return v.quote.has_value();
+}
+}  // namespace
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+            return false;
+    return name != "." && name != "..";
+}
+
+VerifierService::VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_key,
+                                 ServiceOptions options)
+    : store_(store), ear_key_(std::move(ear_key)), options_(std::move(options)) {
+    if (!ear_key_.has_private()) throw std::runtime_error("the EAR signing key has no private part");
+}
+
+json VerifierService::begin_enrollment(const std::string& node, const json& request) {
+    require_name(node, "the node name");
+    attest::EnrollmentRequest r;
+    r.node = node;
+    r.ek_public = hex_member(request, "ek_public");
+    r.ak_public = hex_member(request, "ak_public");
+    auto cert = hex_member(request, "ek_certificate", false);
+    if (!cert.empty()) r.ek_certificate = cert;
+    attest::EnrollmentChallenge c;
+    try {
+        c = attest::begin_enrollment(r, options_.enrollment);
+    } catch (const attest::EnrollmentRefused& e) {
+        throw RequestError(403, std::string("enrollment refused: ") + e.what());
+    }
+    PendingEnrollment p;
+    p.name = node;
+    p.ak_name = c.ak_name;
+    p.ak_public = r.ak_public;
+    p.ek_name = c.ek_name;
+    p.secret_digest = crypto::hash(crypto::HashAlg::sha256, c.secret);
+    p.expires_at = now_seconds() + options_.enrollment_ttl_seconds;
+    store_.put_pending(p);
+    return {{"credential_blob", binary::to_hex(c.credential.credential_blob)},
+            {"encrypted_secret", binary::to_hex(c.credential.encrypted_secret)},
+            {"ak_name", binary::to_hex(c.ak_name)},
+            {"expires_at", p.expires_at}};
+}
+
+json VerifierService::finish_enrollment(const std::string& node, const json& request) {
+    require_name(node, "the node name");
+    auto answer = hex_member(request, "secret");
+    // Taken (deleted) before checking: one answer per challenge, so a wrong
+    // guess costs the attacker the whole enrollment.
+    auto pending = store_.take_pending(node);
+    if (!pending || pending->expires_at < now_seconds())
+        throw RequestError(409, "no enrollment of '" + node + "' is waiting (never begun, "
+                                "expired or already answered)");
+    auto digest = crypto::hash(crypto::HashAlg::sha256, answer);
+    if (digest.size() != pending->secret_digest.size() ||
+        CRYPTO_memcmp(digest.data(), pending->secret_digest.data(), digest.size()) != 0)
+        throw RequestError(403, "enrollment refused: the answer is not the challenge's secret "
+                                "(the AK and EK are not in the same TPM)");
+    NodeRecord n;
+    n.name = node;
+    n.ak_name = pending->ak_name;
+    n.ak_public = pending->ak_public;
+    n.ek_name = pending->ek_name;
+    n.enrolled_at = now_seconds();
+    store_.enroll(n);
+    return {{"node", node}, {"ak_name", binary::to_hex(n.ak_name)}, {"enrolled", true}};
+}
+
+json VerifierService::challenge(const std::string& node) {
+    require_name(node, "the node name");
+    if (!store_.node(node)) throw RequestError(404, "node '" + node + "' is not enrolled");
+    auto nonce = binary::to_hex(crypto::random_bytes(32));
+    Challenge c{node, now_seconds() + options_.challenge_ttl_seconds};
+    store_.add_challenge(nonce, c);
+    return {{"nonce", nonce}, {"expires_at", c.expires_at}};
+}
+
+json VerifierService::submit_evidence(const std::string& node, std::string_view body) {
+    require_name(node, "the node name");
+    attest::Evidence evidence;
+    try {
+        evidence = attest::parse_evidence(body);
+    } catch (const std::exception& e) {
+        throw RequestError(400, e.what());
+    }
+    // The nonce is taken out of the quote before the quote is trusted; the
+    // appraisal then checks the signature over it.
+    binary::Bytes quoted_nonce;
+    try {
+        quoted_nonce = attest::parse_quote(evidence.quote_attest).extra_data;
+    } catch (const std::exception&) {
+        // Left empty: the appraisal names the malformed quote.
+    }
+    std::string nonce_problem;
+    std::optional<Challenge> issued;
+    if (!quoted_nonce.empty()) issued = store_.take_challenge(binary::to_hex(quoted_nonce));
+    if (!issued) {
+        nonce_problem = "not a nonce this verifier has outstanding (replayed, never issued, or "
+                        "already used)";
+    } else if (issued->node != node) {
+        nonce_problem = "the nonce was issued to another node";
+    } else if (issued->expires_at < now_seconds()) {
+        nonce_problem = "stale: the challenge expired before the evidence arrived";
+    }
+
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        auto record = store_.node(node);
+        if (!record) throw RequestError(404, "node '" + node + "' is not enrolled");
+        attest::Expectations expect;
+        if (nonce_problem.empty()) expect.nonce = quoted_nonce;
+        expect.ak_name = record->ak_name;
+        expect.previous = record->last_clock;
+        auto policy = policy_for(record->policy_id);
+        auto verdict = attest::appraise(evidence, expect, *policy);
+        if (!nonce_problem.empty())
+            for (auto& c : verdict.checks)
+                if (c.name == "nonce") c.detail = nonce_problem;
+
+        attest::EarInfo info;
+        info.issued_at = now_seconds();
+        info.verifier_build = options_.verifier_build;
+        info.policy_id = policy->id;
+        info.nonce = quoted_nonce;
+        info.node = node;
+        auto ear = attest::sign_ear(attest::ear_claims(verdict, info), ear_key_);
+
+        AttestationRecord a;
+        a.id = binary::to_hex(crypto::random_bytes(16));
+        a.node = node;
+        a.at = now_micros();
+        a.status = verdict.status();
+        a.failed = verdict.failed();
+        a.policy_id = policy->id;
+        a.ear = ear;
+        std::optional<attest::ClockInfo> clock;
+        if (genuine(verdict)) clock = verdict.quote->clock;
+        if (store_.record(a, clock, record->version))
+            return {{"status", a.status}, {"failed", a.failed}, {"ear", ear}, {"id", a.id}};
+        // Another appraisal of this node moved its counters first: appraise
+        // again against them.
+    }
+    throw RequestError(503, "node '" + node + "' is being updated concurrently; try again");
+}
+
+std::shared_ptr<const attest::AppraisalPolicy> VerifierService::policy_for(const std::string& id) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(policy_mutex_);
+        auto it = policy_cache_.find(id);
+        if (it != policy_cache_.end() &&
+            now - it->second.loaded < std::chrono::seconds(options_.policy_cache_seconds))
+            return it->second.policy;
+    }
+    auto stored = store_.policy(id);
+    auto policy = std::make_shared<attest::AppraisalPolicy>();
+    if (stored) {
+        *policy = attest::parse_policy(stored->document);  // validated when it was put
+    } else {
+        policy->id = id;  // no policy yet: genuineness checks only, status at most "warning"
+    }
+    std::lock_guard lock(policy_mutex_);
+    policy_cache_[id] = {policy, now};
+    return policy;
+}
+
+json VerifierService::nodes(const std::string& after, std::int64_t limit) {
+    if (limit < 1 || limit > 1000) throw RequestError(400, "limit must be 1-1000");
+    json out = json::array();
+    for (const auto& n : store_.nodes(after, limit)) {
+        json j = {{"name", n.name},
+                  {"ak_name", binary::to_hex(n.ak_name)},
+                  {"ek_name", binary::to_hex(n.ek_name)},
+                  {"policy", n.policy_id},
+                  {"enrolled_at", n.enrolled_at},
+                  {"last_status", n.last_status},
+                  {"last_attested_at_us", n.last_attested_at}};
+        if (n.last_clock)
+            j["tpm_clock"] = {{"clock", n.last_clock->clock},
+                              {"reset_count", n.last_clock->reset_count},
+                              {"restart_count", n.last_clock->restart_count}};
+        out.push_back(std::move(j));
+    }
+    return {{"nodes", out}, {"total", store_.node_count()}};
+}
+
+json VerifierService::history(const std::string& node, std::int64_t limit) {
+    require_name(node, "the node name");
+    if (limit < 1 || limit > 1000) throw RequestError(400, "limit must be 1-1000");
+    json out = json::array();
+    for (const auto& a : store_.history(node, limit))
+        out.push_back({{"id", a.id},
+                       {"at_us", a.at},
+                       {"status", a.status},
+                       {"failed", a.failed},
+                       {"policy", a.policy_id},
+                       {"ear", a.ear}});
+    return {{"node", node}, {"attestations", out}};
+}
+
+json VerifierService::remove_node(const std::string& node) {
+    require_name(node, "the node name");
+    if (!store_.remove_node(node)) throw RequestError(404, "node '" + node + "' is not enrolled");
+    return {{"node", node}, {"removed", true}};
+}
+
+json VerifierService::set_node_policy(const std::string& node, const json& request) {
+    require_name(node, "the node name");
+    if (!request.is_object() || !request.contains("policy") || !request["policy"].is_string())
+        throw RequestError(400, "give {\"policy\": \"<id>\"}");
+    auto id = request["policy"].get<std::string>();
+    require_name(id, "the policy id");
+    if (!store_.policy(id)) throw RequestError(404, "no policy '" + id + "'");
+    if (!store_.set_node_policy(node, id))
+        throw RequestError(404, "node '" + node + "' is not enrolled");
+    return {{"node", node}, {"policy", id}};
+}
+
+json VerifierService::put_policy(const std::string& id, std::string_view document) {
+    require_name(id, "the policy id");
+    attest::AppraisalPolicy parsed;
+    try {
+        parsed = attest::parse_policy(document);
+    } catch (const std::exception& e) {
+        throw RequestError(400, std::string("policy: ") + e.what());
+    }
+    if (parsed.id != id)
+        throw RequestError(400, "the policy document's id '" + parsed.id + "' is not '" + id + "'");
+    store_.put_policy({id, std::string(document), now_seconds()});
+    std::lock_guard lock(policy_mutex_);
+    policy_cache_.erase(id);
+    return {{"policy", id}, {"stored", true}};
+}
+
+json VerifierService::policies() {
+    json out = json::array();
+    for (const auto& p : store_.policies())
+        out.push_back({{"id", p.id}, {"updated_at", p.updated_at},
+                       {"document", json::parse(p.document)}});
+    return {{"policies", out}};
+}
+
+}  // namespace drtm::service

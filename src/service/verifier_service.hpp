@@ -1,0 +1,86 @@
+// The verifier and registrar, independent of HTTP: each method takes the
+// authenticated caller's node name and the request body, and returns the
+// response document or throws RequestError with the HTTP status and the
+// reason. The HTTPS front end (https_server.hpp) only routes and
+// authenticates; everything a request may do is decided here.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "attest/appraisal_policy.hpp"
+#include "attest/enrollment.hpp"
+#include "crypto/ecdsa_key.hpp"
+#include "service/verifier_store.hpp"
+
+namespace drtm::service {
+
+class RequestError : public std::runtime_error {
+  public:
+    RequestError(int status, const std::string& reason)
+        : std::runtime_error(reason), status_(status) {}
+    int status() const noexcept { return status_; }
+
+  private:
+    int status_;
+};
+
+struct ServiceOptions {
+    attest::EnrollmentPolicy enrollment;
+    std::int64_t challenge_ttl_seconds = 120;   // a nonce older than this is stale
+    std::int64_t enrollment_ttl_seconds = 300;  // time to answer the credential challenge
+    std::int64_t policy_cache_seconds = 2;      // how soon other processes' policy edits apply
+    std::string verifier_build = "drtm 0.1.0";
+};
+
+class VerifierService {
+  public:
+    VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_key, ServiceOptions options);
+
+    // Registrar. Request: {"ek_public", "ek_certificate"?, "ak_public"} (hex);
+    // response: the MakeCredential challenge for the node's TPM.
+    nlohmann::json begin_enrollment(const std::string& node, const nlohmann::json& request);
+    // Request: {"secret"} (hex, what ActivateCredential returned).
+    nlohmann::json finish_enrollment(const std::string& node, const nlohmann::json& request);
+
+    // Verifier. A fresh single-use nonce for `node`'s next quote.
+    nlohmann::json challenge(const std::string& node);
+    // Appraises drtm-evidence v1; stores the result; returns
+    // {"status", "failed", "ear"} (a failed appraisal is a 200 with status
+    // "contraindicated", not an HTTP error).
+    nlohmann::json submit_evidence(const std::string& node, std::string_view body);
+
+    // Administration.
+    nlohmann::json nodes(const std::string& after, std::int64_t limit);
+    nlohmann::json history(const std::string& node, std::int64_t limit);
+    nlohmann::json remove_node(const std::string& node);
+    nlohmann::json set_node_policy(const std::string& node, const nlohmann::json& request);
+    nlohmann::json put_policy(const std::string& id, std::string_view document);
+    nlohmann::json policies();
+
+    std::string ear_public_key_pem() const { return ear_key_.public_pem(); }
+    VerifierStore& store() { return store_; }
+
+  private:
+    std::shared_ptr<const attest::AppraisalPolicy> policy_for(const std::string& id);
+
+    VerifierStore& store_;
+    crypto::EcdsaP256Key ear_key_;
+    ServiceOptions options_;
+    struct CachedPolicy {
+        std::shared_ptr<const attest::AppraisalPolicy> policy;
+        std::chrono::steady_clock::time_point loaded;
+    };
+    std::mutex policy_mutex_;
+    std::map<std::string, CachedPolicy> policy_cache_;
+};
+
+// Node and policy names: 1-64 characters of [A-Za-z0-9._-], so they are safe
+// in URLs, file names and logs.
+bool valid_name(std::string_view name);
+
+}  // namespace drtm::service

@@ -1,0 +1,255 @@
+#include "service/verifier_store.hpp"
+
+#include "binary/bytes.hpp"
+#include "service/schema.hpp"
+
+namespace drtm::service {
+
+namespace {
+using binary::from_hex;
+using binary::to_hex;
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+std::int64_t as_int(const Value& v) { return v ? std::stoll(*v) : 0; }
+std::string as_text(const Value& v) { return v ? *v : std::string(); }
+
+std::string join(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ",") + p;
+    return out;
+}
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < s.size()) {
+        auto comma = s.find(',', start);
+        if (comma == std::string::npos) comma = s.size();
+        out.push_back(s.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
+}
+
+constexpr const char* kNodeColumns =
+    "name, ak_name, ak_public, ek_name, policy_id, enrolled_at, clock, reset_count, "
+    "restart_count, last_status, last_attested_at, version";
+
+NodeRecord node_from(const Row& r) {
+    NodeRecord n;
+    n.name = as_text(r[0]);
+    n.ak_name = from_hex(as_text(r[1]));
+    n.ak_public = from_hex(as_text(r[2]));
+    n.ek_name = from_hex(as_text(r[3]));
+    n.policy_id = as_text(r[4]);
+    n.enrolled_at = as_int(r[5]);
+    if (r[6]) {
+        attest::ClockInfo c;
+        c.clock = static_cast<std::uint64_t>(as_int(r[6]));
+        c.reset_count = static_cast<std::uint32_t>(as_int(r[7]));
+        c.restart_count = static_cast<std::uint32_t>(as_int(r[8]));
+        n.last_clock = c;
+    }
+    n.last_status = as_text(r[9]);
+    n.last_attested_at = as_int(r[10]);
+    n.version = as_int(r[11]);
+    return n;
+}
+}  // namespace
+
+VerifierStore::VerifierStore(Database& db) : db_(db) {
+    db_.transaction([](Connection& c) {
+        for (const char* statement : kSchemaStatements) c.execute(statement);
+        auto rows = c.execute("SELECT version FROM drtm_schema").rows;
+        if (rows.empty()) {
+            c.execute("INSERT INTO drtm_schema (version) VALUES ($1)", {num(kSchemaVersion)});
+        } else if (as_int(rows[0][0]) != kSchemaVersion) {
+            throw DatabaseError("the database has drtm schema version " + as_text(rows[0][0]) +
+                                "; this drtm uses version " + num(kSchemaVersion));
+        }
+    });
+}
+
+void VerifierStore::add_challenge(const std::string& nonce_hex, const Challenge& ch) {
+    db_.with_connection([&](Connection& c) {
+        c.execute("INSERT INTO challenges (nonce, node, expires_at) VALUES ($1, $2, $3)",
+                  {nonce_hex, ch.node, num(ch.expires_at)});
+    });
+}
+
+std::optional<Challenge> VerifierStore::take_challenge(const std::string& nonce_hex) {
+    auto rows = db_.with_connection([&](Connection& c) {
+        return c
+            .execute("DELETE FROM challenges WHERE nonce = $1 RETURNING node, expires_at",
+                     {nonce_hex})
+            .rows;
+    });
+    if (rows.empty()) return std::nullopt;
+    return Challenge{as_text(rows[0][0]), as_int(rows[0][1])};
+}
+
+std::int64_t VerifierStore::purge_expired(std::int64_t now) {
+    return db_.with_connection([&](Connection& c) {
+        auto a = c.execute("DELETE FROM challenges WHERE expires_at < $1", {num(now)}).affected;
+        auto b = c.execute("DELETE FROM pending_enrollments WHERE expires_at < $1", {num(now)})
+                     .affected;
+        return a + b;
+    });
+}
+
+void VerifierStore::put_pending(const PendingEnrollment& p) {
+    db_.with_connection([&](Connection& c) {
+        c.execute(
+            "INSERT INTO pending_enrollments (name, ak_name, ak_public, ek_name, secret_digest, "
+            "expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET "
+            "ak_name = excluded.ak_name, ak_public = excluded.ak_public, ek_name = "
+            "excluded.ek_name, secret_digest = excluded.secret_digest, expires_at = "
+            "excluded.expires_at",
+            {p.name, to_hex(p.ak_name), to_hex(p.ak_public), to_hex(p.ek_name),
+             to_hex(p.secret_digest), num(p.expires_at)});
+    });
+}
+
+std::optional<PendingEnrollment> VerifierStore::take_pending(const std::string& name) {
+    auto rows = db_.with_connection([&](Connection& c) {
+        return c
+            .execute(
+                "DELETE FROM pending_enrollments WHERE name = $1 RETURNING name, ak_name, "
+                "ak_public, ek_name, secret_digest, expires_at",
+                {name})
+            .rows;
+    });
+    if (rows.empty()) return std::nullopt;
+    const auto& r = rows[0];
+    return PendingEnrollment{as_text(r[0]),          from_hex(as_text(r[1])),
+                             from_hex(as_text(r[2])), from_hex(as_text(r[3])),
+                             from_hex(as_text(r[4])), as_int(r[5])};
+}
+
+void VerifierStore::enroll(const NodeRecord& n) {
+    db_.with_connection([&](Connection& c) {
+        c.execute(
+            "INSERT INTO nodes (name, ak_name, ak_public, ek_name, policy_id, enrolled_at, clock, "
+            "reset_count, restart_count, last_status, last_attested_at, version) VALUES ($1, $2, "
+            "$3, $4, $5, $6, NULL, NULL, NULL, '', 0, 0) ON CONFLICT (name) DO UPDATE SET "
+            "ak_name = excluded.ak_name, ak_public = excluded.ak_public, ek_name = "
+            "excluded.ek_name, enrolled_at = excluded.enrolled_at, clock = NULL, reset_count = "
+            "NULL, restart_count = NULL, version = nodes.version + 1",
+            {n.name, to_hex(n.ak_name), to_hex(n.ak_public), to_hex(n.ek_name), n.policy_id,
+             num(n.enrolled_at)});
+    });
+}
+
+std::optional<NodeRecord> VerifierStore::node(const std::string& name) {
+    auto rows = db_.with_connection([&](Connection& c) {
+        return c
+            .execute(std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE name = $1",
+                     {name})
+            .rows;
+    });
+    if (rows.empty()) return std::nullopt;
+    return node_from(rows[0]);
+}
+
+std::vector<NodeRecord> VerifierStore::nodes(const std::string& after, std::int64_t limit) {
+    auto rows = db_.with_connection([&](Connection& c) {
+        return c
+            .execute(std::string("SELECT ") + kNodeColumns +
+                         " FROM nodes WHERE name > $1 ORDER BY name LIMIT $2",
+                     {after, num(limit)})
+            .rows;
+    });
+    std::vector<NodeRecord> out;
+    for (const auto& r : rows) out.push_back(node_from(r));
+    return out;
+}
+
+std::int64_t VerifierStore::node_count() {
+    return db_.with_connection(
+        [](Connection& c) { return as_int(c.execute("SELECT COUNT(*) FROM nodes").rows[0][0]); });
+}
+
+bool VerifierStore::remove_node(const std::string& name) {
+    return db_.with_connection([&](Connection& c) {
+        return c.execute("DELETE FROM nodes WHERE name = $1", {name}).affected > 0;
+    });
+}
+
+bool VerifierStore::set_node_policy(const std::string& name, const std::string& policy_id) {
+    return db_.with_connection([&](Connection& c) {
+        return c
+                   .execute(
+                       "UPDATE nodes SET policy_id = $2, version = version + 1 WHERE name = $1",
+                       {name, policy_id})
+                   .affected > 0;
+    });
+}
+
+bool VerifierStore::record(const AttestationRecord& a,
+                           const std::optional<attest::ClockInfo>& clock,
+                           std::int64_t node_version) {
+    return db_.transaction([&](Connection& c) {
+        Result updated;
+        if (clock) {
+            updated = c.execute(
+                "UPDATE nodes SET clock = $3, reset_count = $4, restart_count = $5, last_status = "
+                "$6, last_attested_at = $7, version = version + 1 WHERE name = $1 AND version = $2",
+                {a.node, num(node_version), num(static_cast<std::int64_t>(clock->clock)),
+                 num(clock->reset_count), num(clock->restart_count), a.status, num(a.at)});
+            if (updated.affected == 0) return false;
+        } else {
+            c.execute(
+                "UPDATE nodes SET last_status = $2, last_attested_at = $3 WHERE name = $1",
+                {a.node, a.status, num(a.at)});
+        }
+        c.execute(
+            "INSERT INTO attestations (id, node, at, status, failed, policy_id, ear) VALUES ($1, "
+            "$2, $3, $4, $5, $6, $7)",
+            {a.id, a.node, num(a.at), a.status, join(a.failed), a.policy_id, a.ear});
+        return true;
+    });
+}
+
+std::vector<AttestationRecord> VerifierStore::history(const std::string& node,
+                                                      std::int64_t limit) {
+    auto rows = db_.with_connection([&](Connection& c) {
+        return c
+            .execute(
+                "SELECT id, node, at, status, failed, policy_id, ear FROM attestations WHERE node "
+                "= $1 ORDER BY at DESC, id LIMIT $2",
+                {node, num(limit)})
+            .rows;
+    });
+    std::vector<AttestationRecord> out;
+    for (const auto& r : rows)
+        out.push_back({as_text(r[0]), as_text(r[1]), as_int(r[2]), as_text(r[3]),
+                       split(as_text(r[4])), as_text(r[5]), as_text(r[6])});
+    return out;
+}
+
+void VerifierStore::put_policy(const PolicyRecord& p) {
+    db_.with_connection([&](Connection& c) {
+        c.execute(
+            "INSERT INTO policies (id, document, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) "
+            "DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+            {p.id, p.document, num(p.updated_at)});
+    });
+}
+
+std::optional<PolicyRecord> VerifierStore::policy(const std::string& id) {
+    auto rows = db_.with_connection([&](Connection& c) {
+        return c.execute("SELECT id, document, updated_at FROM policies WHERE id = $1", {id}).rows;
+    });
+    if (rows.empty()) return std::nullopt;
+    return PolicyRecord{as_text(rows[0][0]), as_text(rows[0][1]), as_int(rows[0][2])};
+}
+
+std::vector<PolicyRecord> VerifierStore::policies() {
+    auto rows = db_.with_connection([](Connection& c) {
+        return c.execute("SELECT id, document, updated_at FROM policies ORDER BY id").rows;
+    });
+    std::vector<PolicyRecord> out;
+    for (const auto& r : rows) out.push_back({as_text(r[0]), as_text(r[1]), as_int(r[2])});
+    return out;
+}
+
+}  // namespace drtm::service

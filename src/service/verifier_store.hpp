@@ -1,0 +1,101 @@
+// What the verifier remembers: enrolled nodes (their AK and the last TPM
+// clock info it accepted), enrollments waiting for the attester's answer,
+// outstanding challenges (each nonce usable once), the attestation history
+// and the appraisal policies. One schema for SQLite and PostgreSQL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attest/tpm_structures.hpp"
+#include "service/database.hpp"
+
+namespace drtm::service {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct NodeRecord {
+    std::string name;
+    binary::Bytes ak_name;
+    binary::Bytes ak_public;  // TPM2B_PUBLIC
+    binary::Bytes ek_name;
+    std::string policy_id = "default";
+    std::int64_t enrolled_at = 0;                 // seconds since the epoch
+    std::optional<attest::ClockInfo> last_clock;  // of the last genuine quote
+    std::string last_status;                      // empty before the first attestation
+    std::int64_t last_attested_at = 0;
+    std::int64_t version = 0;  // bumped by every update (optimistic concurrency)
+};
+
+struct PendingEnrollment {
+    std::string name;
+    binary::Bytes ak_name;
+    binary::Bytes ak_public;
+    binary::Bytes ek_name;
+    binary::Bytes secret_digest;  // SHA-256 of the challenge secret, never the secret
+    std::int64_t expires_at = 0;
+};
+
+struct Challenge {
+    std::string node;
+    std::int64_t expires_at = 0;
+};
+
+struct AttestationRecord {
+    std::string id;  // random, hex
+    std::string node;
+    std::int64_t at = 0;  // microseconds since the epoch
+    std::string status;
+    std::vector<std::string> failed;
+    std::string policy_id;
+    std::string ear;  // the signed result
+};
+
+struct PolicyRecord {
+    std::string id;
+    std::string document;
+    std::int64_t updated_at = 0;
+};
+
+class VerifierStore {
+  public:
+    // Creates the schema in an empty database; refuses one of another version.
+    explicit VerifierStore(Database& db);
+    Database& database() { return db_; }
+
+    void add_challenge(const std::string& nonce_hex, const Challenge& c);
+    // Removes the challenge and returns it: a nonce answers one quote only.
+    std::optional<Challenge> take_challenge(const std::string& nonce_hex);
+    std::int64_t purge_expired(std::int64_t now);
+
+    void put_pending(const PendingEnrollment& p);
+    std::optional<PendingEnrollment> take_pending(const std::string& name);
+
+    // Enrolls or re-enrolls (a new AK starts a new clock history).
+    void enroll(const NodeRecord& n);
+    std::optional<NodeRecord> node(const std::string& name);
+    // Nodes ordered by name, after `after`, at most `limit`.
+    std::vector<NodeRecord> nodes(const std::string& after, std::int64_t limit);
+    std::int64_t node_count();
+    bool remove_node(const std::string& name);
+    bool set_node_policy(const std::string& name, const std::string& policy_id);
+
+    // Stores an appraisal and the node's latest status. With `clock`, also
+    // moves the node's accepted clock info — only if the node row is still at
+    // `node_version`; false (and nothing stored) when another appraisal
+    // changed it first, so the caller re-appraises against the new counters.
+    bool record(const AttestationRecord& a, const std::optional<attest::ClockInfo>& clock,
+                std::int64_t node_version);
+    std::vector<AttestationRecord> history(const std::string& node, std::int64_t limit);
+
+    void put_policy(const PolicyRecord& p);
+    std::optional<PolicyRecord> policy(const std::string& id);
+    std::vector<PolicyRecord> policies();
+
+  private:
+    Database& db_;
+};
+
+}  // namespace drtm::service
