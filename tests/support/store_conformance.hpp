@@ -1,0 +1,211 @@
+// One behavioural suite for the verifier's storage, run against SQLite (unit
+// tests) and a real PostgreSQL server (integration tests): the same schema
+// must behave the same on both. A test file includes this once, defines
+// open_conformance_database() and instantiates the suite for its backend.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "service/verifier_store.hpp"
+
+// A fresh, empty database of the backend named by the parameter.
+std::unique_ptr<drtm::service::Database> open_conformance_database(const std::string& backend);
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+  protected:
+    void SetUp() override {
+        db = open_conformance_database(GetParam());
+        store = std::make_unique<drtm::service::VerifierStore>(*db);
+    }
+    static drtm::service::NodeRecord node(const std::string& name) {
+        drtm::service::NodeRecord n;
+        n.name = name;
+        n.ak_name = drtm::binary::Bytes(34, 0xa1);
+        n.ak_public = drtm::binary::Bytes{0x00, 0x02, 0xbe, 0xef};
+        n.ek_name = drtm::binary::Bytes(34, 0xe1);
+        n.enrolled_at = 1700000000;
+        return n;
+    }
+    std::unique_ptr<drtm::service::Database> db;
+    std::unique_ptr<drtm::service::VerifierStore> store;
+};
+
+TEST_P(StoreConformance, ReopeningKeepsTheSchemaAndData) {
+    store->enroll(node("n1"));
+    drtm::service::VerifierStore again(*db);
+    EXPECT_EQ(again.node_count(), 1);
+}
+
+TEST_P(StoreConformance, RefusesADatabaseOfAnotherSchemaVersion) {
+    db->with_connection(
+        [](drtm::service::Connection& c) { c.execute("UPDATE drtm_schema SET version = 99"); });
+    try {
+        drtm::service::VerifierStore again(*db);
+        FAIL() << "opened a version-99 database";
+    } catch (const drtm::service::DatabaseError& e) {
+        EXPECT_NE(std::string(e.what()).find("version 99"), std::string::npos) << e.what();
+    }
+}
+
+TEST_P(StoreConformance, ANonceIsTakenOnceOnly) {
+    store->add_challenge("aa11", {"n1", 1234});
+    auto first = store->take_challenge("aa11");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->node, "n1");
+    EXPECT_EQ(first->expires_at, 1234);
+    EXPECT_FALSE(store->take_challenge("aa11"));
+    EXPECT_FALSE(store->take_challenge("never-issued"));
+}
+
+TEST_P(StoreConformance, ConcurrentTakersGetANonceExactlyOnce) {
+    for (int i = 0; i < 50; ++i) store->add_challenge("n" + std::to_string(i), {"n1", 99});
+    std::atomic<int> taken{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 50; ++i)
+                if (store->take_challenge("n" + std::to_string(i))) ++taken;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(taken.load(), 50);
+}
+
+TEST_P(StoreConformance, ExpiredChallengesAndEnrollmentsArePurged) {
+    store->add_challenge("old", {"n1", 100});
+    store->add_challenge("new", {"n1", 300});
+    drtm::service::PendingEnrollment p;
+    p.name = "n2";
+    p.secret_digest = drtm::binary::Bytes(32, 1);
+    p.expires_at = 50;
+    store->put_pending(p);
+    EXPECT_EQ(store->purge_expired(200), 2);
+    EXPECT_FALSE(store->take_challenge("old"));
+    EXPECT_TRUE(store->take_challenge("new"));
+    EXPECT_FALSE(store->take_pending("n2"));
+}
+
+TEST_P(StoreConformance, PendingEnrollmentRoundTripsAndIsTakenOnce) {
+    drtm::service::PendingEnrollment p;
+    p.name = "n1";
+    p.ak_name = drtm::binary::Bytes(34, 2);
+    p.ak_public = drtm::binary::Bytes{0, 1, 9};
+    p.ek_name = drtm::binary::Bytes(34, 3);
+    p.secret_digest = drtm::binary::Bytes(32, 4);
+    p.expires_at = 77;
+    store->put_pending(p);
+    p.expires_at = 88;  // a second begin replaces the first
+    store->put_pending(p);
+    auto got = store->take_pending("n1");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->ak_name, p.ak_name);
+    EXPECT_EQ(got->ak_public, p.ak_public);
+    EXPECT_EQ(got->ek_name, p.ek_name);
+    EXPECT_EQ(got->secret_digest, p.secret_digest);
+    EXPECT_EQ(got->expires_at, 88);
+    EXPECT_FALSE(store->take_pending("n1"));
+}
+
+TEST_P(StoreConformance, RecordsMoveTheClockOnlyAtTheExpectedVersion) {
+    store->enroll(node("n1"));
+    auto n = store->node("n1");
+    ASSERT_TRUE(n);
+    EXPECT_FALSE(n->last_clock);
+    drtm::attest::ClockInfo clock{0x7fffffff12345678ull, 4000000000u, 7, true};
+    drtm::service::AttestationRecord a{"id1", "n1", 1700000000123456, "affirming", {}, "p", "jwt1"};
+    EXPECT_TRUE(store->record(a, clock, n->version));
+    // A second writer that read the same version loses, and stores nothing.
+    drtm::service::AttestationRecord b{"id2", "n1", 1700000000123457, "warning", {"x"}, "p", "jwt2"};
+    EXPECT_FALSE(store->record(b, clock, n->version));
+    auto after = store->node("n1");
+    ASSERT_TRUE(after->last_clock);
+    EXPECT_EQ(after->last_clock->clock, 0x7fffffff12345678ull);
+    EXPECT_EQ(after->last_clock->reset_count, 4000000000u);
+    EXPECT_EQ(after->last_clock->restart_count, 7u);
+    EXPECT_EQ(after->last_status, "affirming");
+    EXPECT_EQ(after->version, n->version + 1);
+    auto h = store->history("n1", 10);
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].ear, "jwt1");
+}
+
+TEST_P(StoreConformance, HistoryIsNewestFirstWithFailedChecks) {
+    store->enroll(node("n1"));
+    store->record({"a", "n1", 10, "affirming", {}, "p", "e1"}, std::nullopt, 0);
+    store->record({"b", "n1", 30, "contraindicated", {"nonce", "signature"}, "p", "e3"},
+                  std::nullopt, 0);
+    store->record({"c", "n1", 20, "warning", {"appraised"}, "p", "e2"}, std::nullopt, 0);
+    auto h = store->history("n1", 2);
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_EQ(h[0].id, "b");
+    EXPECT_EQ(h[0].failed, (std::vector<std::string>{"nonce", "signature"}));
+    EXPECT_EQ(h[1].id, "c");
+    EXPECT_EQ(store->node("n1")->last_status, "warning");  // the last one written
+}
+
+TEST_P(StoreConformance, ReEnrollmentResetsTheClockHistory) {
+    store->enroll(node("n1"));
+    auto n = store->node("n1");
+    store->record({"a", "n1", 10, "affirming", {}, "p", "e"},
+                  drtm::attest::ClockInfo{5, 6, 7, true}, n->version);
+    auto re = node("n1");
+    re.ak_name = drtm::binary::Bytes(34, 0xb2);
+    store->enroll(re);
+    auto after = store->node("n1");
+    EXPECT_EQ(after->ak_name, re.ak_name);
+    EXPECT_FALSE(after->last_clock);
+    EXPECT_GT(after->version, n->version);
+}
+
+TEST_P(StoreConformance, NodesPageInNameOrder) {
+    for (const char* name : {"c", "a", "b", "d"}) store->enroll(node(name));
+    auto first = store->nodes("", 2);
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0].name, "a");
+    EXPECT_EQ(first[1].name, "b");
+    auto next = store->nodes("b", 10);
+    ASSERT_EQ(next.size(), 2u);
+    EXPECT_EQ(next[0].name, "c");
+    EXPECT_EQ(store->node_count(), 4);
+    EXPECT_TRUE(store->remove_node("a"));
+    EXPECT_FALSE(store->remove_node("a"));
+    EXPECT_EQ(store->node_count(), 3);
+}
+
+TEST_P(StoreConformance, PoliciesUpsertAndNodesPointAtThem) {
+    store->put_policy({"p1", "{\"v\":1}", 10});
+    store->put_policy({"p1", "{\"v\":2}", 20});
+    store->put_policy({"p0", "{}", 5});
+    auto p = store->policy("p1");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->document, "{\"v\":2}");
+    EXPECT_EQ(p->updated_at, 20);
+    EXPECT_EQ(store->policies().size(), 2u);
+    EXPECT_EQ(store->policies()[0].id, "p0");
+    store->enroll(node("n1"));
+    EXPECT_TRUE(store->set_node_policy("n1", "p1"));
+    EXPECT_EQ(store->node("n1")->policy_id, "p1");
+    EXPECT_FALSE(store->set_node_policy("nobody", "p1"));
+}
+
+TEST_P(StoreConformance, TextWithQuotesAndDollarsIsStoredVerbatim) {
+    const std::string tricky = "it's $1 '); DROP TABLE nodes; -- \xe2\x9c\x93";
+    store->put_policy({"p", tricky, 1});
+    EXPECT_EQ(store->policy("p")->document, tricky);
+    store->enroll(node("n1"));
+    EXPECT_EQ(store->node_count(), 1);
+}
+
+TEST_P(StoreConformance, AFailedTransactionLeavesNothingBehind) {
+    store->enroll(node("n1"));
+    EXPECT_THROW(db->transaction([](drtm::service::Connection& c) {
+        c.execute("UPDATE nodes SET last_status = 'half' WHERE name = 'n1'");
+        c.execute("INSERT INTO no_such_table VALUES (1)");
+    }),
+                 drtm::service::DatabaseError);
+    EXPECT_EQ(store->node("n1")->last_status, "");
+    // The pool still works after the rollback.
+    EXPECT_EQ(store->node_count(), 1);
+}
