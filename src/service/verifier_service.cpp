@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include "attest/ear.hpp"
 #include "attest/evidence.hpp"
 #include "attest/verifier.hpp"
@@ -45,19 +47,19 @@ void require_name(const std::string& name, const char* what) {
 }
 
 // The checks that prove the quote is the enrolled TPM's, fresh: only then
-// may its clock info become the node's new reference.
+// may its clock info become the node's new reference. (tpm_counters runs
+// only once the node has a reference.)
 bool genuine(const attest::Verdict& v) {
-    for (const char* name : {"attestation_key", "enrolled_key", "quote_structure", "signature",
-                             "nonce", "tpm_counters"}) {
-        bool found = false;
-        for (const auto& c : v.checks)
-            if (c.name == name) {
-                if (!c.passed) return false;
-                found = true;
-            }
-        if (!found) return false;
+    if (!v.quote) return false;
+    for (const char* name :
+         {"attestation_key", "enrolled_key", "quote_structure", "signature", "nonce"}) {
+        auto it = std::find_if(v.checks.begin(), v.checks.end(),
+                               [&](const attest::Check& c) { return c.name == name; });
+        if (it == v.checks.end() || !it->passed) return false;
     }
-    return v.quote.has_value();
+    for (const auto& c : v.checks)
+        if (c.name == "tpm_counters" && !c.passed) return false;
+    return true;
 }
 }  // namespace
 

@@ -1,0 +1,231 @@
+// The verifier's protocol rules, on SQLite, with a software attester whose
+// quotes are TPM-format bytes: nonces are single-use, fresh and bound to the
+// node; only enrolled AKs count; the TPM's counters never go back; results
+// are signed EARs that name every failed check; policies are validated.
+#include "service/verifier_service.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "attest/ear.hpp"
+#include "attest/software_attester.hpp"
+#include "binary/bytes.hpp"
+#include "support/synthetic_launch.hpp"
+
+using namespace drtm;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+class VerifierServiceTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        path = fs::temp_directory_path() /
+               ("drtm-service-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+        for (const char* s : {"", "-wal", "-shm"}) fs::remove(path.string() + s);
+        db = service::Database::open("sqlite:" + path.string(), 4);
+        store = std::make_unique<service::VerifierStore>(*db);
+        service::ServiceOptions o;
+        o.challenge_ttl_seconds = 60;
+        o.policy_cache_seconds = 0;
+        verifier = std::make_unique<service::VerifierService>(
+            *store, crypto::EcdsaP256Key::generate(), o);
+        enroll("n1", ak1);
+        enroll("n2", ak2);
+        json policy = {{"format", "drtm-appraisal-policy"},
+                       {"version", 1},
+                       {"id", "launch"},
+                       {"reference_values", json::array()}};
+        json ref;
+        for (const auto& [pcr, value] : launch.pcrs.at(crypto::HashAlg::sha256))
+            ref[std::to_string(pcr)] = binary::to_hex(value);
+        policy["reference_values"].push_back(ref);
+        verifier->put_policy("launch", policy.dump());
+        verifier->set_node_policy("n1", {{"policy", "launch"}});
+        verifier->set_node_policy("n2", {{"policy", "launch"}});
+    }
+    void TearDown() override {
+        verifier.reset();
+        store.reset();
+        db.reset();
+        for (const char* s : {"", "-wal", "-shm"}) fs::remove(path.string() + s);
+    }
+    void enroll(const std::string& name, const attest::SoftwareAttester& ak) {
+        service::NodeRecord n;
+        n.name = name;
+        n.ak_name = ak.ak_name();
+        n.ak_public = ak.ak_public();
+        n.ek_name = binary::Bytes(34, 0xee);
+        store->enroll(n);
+    }
+    binary::Bytes nonce_for(const std::string& node) {
+        return binary::from_hex(verifier->challenge(node)["nonce"].get<std::string>());
+    }
+    std::string evidence(const attest::SoftwareAttester& ak, binary::ByteView nonce,
+                         attest::ClockInfo clock = {1000, 5, 0, true}) {
+        return attest::serialize(ak.evidence("n1", nonce, launch.pcrs, launch.log, clock));
+    }
+    static bool failed(const json& result, const std::string& check) {
+        for (const auto& f : result["failed"])
+            if (f == check) return true;
+        return false;
+    }
+
+    fs::path path;
+    std::unique_ptr<service::Database> db;
+    std::unique_ptr<service::VerifierStore> store;
+    std::unique_ptr<service::VerifierService> verifier;
+    attest::SoftwareAttester ak1 = attest::SoftwareAttester::generate();
+    attest::SoftwareAttester ak2 = attest::SoftwareAttester::generate();
+    testsupport::SyntheticLaunch launch = testsupport::synthetic_launch();
+};
+}  // namespace
+
+TEST_F(VerifierServiceTest, AGenuineReferenceLaunchIsAffirmedAndStored) {
+    auto result = verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1")));
+    EXPECT_EQ(result["status"], "affirming") << result.dump(2);
+    EXPECT_TRUE(result["failed"].empty());
+    auto h = store->history("n1", 5);
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].ear, result["ear"]);
+    auto n = store->node("n1");
+    ASSERT_TRUE(n->last_clock);
+    EXPECT_EQ(n->last_clock->reset_count, 5u);
+    EXPECT_EQ(n->last_status, "affirming");
+}
+
+TEST_F(VerifierServiceTest, TheResultIsAnEarSignedByTheVerifierKey) {
+    // The service's public key verifies it; another key does not.
+    auto result = verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1")));
+    auto pem_path = fs::temp_directory_path() / ("drtm-ear-" + std::to_string(::getpid()) + ".pem");
+    {
+        std::FILE* f = std::fopen(pem_path.c_str(), "w");
+        auto pem = verifier->ear_public_key_pem();
+        std::fwrite(pem.data(), 1, pem.size(), f);
+        std::fclose(f);
+    }
+    auto key = crypto::EcdsaP256Key::load_public_pem(pem_path);
+    fs::remove(pem_path);
+    auto claims = attest::verify_ear(result["ear"].get<std::string>(), key);
+    EXPECT_EQ(claims["submods"]["drtm-launch"]["ear_status"], "affirming") << claims.dump(2);
+    EXPECT_THROW(attest::verify_ear(result["ear"].get<std::string>(),
+                                    crypto::EcdsaP256Key::generate()),
+                 std::runtime_error);
+}
+
+TEST_F(VerifierServiceTest, AReplayedNonceIsRejectedAndRecorded) {
+    auto nonce = nonce_for("n1");
+    auto body = evidence(ak1, nonce);
+    EXPECT_EQ(verifier->submit_evidence("n1", body)["status"], "affirming");
+    auto replay = verifier->submit_evidence("n1", body);
+    EXPECT_EQ(replay["status"], "contraindicated");
+    EXPECT_TRUE(failed(replay, "nonce")) << replay.dump(2);
+    EXPECT_EQ(store->history("n1", 5).size(), 2u);  // the attempt is in the history
+}
+
+TEST_F(VerifierServiceTest, ANonceNeverIssuedIsRejected) {
+    auto result = verifier->submit_evidence("n1", evidence(ak1, binary::Bytes(32, 0x42)));
+    EXPECT_TRUE(failed(result, "nonce"));
+}
+
+TEST_F(VerifierServiceTest, AStaleNonceIsRejected) {
+    store->add_challenge(binary::to_hex(binary::Bytes(32, 0x17)), {"n1", 1000});  // expired in 1970
+    auto result = verifier->submit_evidence("n1", evidence(ak1, binary::Bytes(32, 0x17)));
+    EXPECT_TRUE(failed(result, "nonce"));
+    EXPECT_NE(result["ear"].get<std::string>().size(), 0u);
+}
+
+TEST_F(VerifierServiceTest, ANonceIssuedToAnotherNodeIsRejected) {
+    auto nonce = nonce_for("n2");
+    auto result = verifier->submit_evidence("n1", evidence(ak1, nonce));
+    EXPECT_TRUE(failed(result, "nonce"));
+}
+
+TEST_F(VerifierServiceTest, AnotherNodesKeyIsNotTheEnrolledKey) {
+    auto result = verifier->submit_evidence("n1", evidence(ak2, nonce_for("n1")));
+    EXPECT_EQ(result["status"], "contraindicated");
+    EXPECT_TRUE(failed(result, "enrolled_key"));
+    EXPECT_FALSE(store->node("n1")->last_clock);  // not genuine: counters untouched
+}
+
+TEST_F(VerifierServiceTest, AnUnenrolledKeyIsRejected) {
+    auto stranger = attest::SoftwareAttester::generate();
+    auto result = verifier->submit_evidence("n1", evidence(stranger, nonce_for("n1")));
+    EXPECT_TRUE(failed(result, "enrolled_key"));
+}
+
+TEST_F(VerifierServiceTest, CountersGoingBackwardsAreRejected) {
+    EXPECT_EQ(verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1"), {5000, 7, 2, true}))
+                  ["status"],
+              "affirming");
+    auto back = verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1"), {6000, 6, 9, true}));
+    EXPECT_TRUE(failed(back, "tpm_counters")) << back.dump(2);
+    ASSERT_TRUE(store->node("n1")->last_clock);
+    EXPECT_EQ(store->node("n1")->last_clock->reset_count, 7u);  // the reference did not move
+    auto forward =
+        verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1"), {100, 8, 0, true}));
+    EXPECT_EQ(forward["status"], "affirming") << forward.dump(2);
+}
+
+TEST_F(VerifierServiceTest, ALaunchOutsideThePolicyIsNotAffirmed) {
+    auto other = testsupport::synthetic_launch("another kernel");
+    auto body = attest::serialize(
+        ak1.evidence("n1", nonce_for("n1"), other.pcrs, other.log, {1000, 5, 0, true}));
+    auto result = verifier->submit_evidence("n1", body);
+    // AR4SI "unrecognized executables" (33) is in the warning tier.
+    EXPECT_EQ(result["status"], "warning");
+    EXPECT_TRUE(failed(result, "reference_values")) << result.dump(2);
+}
+
+TEST_F(VerifierServiceTest, MalformedEvidenceIsA400NotAnAppraisal) {
+    auto code = [&](std::string_view body) {
+        try {
+            verifier->submit_evidence("n1", body);
+        } catch (const service::RequestError& e) {
+            return e.status();
+        }
+        return 200;
+    };
+    EXPECT_EQ(code("{"), 400);
+    EXPECT_EQ(code("[]"), 400);
+    EXPECT_EQ(code(std::string(attest::kMaxEvidenceBytes + 1, ' ')), 400);
+    EXPECT_TRUE(store->history("n1", 5).empty());
+}
+
+TEST_F(VerifierServiceTest, UnknownNodesAndBadNamesAreRefused) {
+    auto status = [](auto&& f) {
+        try {
+            f();
+        } catch (const service::RequestError& e) {
+            return e.status();
+        }
+        return 200;
+    };
+    EXPECT_EQ(status([&] { verifier->challenge("nobody"); }), 404);
+    EXPECT_EQ(status([&] { verifier->challenge("../etc"); }), 400);
+    EXPECT_EQ(status([&] { verifier->challenge(std::string(65, 'a')); }), 400);
+    EXPECT_EQ(status([&] { verifier->put_policy("launch", "{\"format\":\"nope\"}"); }), 400);
+    EXPECT_EQ(status([&] { verifier->set_node_policy("n1", {{"policy", "missing"}}); }), 404);
+    EXPECT_EQ(status([&] { verifier->finish_enrollment("n1", {{"secret", "00"}}); }), 409);
+}
+
+TEST_F(VerifierServiceTest, ConcurrentAttestationsOfOneNodeAllLand) {
+    // Each moves the node's counters; the optimistic update re-appraises the
+    // losers, so every evidence is appraised against the latest reference.
+    std::vector<std::string> bodies;
+    for (std::uint64_t i = 0; i < 8; ++i) bodies.push_back(evidence(ak1, nonce_for("n1"), {1000 + i, 5, 0, true}));
+    std::vector<std::thread> threads;
+    std::atomic<int> answered{0};
+    for (const auto& b : bodies)
+        threads.emplace_back([&, b] {
+            auto r = verifier->submit_evidence("n1", b);
+            if (r.contains("status")) ++answered;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(answered.load(), 8);
+    EXPECT_EQ(store->history("n1", 20).size(), 8u);
+}
