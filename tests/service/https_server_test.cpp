@@ -1,0 +1,219 @@
+// The HTTPS front end over loopback: TLS 1.3 only, client certificates of
+// the verifier's CA only, roles enforced (an agent acts for its own node
+// only; admin routes need the admin identity), and malformed or oversized
+// requests refused with a JSON reason. Quotes come from a software attester.
+#include "service/https_server.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "attest/software_attester.hpp"
+#include "binary/bytes.hpp"
+#include "crypto/x509.hpp"
+#include "service/verifier_client.hpp"
+#include "service/verifier_directory.hpp"
+#include "support/synthetic_launch.hpp"
+
+using namespace drtm;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+class HttpsServerTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        root = fs::temp_directory_path() / ("drtm-https-" + std::to_string(::getpid()));
+        fs::remove_all(root);
+        dir = std::make_unique<service::VerifierDirectory>(service::VerifierDirectory{root / "v"});
+        service::init_verifier_directory(*dir, {});
+        service::issue_client_identity(*dir, "admin", "admin", root / "admin");
+        service::issue_client_identity(*dir, "agent", "n1", root / "n1");
+        service::issue_client_identity(*dir, "agent", "n2", root / "n2");
+        // A look-alike CA with the same names: its certificates must not get in.
+        service::VerifierDirectory other{root / "other"};
+        service::init_verifier_directory(other, {});
+        service::issue_client_identity(other, "admin", "admin", root / "forged-admin");
+
+        db = service::Database::open("sqlite:" + (root / "v.db").string(), 4);
+        store = std::make_unique<service::VerifierStore>(*db);
+        verifier = std::make_unique<service::VerifierService>(
+            *store, crypto::EcdsaP256Key::load_private_pem(dir->ear_key()), service::ServiceOptions{});
+        service::ServerOptions o;
+        o.port = 0;
+        o.certificate_file = dir->server_certificate();
+        o.key_file = dir->server_key();
+        o.client_ca_file = dir->ca_certificate();
+        o.threads = 4;
+        server = std::make_unique<service::HttpsServer>(*verifier, o);
+        port = server->bind();
+        thread = std::thread([] { server->run(); });
+        ak = std::make_unique<attest::SoftwareAttester>(attest::SoftwareAttester::generate());
+        service::NodeRecord n;
+        n.name = "n1";
+        n.ak_name = ak->ak_name();
+        n.ak_public = ak->ak_public();
+        store->enroll(n);
+    }
+    static void TearDownTestSuite() {
+        server->stop();
+        thread.join();
+        server.reset();
+        verifier.reset();
+        store.reset();
+        db.reset();
+        fs::remove_all(root);
+    }
+    static std::string url() { return "https://localhost:" + std::to_string(port); }
+    static service::VerifierClient client(const char* who) {
+        return service::VerifierClient(url(), service::ClientIdentity::in_directory(root / who), 5);
+    }
+    // The HTTP status of a request (0: no response, e.g. TLS refused).
+    static int status_of(const std::function<void()>& request) {
+        try {
+            request();
+        } catch (const service::ClientError& e) {
+            return e.status();
+        }
+        return 200;
+    }
+
+    static inline fs::path root;
+    static inline std::unique_ptr<service::VerifierDirectory> dir;
+    static inline std::unique_ptr<service::Database> db;
+    static inline std::unique_ptr<service::VerifierStore> store;
+    static inline std::unique_ptr<service::VerifierService> verifier;
+    static inline std::unique_ptr<service::HttpsServer> server;
+    static inline std::thread thread;
+    static inline int port = 0;
+    static inline std::unique_ptr<attest::SoftwareAttester> ak;
+};
+}  // namespace
+
+TEST_F(HttpsServerTest, AnAgentAttestsOverMutualTls) {
+    auto c = client("n1");
+    auto nonce = binary::from_hex(c.post("/v1/nodes/n1/challenge", "{}")["nonce"].get<std::string>());
+    auto launch = testsupport::synthetic_launch();
+    auto body = attest::serialize(ak->evidence("n1", nonce, launch.pcrs, launch.log, {1, 1, 0, true}));
+    auto result = c.post("/v1/nodes/n1/evidence", body);
+    EXPECT_EQ(result["status"], "warning") << result.dump(2);  // genuine; no policy assigned
+    EXPECT_EQ(result["failed"], json::array({"appraised"}));
+    // Replaying the same evidence over the wire is named.
+    auto replay = c.post("/v1/nodes/n1/evidence", body);
+    EXPECT_EQ(replay["status"], "contraindicated");
+    EXPECT_NE(replay["failed"].dump().find("nonce"), std::string::npos);
+    // The agent sees its own history; the admin sees the node list.
+    EXPECT_EQ(c.get("/v1/nodes/n1/attestations")["attestations"].size(), 2u);
+    EXPECT_EQ(client("admin").get("/v1/nodes")["total"], 1);
+}
+
+TEST_F(HttpsServerTest, AnAgentCannotActForAnotherNode) {
+    auto c = client("n2");
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/challenge", "{}"); }), 403);
+    EXPECT_EQ(status_of([&] { c.get("/v1/nodes/n1/attestations"); }), 403);
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/enrollment", "{}"); }), 403);
+}
+
+TEST_F(HttpsServerTest, AdminRoutesNeedTheAdminIdentity) {
+    auto c = client("n1");
+    EXPECT_EQ(status_of([&] { c.get("/v1/nodes"); }), 403);
+    EXPECT_EQ(status_of([&] { c.put("/v1/policies/p", "{}"); }), 403);
+    EXPECT_EQ(status_of([&] { c.del("/v1/nodes/n1"); }), 403);
+    EXPECT_EQ(status_of([&] { c.put("/v1/nodes/n1/policy", "{\"policy\":\"p\"}"); }), 403);
+    EXPECT_EQ(status_of([&] { client("admin").get("/v1/policies"); }), 200);
+}
+
+TEST_F(HttpsServerTest, ACertificateOfAnotherCaIsRefusedInTheHandshake) {
+    EXPECT_EQ(status_of([&] { client("forged-admin").get("/v1/nodes"); }), 0);
+}
+
+TEST_F(HttpsServerTest, AClientWithoutACertificateIsRefusedInTheHandshake) {
+    httplib::SSLClient c("localhost", port);
+    c.set_ca_cert_path((root / "n1" / "ca.pem").c_str());
+    c.enable_server_certificate_verification(true);
+    EXPECT_FALSE(c.Get("/v1/health"));
+}
+
+TEST_F(HttpsServerTest, Tls12IsRefused) {
+    httplib::SSLClient c("localhost", port, (root / "n1" / "cert.pem").string(),
+                         (root / "n1" / "key.pem").string());
+    c.set_ca_cert_path((root / "n1" / "ca.pem").c_str());
+    SSL_CTX_set_max_proto_version(c.ssl_context(), TLS1_2_VERSION);
+    EXPECT_FALSE(c.Get("/v1/health"));
+    SSL_CTX_set_max_proto_version(c.ssl_context(), TLS1_3_VERSION);
+    auto ok = c.Get("/v1/health");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(HttpsServerTest, AServerCertificateForAnotherHostIsRefusedByTheClient) {
+    // A second server, with a certificate of the right CA that names only
+    // verifier.example: reached as localhost, the client must refuse it.
+    auto certs = crypto::pem_certificates(std::string(std::istreambuf_iterator<char>(
+        *std::make_unique<std::ifstream>(dir->ca_certificate())), {}));
+    std::ifstream key_in(dir->ca_key());
+    crypto::CertificateAuthority ca{std::string(std::istreambuf_iterator<char>(key_in), {}),
+                                    certs.at(0)};
+    crypto::TlsCertificateRequest r;
+    r.common_name = "verifier.example";
+    r.server = true;
+    r.dns_names = {"verifier.example"};
+    auto id = crypto::issue_tls_identity(ca, r);
+    std::ofstream(root / "elsewhere.pem") << id.certificate_pem;
+    std::ofstream(root / "elsewhere-key.pem") << id.key_pem;
+    service::ServerOptions o;
+    o.port = 0;
+    o.certificate_file = root / "elsewhere.pem";
+    o.key_file = root / "elsewhere-key.pem";
+    o.client_ca_file = dir->ca_certificate();
+    service::HttpsServer elsewhere(*verifier, o);
+    int other_port = elsewhere.bind();
+    std::thread t([&] { elsewhere.run(); });
+    auto c = service::VerifierClient("https://localhost:" + std::to_string(other_port),
+                                     service::ClientIdentity::in_directory(root / "n1"), 2);
+    try {
+        c.get("/v1/health");
+        ADD_FAILURE() << "the client accepted a certificate for another host";
+    } catch (const service::ClientError& e) {
+        EXPECT_EQ(e.status(), 0);
+        EXPECT_NE(std::string(e.what()).find("SSLServerVerification"), std::string::npos) << e.what();
+    }
+    elsewhere.stop();
+    t.join();
+}
+
+TEST_F(HttpsServerTest, MalformedAndOversizedRequestsAreRefusedWithAReason) {
+    auto c = client("n1");
+    try {
+        c.post("/v1/nodes/n1/evidence", "{\"format\": ");
+        FAIL();
+    } catch (const service::ClientError& e) {
+        EXPECT_EQ(e.status(), 400);
+        EXPECT_NE(std::string(e.what()).find("JSON"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/evidence", std::string(5 * 1024 * 1024, 'x')); }),
+              413);
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/enrollment", "[1,2]"); }), 400);
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/enrollment", "{\"ek_public\":\"zz\"}"); }), 400);
+    EXPECT_EQ(status_of([&] { c.get("/v1/no-such-route"); }), 404);
+    EXPECT_EQ(status_of([&] { c.get("/v1/nodes/n1/attestations?limit=abc"); }), 400);
+    EXPECT_EQ(status_of([&] { c.get("/v1/nodes/n1/attestations?limit=100000"); }), 400);
+    // The server is still serving.
+    EXPECT_EQ(status_of([&] { c.get("/v1/health"); }), 200);
+}
+
+TEST_F(HttpsServerTest, EnrollmentWithoutAnEkCertificateIsRefusedByDefault) {
+    auto c = client("n2");
+    auto other = attest::SoftwareAttester::generate();
+    json request = {{"ek_public", binary::to_hex(other.ak_public())},
+                    {"ak_public", binary::to_hex(other.ak_public())}};
+    // Not an EK template: refused before any challenge is made.
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n2/enrollment", request.dump()); }), 403);
+    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n2/enrollment/answer", "{\"secret\":\"00\"}"); }),
+              409);
+}
