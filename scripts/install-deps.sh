@@ -9,6 +9,10 @@ packages=(
   # libraries
   libssl-dev zlib1g-dev libtss2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  # the verifier service: HTTPS (cpp-httplib over OpenSSL), SQLite, PostgreSQL
+  libcpp-httplib-dev libsqlite3-dev libpq-dev
+  # a real PostgreSQL server for the storage tests and the benchmark
+  postgresql-15
   # the emulated platform and independent cross-checks
   swtpm swtpm-tools tpm2-tools openssl python3 python3-cryptography jq xxd
   # crash-at-each-step tests of the sealed store (fault injection)

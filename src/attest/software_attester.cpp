@@ -29,12 +29,12 @@ SoftwareAttester::SoftwareAttester(crypto::EcdsaP256Key key) : key_(std::move(ke
     area.u16be(0x0023);   // TPM_ALG_ECC
     area.u16be(0x000b);   // nameAlg SHA-256
     area.u32be(kAkAttributes);
-    area.u16be(0);                     // no authPolicy
-    area.u16be(0x0010);                // symmetric NULL
-    area.u16be(0x0018);                // scheme ECDSA
-    area.u16be(0x000b);                // with SHA-256
-    area.u16be(0x0003);                // NIST P-256
-    area.u16be(0x0010);                // kdf NULL
+    area.u16be(0);       // no authPolicy
+    area.u16be(0x0010);  // symmetric NULL
+    area.u16be(0x0018);  // scheme ECDSA
+    area.u16be(0x000b);  // with SHA-256
+    area.u16be(0x0003);  // NIST P-256
+    area.u16be(0x0010);  // kdf NULL
     sized(area, point.x);
     sized(area, point.y);
     binary::Writer pub;

@@ -14,6 +14,7 @@ namespace drtm::binary {
 Bytes read_file(const std::filesystem::path& path);
 // `mode` applies to the new file (0600 for secrets).
 void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0644);
-void write_file_atomic(const std::filesystem::path& path, std::string_view text, unsigned mode = 0644);
+void write_file_atomic(const std::filesystem::path& path, std::string_view text,
+                       unsigned mode = 0644);
 
 }  // namespace drtm::binary

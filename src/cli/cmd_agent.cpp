@@ -61,13 +61,15 @@ void register_agent(CLI::App& app) {
     });
 
     auto* attest = cmd->add_subcommand(
-        "attest", "Quote the DRTM PCRs for the verifier's nonce; exit 0 affirming, 2 warning, 1 "
-                  "contraindicated (of the last attestation)");
+        "attest",
+        "Quote the DRTM PCRs for the verifier's nonce; exit 0 affirming, 2 warning, 1 "
+        "contraindicated (of the last attestation)");
     common(attest);
     attest->add_option("--log", o->log, "DRTM event log")->capture_default_str();
     attest->add_option("--banks", o->banks, "PCR banks to quote (default: every allocated bank)");
-    attest->add_option("--interval", o->interval,
-                       "Attest every this many seconds until SIGINT/SIGTERM (0: once)")
+    attest
+        ->add_option("--interval", o->interval,
+                     "Attest every this many seconds until SIGINT/SIGTERM (0: once)")
         ->check(CLI::NonNegativeNumber);
     attest->add_option("--count", o->count, "With --interval: stop after this many");
     attest->callback([o] {
@@ -90,7 +92,8 @@ void register_agent(CLI::App& app) {
                     print_json(j);
                 } else {
                     std::cout << node << ": " << status;
-                    for (const auto& f : j["failed"]) std::cout << "  failed:" << f.get<std::string>();
+                    for (const auto& f : j["failed"])
+                        std::cout << "  failed:" << f.get<std::string>();
                     std::cout << std::endl;
                 }
             } catch (const std::exception& e) {

@@ -58,7 +58,8 @@ void serve(const VerifierOptions& o) {
     if (colon == std::string::npos) throw CLI::ValidationError("--listen", "give HOST:PORT");
     service::ServerOptions so;
     so.host = o.listen.substr(0, colon);
-    if (so.host.size() > 2 && so.host.front() == '[') so.host = so.host.substr(1, so.host.size() - 2);
+    if (so.host.size() > 2 && so.host.front() == '[')
+        so.host = so.host.substr(1, so.host.size() - 2);
     so.port = std::stoi(o.listen.substr(colon + 1));
     so.certificate_file = dir.server_certificate();
     so.key_file = dir.server_key();
@@ -68,7 +69,8 @@ void serve(const VerifierOptions& o) {
 
     service::ServiceOptions opts;
     opts.challenge_ttl_seconds = o.challenge_ttl;
-    if (!o.ek_roots.empty()) opts.enrollment.roots = crypto::pem_certificates(read_text(o.ek_roots));
+    if (!o.ek_roots.empty())
+        opts.enrollment.roots = crypto::pem_certificates(read_text(o.ek_roots));
     opts.enrollment.require_certificate = !o.allow_no_ek_certificate;
     if (opts.enrollment.roots.empty() && opts.enrollment.require_certificate)
         throw CLI::ValidationError("--ek-roots",
@@ -91,8 +93,8 @@ void serve(const VerifierOptions& o) {
     service::HttpsServer server(verifier, so);
     int port = server.bind();
     if (!o.port_file.empty()) binary::write_file_atomic(o.port_file, std::to_string(port) + "\n");
-    std::cerr << "drtm verifier: listening on https://" << o.listen.substr(0, colon) << ":"
-              << port << " (TLS 1.3, client certificates of " << dir.ca_certificate().string()
+    std::cerr << "drtm verifier: listening on https://" << o.listen.substr(0, colon) << ":" << port
+              << " (TLS 1.3, client certificates of " << dir.ca_certificate().string()
               << "; storage " << db->backend() << ", " << store.node_count() << " nodes)\n";
 
     std::mutex m;
@@ -152,14 +154,16 @@ void print_nodes(const nlohmann::json& j) {
 void register_verifier(CLI::App& app) {
     auto o = std::make_shared<VerifierOptions>();
     auto* cmd = app.add_subcommand(
-        "verifier", "Remote attestation verifier service (HTTPS, mutual TLS) and its administration");
+        "verifier",
+        "Remote attestation verifier service (HTTPS, mutual TLS) and its administration");
     cmd->require_subcommand(1);
     auto add_dir = [o](CLI::App* c) {
         c->add_option("--dir", o->dir, "Verifier directory")->capture_default_str();
     };
 
     auto* init = cmd->add_subcommand(
-        "init", "Create the verifier's TLS CA, server certificate, EAR signing key and admin identity");
+        "init",
+        "Create the verifier's TLS CA, server certificate, EAR signing key and admin identity");
     add_dir(init);
     init->add_option("--host", o->hosts,
                      "Host name or address the server certificate names (repeatable; "
@@ -181,7 +185,8 @@ void register_verifier(CLI::App& app) {
     client_cert->add_option("--role", o->role, "agent or admin")
         ->check(CLI::IsMember({"agent", "admin"}))
         ->capture_default_str();
-    client_cert->add_option("--name", o->name, "The node's name (agent) or the admin's")->required();
+    client_cert->add_option("--name", o->name, "The node's name (agent) or the admin's")
+        ->required();
     client_cert->add_option("--out", o->out, "Directory to write ca.pem, cert.pem, key.pem")
         ->required();
     client_cert->callback([o] {
@@ -189,7 +194,8 @@ void register_verifier(CLI::App& app) {
         std::cout << o->role << " identity for '" << o->name << "' written to " << o->out << "\n";
     });
 
-    auto* serve_cmd = cmd->add_subcommand("serve", "Run the verifier over HTTPS until SIGINT/SIGTERM");
+    auto* serve_cmd =
+        cmd->add_subcommand("serve", "Run the verifier over HTTPS until SIGINT/SIGTERM");
     add_dir(serve_cmd);
     serve_cmd->add_option("--listen", o->listen, "HOST:PORT (port 0: any free port)")
         ->capture_default_str();

@@ -90,8 +90,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
     if (!ext || !X509_add_ext(cert, ext.get(), -1)) fail(std::string("cannot add ") + value);
 }
 
-Cert new_certificate(std::uint64_t serial, const std::string& cn, EVP_PKEY* subject_key,
-                     long days, const std::string& organization = "drtm emulated platform",
+Cert new_certificate(std::uint64_t serial, const std::string& cn, EVP_PKEY* subject_key, long days,
+                     const std::string& organization = "drtm emulated platform",
                      const std::string& unit = "") {
     Cert c(X509_new());
     X509_set_version(c.get(), 2);
@@ -100,8 +100,8 @@ Cert new_certificate(std::uint64_t serial, const std::string& cn, EVP_PKEY* subj
     X509_gmtime_adj(X509_getm_notAfter(c.get()), days * 24 * 3600);
     X509_NAME* name = X509_get_subject_name(c.get());
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(organization.c_str()), -1,
-                               -1, 0);
+                               reinterpret_cast<const unsigned char*>(organization.c_str()), -1, -1,
+                               0);
     if (!unit.empty())
         X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_ASC,
                                    reinterpret_cast<const unsigned char*>(unit.c_str()), -1, -1, 0);
@@ -145,8 +145,8 @@ TlsIdentity issue_tls_identity(const CertificateAuthority& ca, const TlsCertific
     auto ca_cert = from_der(ca.certificate_der);
     Pkey key(EVP_EC_gen("P-256"));
     if (!key) fail("cannot generate a key");
-    auto cert = new_certificate(random_serial(), r.common_name, key.get(), r.days, r.organization,
-                                r.unit);
+    auto cert =
+        new_certificate(random_serial(), r.common_name, key.get(), r.days, r.organization, r.unit);
     X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
     add_extension(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE");
     add_extension(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature");
@@ -157,8 +157,7 @@ TlsIdentity issue_tls_identity(const CertificateAuthority& ca, const TlsCertific
     for (const auto& d : r.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + d;
     for (const auto& ip : r.ip_addresses) san += (san.empty() ? "IP:" : ",IP:") + ip;
     if (!san.empty()) add_extension(cert.get(), ca_cert.get(), NID_subject_alt_name, san.c_str());
-    if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) <= 0)
-        fail("cannot sign the certificate");
+    if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) <= 0) fail("cannot sign the certificate");
     return {der_to_pem(to_der(cert.get())), private_key_pem(key.get())};
 }
 

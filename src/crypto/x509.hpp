@@ -34,7 +34,8 @@ struct TlsIdentity {
     std::string certificate_pem;
     std::string key_pem;  // PKCS#8
 };
-TlsIdentity issue_tls_identity(const CertificateAuthority& ca, const TlsCertificateRequest& request);
+TlsIdentity issue_tls_identity(const CertificateAuthority& ca,
+                               const TlsCertificateRequest& request);
 
 // SubjectPublicKeyInfo DER of an RSA key (exponent 65537) or a P-256 point.
 binary::Bytes rsa_spki(binary::ByteView modulus);

@@ -18,9 +18,9 @@ nlohmann::json enroll_node(VerifierClient& client, const std::string& node, tpm:
                               {"ak_public", binary::to_hex(keys.ak.public_area)}};
     if (keys.ek.certificate) request["ek_certificate"] = binary::to_hex(*keys.ek.certificate);
     auto challenge = client.post("/v1/nodes/" + node + "/enrollment", request.dump());
-    auto secret = tpm.activate_credential(keys.ak, keys.ek_type,
-                                          hex_of(challenge, "credential_blob"),
-                                          hex_of(challenge, "encrypted_secret"));
+    auto secret =
+        tpm.activate_credential(keys.ak, keys.ek_type, hex_of(challenge, "credential_blob"),
+                                hex_of(challenge, "encrypted_secret"));
     nlohmann::json answer = {{"secret", binary::to_hex(secret)}};
     return client.post("/v1/nodes/" + node + "/enrollment/answer", answer.dump());
 }

@@ -11,16 +11,16 @@ bool starts_with(const std::string& s, std::string_view prefix) {
 std::unique_ptr<Database> Database::open(const std::string& url, std::size_t pool_size) {
     if (pool_size == 0) pool_size = 1;
     if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
-        std::unique_ptr<Database> db(
-            new Database("postgresql", [url] { return connect_postgresql(url); }, pool_size));
+        std::unique_ptr<Database> db(new Database(
+            "postgresql", [url] { return connect_postgresql(url); }, pool_size));
         db->with_connection([](Connection&) {});  // fail now, not on the first request
         return db;
     }
     std::string path = starts_with(url, "sqlite:") ? url.substr(7) : url;
     if (starts_with(path, "//")) path = path.substr(2);  // sqlite:///abs/path
     if (path.empty()) throw DatabaseError("no SQLite database path in '" + url + "'");
-    std::unique_ptr<Database> db(
-        new Database("sqlite", [path] { return connect_sqlite(path); }, pool_size));
+    std::unique_ptr<Database> db(new Database(
+        "sqlite", [path] { return connect_sqlite(path); }, pool_size));
     db->with_connection([](Connection&) {});
     return db;
 }

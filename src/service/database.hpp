@@ -4,12 +4,12 @@
 // one schema and one set of queries serve both.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <condition_variable>
 #include <stdexcept>
 #include <string>
 #include <string_view>

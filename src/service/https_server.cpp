@@ -104,11 +104,14 @@ struct HttpsServer::Impl {
         const std::string node = "/v1/nodes/([A-Za-z0-9._-]{1,64})";
         auto& s = *server;
         s.Post(node + "/enrollment", [this](const httplib::Request& q, httplib::Response& r) {
-            handle(q, r, "node", [&] { return service.begin_enrollment(q.matches[1], parse_body(q)); });
+            handle(q, r, "node",
+                   [&] { return service.begin_enrollment(q.matches[1], parse_body(q)); });
         });
-        s.Post(node + "/enrollment/answer", [this](const httplib::Request& q, httplib::Response& r) {
-            handle(q, r, "node", [&] { return service.finish_enrollment(q.matches[1], parse_body(q)); });
-        });
+        s.Post(node + "/enrollment/answer",
+               [this](const httplib::Request& q, httplib::Response& r) {
+                   handle(q, r, "node",
+                          [&] { return service.finish_enrollment(q.matches[1], parse_body(q)); });
+               });
         s.Post(node + "/challenge", [this](const httplib::Request& q, httplib::Response& r) {
             handle(q, r, "node", [&] { return service.challenge(q.matches[1]); });
         });
@@ -120,7 +123,8 @@ struct HttpsServer::Impl {
                    [&] { return service.history(q.matches[1], int_param(q, "limit", 20)); });
         });
         s.Put(node + "/policy", [this](const httplib::Request& q, httplib::Response& r) {
-            handle(q, r, "admin", [&] { return service.set_node_policy(q.matches[1], parse_body(q)); });
+            handle(q, r, "admin",
+                   [&] { return service.set_node_policy(q.matches[1], parse_body(q)); });
         });
         s.Delete(node, [this](const httplib::Request& q, httplib::Response& r) {
             handle(q, r, "admin", [&] { return service.remove_node(q.matches[1]); });

@@ -22,7 +22,8 @@ class PostgresConnection final : public Connection {
             throw DatabaseError("PostgreSQL: " + trim(why));
         }
         // Quiet NOTICEs ("relation already exists, skipping") on stderr.
-        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            conn_, [](void*, const char*) {}, nullptr);
     }
     ~PostgresConnection() override { PQfinish(conn_); }
 
@@ -54,9 +55,8 @@ class PostgresConnection final : public Connection {
             Row row(static_cast<std::size_t>(columns));
             for (int c = 0; c < columns; ++c)
                 if (!PQgetisnull(res, r, c))
-                    row[static_cast<std::size_t>(c)] =
-                        std::string(PQgetvalue(res, r, c),
-                                    static_cast<std::size_t>(PQgetlength(res, r, c)));
+                    row[static_cast<std::size_t>(c)] = std::string(
+                        PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
             result.rows.push_back(std::move(row));
         }
         const char* tuples = PQcmdTuples(res);

@@ -60,10 +60,10 @@ class SqliteConnection final : public Connection {
             }
         } reset{stmt};
         for (std::size_t i = 0; i < params.size(); ++i) {
-            int rc = params[i] ? sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i]->data(),
-                                                   static_cast<int>(params[i]->size()),
-                                                   SQLITE_TRANSIENT)
-                               : sqlite3_bind_null(stmt, static_cast<int>(i + 1));
+            int rc = params[i]
+                         ? sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i]->data(),
+                                             static_cast<int>(params[i]->size()), SQLITE_TRANSIENT)
+                         : sqlite3_bind_null(stmt, static_cast<int>(i + 1));
             if (rc != SQLITE_OK) fail("binding parameter " + std::to_string(i + 1));
         }
         Result result;

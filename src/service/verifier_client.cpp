@@ -17,10 +17,12 @@ struct Url {
 };
 
 Url parse_url(const std::string& url) {
-    static const std::regex form(R"(https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:([0-9]{1,5}))?/?)");
+    static const std::regex form(
+        R"(https://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:([0-9]{1,5}))?/?)");
     std::smatch m;
     if (!std::regex_match(url, m, form))
-        throw std::invalid_argument("'" + url + "' is not https://HOST[:PORT] (only HTTPS is spoken)");
+        throw std::invalid_argument("'" + url +
+                                    "' is not https://HOST[:PORT] (only HTTPS is spoken)");
     Url u;
     u.host = m[1];
     if (u.host.front() == '[') u.host = u.host.substr(1, u.host.size() - 2);
@@ -41,8 +43,7 @@ std::string ClientIdentity::common_name() const {
     std::fclose(f);
     if (!cert) throw std::runtime_error(certificate_file.string() + ": not a PEM certificate");
     char cn[256] = {0};
-    int len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
-                                        sizeof cn);
+    int len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
     X509_free(cert);
     if (len <= 0) throw std::runtime_error(certificate_file.string() + ": no CN in the subject");
     return std::string(cn, static_cast<std::size_t>(len));
@@ -65,9 +66,10 @@ struct VerifierClient::Impl {
                                              " with a body that is not JSON");
         }
         if (r->status != 200) {
-            std::string reason = body.is_object() && body.contains("error") && body["error"].is_string()
-                                     ? body["error"].get<std::string>()
-                                     : "HTTP " + std::to_string(r->status);
+            std::string reason =
+                body.is_object() && body.contains("error") && body["error"].is_string()
+                    ? body["error"].get<std::string>()
+                    : "HTTP " + std::to_string(r->status);
             throw ClientError(r->status, reason);
         }
         return body;
@@ -81,8 +83,8 @@ VerifierClient::VerifierClient(const std::string& url, const ClientIdentity& id,
     for (const auto& f : {id.ca_file, id.certificate_file, id.key_file})
         if (!std::filesystem::exists(f)) throw std::runtime_error(f.string() + ": does not exist");
     impl_->where = url;
-    impl_->client = std::make_unique<httplib::SSLClient>(u.host, u.port, id.certificate_file.string(),
-                                                         id.key_file.string());
+    impl_->client = std::make_unique<httplib::SSLClient>(
+        u.host, u.port, id.certificate_file.string(), id.key_file.string());
     if (!impl_->client->is_valid())
         throw std::runtime_error(id.certificate_file.string() + " / " + id.key_file.string() +
                                  ": not a matching PEM certificate and key");

@@ -36,7 +36,8 @@ class ClientError : public std::runtime_error {
 class VerifierClient {
   public:
     // `url`: https://HOST[:PORT] (default port 8443).
-    VerifierClient(const std::string& url, const ClientIdentity& identity, int timeout_seconds = 30);
+    VerifierClient(const std::string& url, const ClientIdentity& identity,
+                   int timeout_seconds = 30);
     ~VerifierClient();
 
     nlohmann::json get(const std::string& path);

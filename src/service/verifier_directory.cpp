@@ -39,7 +39,8 @@ crypto::CertificateAuthority load_ca(const VerifierDirectory& dir) {
 
 void init_verifier_directory(const VerifierDirectory& dir, const std::vector<std::string>& hosts) {
     if (fs::exists(dir.ca_key()))
-        throw std::runtime_error(dir.root.string() + ": already has a verifier CA; not replacing it");
+        throw std::runtime_error(dir.root.string() +
+                                 ": already has a verifier CA; not replacing it");
     fs::create_directories(dir.root / "tls");
     fs::permissions(dir.root, fs::perms::owner_all, fs::perm_options::replace);
     auto ca = crypto::make_certificate_authority("drtm verifier CA", "drtm verifier");

@@ -43,7 +43,8 @@ binary::Bytes hex_member(const json& j, const char* key, bool required = true) {
 
 void require_name(const std::string& name, const char* what) {
     if (!valid_name(name))
-        throw RequestError(400, std::string(what) + " must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        throw RequestError(400,
+                           std::string(what) + " must be 1-64 characters of A-Z a-z 0-9 . _ -");
 }
 
 // The checks that prove the quote is the enrolled TPM's, fresh: only then
@@ -74,7 +75,8 @@ bool valid_name(std::string_view name) {
 VerifierService::VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_key,
                                  ServiceOptions options)
     : store_(store), ear_key_(std::move(ear_key)), options_(std::move(options)) {
-    if (!ear_key_.has_private()) throw std::runtime_error("the EAR signing key has no private part");
+    if (!ear_key_.has_private())
+        throw std::runtime_error("the EAR signing key has no private part");
 }
 
 json VerifierService::begin_enrollment(const std::string& node, const json& request) {
@@ -112,13 +114,15 @@ json VerifierService::finish_enrollment(const std::string& node, const json& req
     // guess costs the attacker the whole enrollment.
     auto pending = store_.take_pending(node);
     if (!pending || pending->expires_at < now_seconds())
-        throw RequestError(409, "no enrollment of '" + node + "' is waiting (never begun, "
-                                "expired or already answered)");
+        throw RequestError(409, "no enrollment of '" + node +
+                                    "' is waiting (never begun, "
+                                    "expired or already answered)");
     auto digest = crypto::hash(crypto::HashAlg::sha256, answer);
     if (digest.size() != pending->secret_digest.size() ||
         CRYPTO_memcmp(digest.data(), pending->secret_digest.data(), digest.size()) != 0)
-        throw RequestError(403, "enrollment refused: the answer is not the challenge's secret "
-                                "(the AK and EK are not in the same TPM)");
+        throw RequestError(403,
+                           "enrollment refused: the answer is not the challenge's secret "
+                           "(the AK and EK are not in the same TPM)");
     NodeRecord n;
     n.name = node;
     n.ak_name = pending->ak_name;
@@ -158,8 +162,9 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
     std::optional<Challenge> issued;
     if (!quoted_nonce.empty()) issued = store_.take_challenge(binary::to_hex(quoted_nonce));
     if (!issued) {
-        nonce_problem = "not a nonce this verifier has outstanding (replayed, never issued, or "
-                        "already used)";
+        nonce_problem =
+            "not a nonce this verifier has outstanding (replayed, never issued, or "
+            "already used)";
     } else if (issued->node != node) {
         nonce_problem = "the nonce was issued to another node";
     } else if (issued->expires_at < now_seconds()) {
@@ -297,8 +302,8 @@ json VerifierService::put_policy(const std::string& id, std::string_view documen
 json VerifierService::policies() {
     json out = json::array();
     for (const auto& p : store_.policies())
-        out.push_back({{"id", p.id}, {"updated_at", p.updated_at},
-                       {"document", json::parse(p.document)}});
+        out.push_back(
+            {{"id", p.id}, {"updated_at", p.updated_at}, {"document", json::parse(p.document)}});
     return {{"policies", out}};
 }
 

@@ -9,9 +9,15 @@ namespace {
 using binary::from_hex;
 using binary::to_hex;
 
-std::string num(std::int64_t v) { return std::to_string(v); }
-std::int64_t as_int(const Value& v) { return v ? std::stoll(*v) : 0; }
-std::string as_text(const Value& v) { return v ? *v : std::string(); }
+std::string num(std::int64_t v) {
+    return std::to_string(v);
+}
+std::int64_t as_int(const Value& v) {
+    return v ? std::stoll(*v) : 0;
+}
+std::string as_text(const Value& v) {
+    return v ? *v : std::string();
+}
 
 std::string join(const std::vector<std::string>& parts) {
     std::string out;
@@ -90,8 +96,8 @@ std::optional<Challenge> VerifierStore::take_challenge(const std::string& nonce_
 std::int64_t VerifierStore::purge_expired(std::int64_t now) {
     return db_.with_connection([&](Connection& c) {
         auto a = c.execute("DELETE FROM challenges WHERE expires_at < $1", {num(now)}).affected;
-        auto b = c.execute("DELETE FROM pending_enrollments WHERE expires_at < $1", {num(now)})
-                     .affected;
+        auto b =
+            c.execute("DELETE FROM pending_enrollments WHERE expires_at < $1", {num(now)}).affected;
         return a + b;
     });
 }
@@ -120,7 +126,7 @@ std::optional<PendingEnrollment> VerifierStore::take_pending(const std::string& 
     });
     if (rows.empty()) return std::nullopt;
     const auto& r = rows[0];
-    return PendingEnrollment{as_text(r[0]),          from_hex(as_text(r[1])),
+    return PendingEnrollment{as_text(r[0]),           from_hex(as_text(r[1])),
                              from_hex(as_text(r[2])), from_hex(as_text(r[3])),
                              from_hex(as_text(r[4])), as_int(r[5])};
 }
@@ -142,8 +148,7 @@ void VerifierStore::enroll(const NodeRecord& n) {
 std::optional<NodeRecord> VerifierStore::node(const std::string& name) {
     auto rows = db_.with_connection([&](Connection& c) {
         return c
-            .execute(std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE name = $1",
-                     {name})
+            .execute(std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE name = $1", {name})
             .rows;
     });
     if (rows.empty()) return std::nullopt;
@@ -176,10 +181,8 @@ bool VerifierStore::remove_node(const std::string& name) {
 
 bool VerifierStore::set_node_policy(const std::string& name, const std::string& policy_id) {
     return db_.with_connection([&](Connection& c) {
-        return c
-                   .execute(
-                       "UPDATE nodes SET policy_id = $2, version = version + 1 WHERE name = $1",
-                       {name, policy_id})
+        return c.execute("UPDATE nodes SET policy_id = $2, version = version + 1 WHERE name = $1",
+                         {name, policy_id})
                    .affected > 0;
     });
 }
@@ -197,9 +200,8 @@ bool VerifierStore::record(const AttestationRecord& a,
                  num(clock->reset_count), num(clock->restart_count), a.status, num(a.at)});
             if (updated.affected == 0) return false;
         } else {
-            c.execute(
-                "UPDATE nodes SET last_status = $2, last_attested_at = $3 WHERE name = $1",
-                {a.node, a.status, num(a.at)});
+            c.execute("UPDATE nodes SET last_status = $2, last_attested_at = $3 WHERE name = $1",
+                      {a.node, a.status, num(a.at)});
         }
         c.execute(
             "INSERT INTO attestations (id, node, at, status, failed, policy_id, ear) VALUES ($1, "
@@ -209,8 +211,7 @@ bool VerifierStore::record(const AttestationRecord& a,
     });
 }
 
-std::vector<AttestationRecord> VerifierStore::history(const std::string& node,
-                                                      std::int64_t limit) {
+std::vector<AttestationRecord> VerifierStore::history(const std::string& node, std::int64_t limit) {
     auto rows = db_.with_connection([&](Connection& c) {
         return c
             .execute(

@@ -4,8 +4,7 @@
 #include "support/store_conformance.hpp"
 
 std::unique_ptr<drtm::service::Database> open_conformance_database(const std::string&) {
-    return drtm::service::Database::open(testsupport::PostgresServer::instance().new_database(),
-                                         4);
+    return drtm::service::Database::open(testsupport::PostgresServer::instance().new_database(), 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(PostgreSql, StoreConformance, ::testing::Values("postgresql"));

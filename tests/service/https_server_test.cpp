@@ -43,7 +43,8 @@ class HttpsServerTest : public ::testing::Test {
         db = service::Database::open("sqlite:" + (root / "v.db").string(), 4);
         store = std::make_unique<service::VerifierStore>(*db);
         verifier = std::make_unique<service::VerifierService>(
-            *store, crypto::EcdsaP256Key::load_private_pem(dir->ear_key()), service::ServiceOptions{});
+            *store, crypto::EcdsaP256Key::load_private_pem(dir->ear_key()),
+            service::ServiceOptions{});
         service::ServerOptions o;
         o.port = 0;
         o.certificate_file = dir->server_certificate();
@@ -97,9 +98,11 @@ class HttpsServerTest : public ::testing::Test {
 
 TEST_F(HttpsServerTest, AnAgentAttestsOverMutualTls) {
     auto c = client("n1");
-    auto nonce = binary::from_hex(c.post("/v1/nodes/n1/challenge", "{}")["nonce"].get<std::string>());
+    auto nonce =
+        binary::from_hex(c.post("/v1/nodes/n1/challenge", "{}")["nonce"].get<std::string>());
     auto launch = testsupport::synthetic_launch();
-    auto body = attest::serialize(ak->evidence("n1", nonce, launch.pcrs, launch.log, {1, 1, 0, true}));
+    auto body =
+        attest::serialize(ak->evidence("n1", nonce, launch.pcrs, launch.log, {1, 1, 0, true}));
     auto result = c.post("/v1/nodes/n1/evidence", body);
     EXPECT_EQ(result["status"], "warning") << result.dump(2);  // genuine; no policy assigned
     EXPECT_EQ(result["failed"], json::array({"appraised"}));
@@ -154,8 +157,9 @@ TEST_F(HttpsServerTest, Tls12IsRefused) {
 TEST_F(HttpsServerTest, AServerCertificateForAnotherHostIsRefusedByTheClient) {
     // A second server, with a certificate of the right CA that names only
     // verifier.example: reached as localhost, the client must refuse it.
-    auto certs = crypto::pem_certificates(std::string(std::istreambuf_iterator<char>(
-        *std::make_unique<std::ifstream>(dir->ca_certificate())), {}));
+    auto certs = crypto::pem_certificates(std::string(
+        std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(dir->ca_certificate())),
+        {}));
     std::ifstream key_in(dir->ca_key());
     crypto::CertificateAuthority ca{std::string(std::istreambuf_iterator<char>(key_in), {}),
                                     certs.at(0)};
@@ -181,7 +185,8 @@ TEST_F(HttpsServerTest, AServerCertificateForAnotherHostIsRefusedByTheClient) {
         ADD_FAILURE() << "the client accepted a certificate for another host";
     } catch (const service::ClientError& e) {
         EXPECT_EQ(e.status(), 0);
-        EXPECT_NE(std::string(e.what()).find("SSLServerVerification"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("SSLServerVerification"), std::string::npos)
+            << e.what();
     }
     elsewhere.stop();
     t.join();
@@ -196,8 +201,9 @@ TEST_F(HttpsServerTest, MalformedAndOversizedRequestsAreRefusedWithAReason) {
         EXPECT_EQ(e.status(), 400);
         EXPECT_NE(std::string(e.what()).find("JSON"), std::string::npos) << e.what();
     }
-    EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/evidence", std::string(5 * 1024 * 1024, 'x')); }),
-              413);
+    EXPECT_EQ(
+        status_of([&] { c.post("/v1/nodes/n1/evidence", std::string(5 * 1024 * 1024, 'x')); }),
+        413);
     EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/enrollment", "[1,2]"); }), 400);
     EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n1/enrollment", "{\"ek_public\":\"zz\"}"); }), 400);
     EXPECT_EQ(status_of([&] { c.get("/v1/no-such-route"); }), 404);

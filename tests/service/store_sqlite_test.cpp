@@ -10,8 +10,8 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<drtm::service::Database> open_conformance_database(const std::string&) {
     static int counter = 0;
-    auto path = fs::temp_directory_path() /
-                ("drtm-store-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".db");
+    auto path = fs::temp_directory_path() / ("drtm-store-" + std::to_string(::getpid()) + "-" +
+                                             std::to_string(++counter) + ".db");
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
     return drtm::service::Database::open("sqlite:" + path.string(), 4);
 }

@@ -32,8 +32,8 @@ class VerifierServiceTest : public ::testing::Test {
         service::ServiceOptions o;
         o.challenge_ttl_seconds = 60;
         o.policy_cache_seconds = 0;
-        verifier = std::make_unique<service::VerifierService>(
-            *store, crypto::EcdsaP256Key::generate(), o);
+        verifier =
+            std::make_unique<service::VerifierService>(*store, crypto::EcdsaP256Key::generate(), o);
         enroll("n1", ak1);
         enroll("n2", ak2);
         json policy = {{"format", "drtm-appraisal-policy"},
@@ -112,9 +112,9 @@ TEST_F(VerifierServiceTest, TheResultIsAnEarSignedByTheVerifierKey) {
     fs::remove(pem_path);
     auto claims = attest::verify_ear(result["ear"].get<std::string>(), key);
     EXPECT_EQ(claims["submods"]["drtm-launch"]["ear_status"], "affirming") << claims.dump(2);
-    EXPECT_THROW(attest::verify_ear(result["ear"].get<std::string>(),
-                                    crypto::EcdsaP256Key::generate()),
-                 std::runtime_error);
+    EXPECT_THROW(
+        attest::verify_ear(result["ear"].get<std::string>(), crypto::EcdsaP256Key::generate()),
+        std::runtime_error);
 }
 
 TEST_F(VerifierServiceTest, AReplayedNonceIsRejectedAndRecorded) {
@@ -159,8 +159,8 @@ TEST_F(VerifierServiceTest, AnUnenrolledKeyIsRejected) {
 }
 
 TEST_F(VerifierServiceTest, CountersGoingBackwardsAreRejected) {
-    EXPECT_EQ(verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1"), {5000, 7, 2, true}))
-                  ["status"],
+    EXPECT_EQ(verifier->submit_evidence(
+                  "n1", evidence(ak1, nonce_for("n1"), {5000, 7, 2, true}))["status"],
               "affirming");
     auto back = verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1"), {6000, 6, 9, true}));
     EXPECT_TRUE(failed(back, "tpm_counters")) << back.dump(2);
@@ -217,7 +217,8 @@ TEST_F(VerifierServiceTest, ConcurrentAttestationsOfOneNodeAllLand) {
     // Each moves the node's counters; the optimistic update re-appraises the
     // losers, so every evidence is appraised against the latest reference.
     std::vector<std::string> bodies;
-    for (std::uint64_t i = 0; i < 8; ++i) bodies.push_back(evidence(ak1, nonce_for("n1"), {1000 + i, 5, 0, true}));
+    for (std::uint64_t i = 0; i < 8; ++i)
+        bodies.push_back(evidence(ak1, nonce_for("n1"), {1000 + i, 5, 0, true}));
     std::vector<std::thread> threads;
     std::atomic<int> answered{0};
     for (const auto& b : bodies)

@@ -27,7 +27,8 @@ class PostgresServer {
     // A URL for a new, empty database on the server.
     std::string new_database() {
         const std::string name = "drtm_test_" + std::to_string(++databases_);
-        auto r = run_command(as_owner(bin("psql") + " -h " + quote(dir_) + " -U postgres -d postgres -q -c " +
+        auto r = run_command(as_owner(bin("psql") + " -h " + quote(dir_) +
+                                      " -U postgres -d postgres -q -c " +
                                       quote("CREATE DATABASE " + name)));
         if (r.status != 0) throw std::runtime_error("CREATE DATABASE failed: " + r.err);
         return url(name);
@@ -37,7 +38,8 @@ class PostgresServer {
     }
 
     ~PostgresServer() {
-        run_command(as_owner(bin("pg_ctl") + " -D " + quote(dir_ + "/data") + " -m immediate stop"));
+        run_command(
+            as_owner(bin("pg_ctl") + " -D " + quote(dir_ + "/data") + " -m immediate stop"));
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
     }
@@ -54,13 +56,12 @@ class PostgresServer {
         auto r = run_command(as_owner(bin("initdb") + " -D " + quote(dir_ + "/data") +
                                       " -U postgres -A trust --no-sync -E UTF8"));
         if (r.status != 0) throw std::runtime_error("initdb failed: " + r.out + r.err);
-        r = run_command(as_owner(bin("pg_ctl") + " -D " + quote(dir_ + "/data") + " -l " +
-                                 quote(dir_ + "/log") + " -w -o " +
-                                 quote("-c listen_addresses='' -k " + dir_ +
-                                       " -c fsync=off -c max_connections=200") +
-                                 " start"));
-        if (r.status != 0)
-            throw std::runtime_error("pg_ctl start failed: " + r.out + r.err);
+        r = run_command(as_owner(
+            bin("pg_ctl") + " -D " + quote(dir_ + "/data") + " -l " + quote(dir_ + "/log") +
+            " -w -o " +
+            quote("-c listen_addresses='' -k " + dir_ + " -c fsync=off -c max_connections=200") +
+            " start"));
+        if (r.status != 0) throw std::runtime_error("pg_ctl start failed: " + r.out + r.err);
     }
     static std::string bin(const std::string& tool) { return "/usr/lib/postgresql/15/bin/" + tool; }
     static std::string as_owner(const std::string& cmd) {

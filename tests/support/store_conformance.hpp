@@ -117,7 +117,8 @@ TEST_P(StoreConformance, RecordsMoveTheClockOnlyAtTheExpectedVersion) {
     drtm::service::AttestationRecord a{"id1", "n1", 1700000000123456, "affirming", {}, "p", "jwt1"};
     EXPECT_TRUE(store->record(a, clock, n->version));
     // A second writer that read the same version loses, and stores nothing.
-    drtm::service::AttestationRecord b{"id2", "n1", 1700000000123457, "warning", {"x"}, "p", "jwt2"};
+    drtm::service::AttestationRecord b{"id2", "n1",  1700000000123457, "warning", {"x"},
+                                       "p",   "jwt2"};
     EXPECT_FALSE(store->record(b, clock, n->version));
     auto after = store->node("n1");
     ASSERT_TRUE(after->last_clock);

@@ -25,16 +25,15 @@ inline SyntheticLaunch synthetic_launch(const std::string& kernel = "kernel imag
     SyntheticLaunch s;
     s.log = eventlog::make_skl_tpm20_log(0x1000000, 4096);
     eventlog::LogAppender appender(s.log);
-    auto bytes = [](const std::string& t) { return binary::ByteView(
-                                                reinterpret_cast<const std::uint8_t*>(t.data()),
-                                                t.size()); };
+    auto bytes = [](const std::string& t) {
+        return binary::ByteView(reinterpret_cast<const std::uint8_t*>(t.data()), t.size());
+    };
     appender.append(eventlog::measure_event(17, 0x00000404, banks, bytes(kernel), "DLME"));
-    appender.append(eventlog::measure_event(18, 0x0000040a, banks, bytes("console=ttyS0"),
-                                            "cmdline"));
+    appender.append(
+        eventlog::measure_event(18, 0x0000040a, banks, bytes("console=ttyS0"), "cmdline"));
     auto replayed = eventlog::replay(eventlog::parse_event_log(s.log));
     for (const auto& bank : replayed.banks)
-        for (std::uint32_t pcr = 17; pcr <= 22; ++pcr)
-            s.pcrs[bank.alg][pcr] = bank.pcrs[pcr].value;
+        for (std::uint32_t pcr = 17; pcr <= 22; ++pcr) s.pcrs[bank.alg][pcr] = bank.pcrs[pcr].value;
     return s;
 }
 
