@@ -23,6 +23,10 @@ SoftwareAttester SoftwareAttester::generate() {
     return SoftwareAttester(crypto::EcdsaP256Key::generate());
 }
 
+SoftwareAttester SoftwareAttester::from_private_pem(const std::string& pem) {
+    return SoftwareAttester(crypto::EcdsaP256Key::from_private_pem(pem, "software AK"));
+}
+
 SoftwareAttester::SoftwareAttester(crypto::EcdsaP256Key key) : key_(std::move(key)) {
     auto point = key_.public_point();
     binary::Writer area;  // TPMT_PUBLIC

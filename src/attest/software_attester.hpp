@@ -15,6 +15,8 @@ namespace drtm::attest {
 class SoftwareAttester {
   public:
     static SoftwareAttester generate();
+    // Of an existing P-256 private key (PEM), e.g. a load generator's saved nodes.
+    static SoftwareAttester from_private_pem(const std::string& pem);
 
     const Bytes& ak_public() const { return ak_public_; }  // TPM2B_PUBLIC
     const Bytes& ak_name() const { return ak_name_; }

@@ -1,10 +1,14 @@
 // drtm: launch integrity built on dynamic launch (TrenchBoot), in one command.
+#include <csignal>
 #include <iostream>
 
 #include "binary/error.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
+    // A peer that hangs up (HTTPS client or server) must surface as an error
+    // on that connection, not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{
         "drtm - dynamic launch (DRTM) integrity: emulate or inspect a TrenchBoot launch,\n"
         "predict launches, seal secrets to approved launches, attest them remotely, and\n"

@@ -69,11 +69,22 @@ EcdsaP256Key EcdsaP256Key::generate() {
 
 EcdsaP256Key EcdsaP256Key::load_private_pem(const std::filesystem::path& path) {
     auto pem = binary::read_file(path);
+    std::string_view text(reinterpret_cast<const char*>(pem.data()), pem.size());
+    try {
+        auto key = from_private_pem(text, path.string());
+        std::fill(pem.begin(), pem.end(), 0);
+        return key;
+    } catch (...) {
+        std::fill(pem.begin(), pem.end(), 0);
+        throw;
+    }
+}
+
+EcdsaP256Key EcdsaP256Key::from_private_pem(std::string_view pem, const std::string& what) {
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-    std::fill(pem.begin(), pem.end(), 0);
-    if (!key) fail(path.string() + ": not a PEM private key");
-    require_p256(key.get(), path.string());
+    if (!key) fail(what + ": not a PEM private key");
+    require_p256(key.get(), what);
     auto impl = std::make_unique<Impl>();
     impl->key = std::move(key);
     return EcdsaP256Key(std::move(impl), true);
@@ -135,8 +146,8 @@ std::string EcdsaP256Key::public_pem() const {
     return std::string(data, static_cast<std::size_t>(len));
 }
 
-void EcdsaP256Key::save_private_pem(const std::filesystem::path& path) const {
-    if (!has_private_) fail("no private key to save");
+std::string EcdsaP256Key::private_pem() const {
+    if (!has_private_) fail("no private key to export");
     BioPtr bio(BIO_new(BIO_s_secmem()));
     if (!bio) bio.reset(BIO_new(BIO_s_mem()));
     if (!PEM_write_bio_PrivateKey(bio.get(), impl_->key.get(), nullptr, nullptr, 0, nullptr,
@@ -144,10 +155,13 @@ void EcdsaP256Key::save_private_pem(const std::filesystem::path& path) const {
         fail("cannot encode the private key");
     char* data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);
-    binary::write_file_atomic(path,
-                              binary::ByteView(reinterpret_cast<const std::uint8_t*>(data),
-                                               static_cast<std::size_t>(len)),
-                              0600);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
+void EcdsaP256Key::save_private_pem(const std::filesystem::path& path) const {
+    auto pem = private_pem();
+    binary::write_file_atomic(path, std::string_view(pem), 0600);
+    std::fill(pem.begin(), pem.end(), '\0');
 }
 
 EcdsaSignature EcdsaP256Key::sign_digest(ByteView digest) const {

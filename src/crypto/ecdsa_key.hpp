@@ -33,6 +33,8 @@ class EcdsaP256Key {
     // A PEM private key (PKCS#8 or SEC1, as `openssl genpkey`/`ecparam`
     // write them). Throws naming the file when it is not a P-256 key.
     static EcdsaP256Key load_private_pem(const std::filesystem::path& path);
+    // The same from PEM text; `what` names its origin in errors.
+    static EcdsaP256Key from_private_pem(std::string_view pem, const std::string& what);
     // A PEM public key (SubjectPublicKeyInfo): can only verify.
     static EcdsaP256Key load_public_pem(const std::filesystem::path& path);
     static EcdsaP256Key from_public_point(const EccPoint& point);
@@ -46,6 +48,7 @@ class EcdsaP256Key {
     std::string public_pem() const;
     // PKCS#8 PEM of the private key, written atomically with mode 0600.
     void save_private_pem(const std::filesystem::path& path) const;
+    std::string private_pem() const;  // PKCS#8 PEM; keep it out of logs
 
     EcdsaSignature sign_digest(ByteView digest) const;
     bool verify_digest(ByteView digest, const EcdsaSignature& sig) const;

@@ -95,6 +95,7 @@ VerifierClient::VerifierClient(const std::string& url, const ClientIdentity& id,
     impl_->client->set_read_timeout(timeout_seconds, 0);
     impl_->client->set_write_timeout(timeout_seconds, 0);
     impl_->client->set_keep_alive(true);
+    impl_->client->set_tcp_nodelay(true);  // no delayed-ACK stall per request
 }
 
 VerifierClient::~VerifierClient() = default;

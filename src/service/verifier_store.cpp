@@ -131,17 +131,27 @@ std::optional<PendingEnrollment> VerifierStore::take_pending(const std::string& 
                              from_hex(as_text(r[4])), as_int(r[5])};
 }
 
+namespace {
+void upsert_node(Connection& c, const NodeRecord& n) {
+    c.execute(
+        "INSERT INTO nodes (name, ak_name, ak_public, ek_name, policy_id, enrolled_at, clock, "
+        "reset_count, restart_count, last_status, last_attested_at, version) VALUES ($1, $2, "
+        "$3, $4, $5, $6, NULL, NULL, NULL, '', 0, 0) ON CONFLICT (name) DO UPDATE SET "
+        "ak_name = excluded.ak_name, ak_public = excluded.ak_public, ek_name = "
+        "excluded.ek_name, enrolled_at = excluded.enrolled_at, clock = NULL, reset_count = "
+        "NULL, restart_count = NULL, version = nodes.version + 1",
+        {n.name, to_hex(n.ak_name), to_hex(n.ak_public), to_hex(n.ek_name), n.policy_id,
+         num(n.enrolled_at)});
+}
+}  // namespace
+
 void VerifierStore::enroll(const NodeRecord& n) {
-    db_.with_connection([&](Connection& c) {
-        c.execute(
-            "INSERT INTO nodes (name, ak_name, ak_public, ek_name, policy_id, enrolled_at, clock, "
-            "reset_count, restart_count, last_status, last_attested_at, version) VALUES ($1, $2, "
-            "$3, $4, $5, $6, NULL, NULL, NULL, '', 0, 0) ON CONFLICT (name) DO UPDATE SET "
-            "ak_name = excluded.ak_name, ak_public = excluded.ak_public, ek_name = "
-            "excluded.ek_name, enrolled_at = excluded.enrolled_at, clock = NULL, reset_count = "
-            "NULL, restart_count = NULL, version = nodes.version + 1",
-            {n.name, to_hex(n.ak_name), to_hex(n.ak_public), to_hex(n.ek_name), n.policy_id,
-             num(n.enrolled_at)});
+    db_.with_connection([&](Connection& c) { upsert_node(c, n); });
+}
+
+void VerifierStore::enroll_all(const std::vector<NodeRecord>& nodes) {
+    db_.transaction([&](Connection& c) {
+        for (const auto& n : nodes) upsert_node(c, n);
     });
 }
 

@@ -75,6 +75,8 @@ class VerifierStore {
 
     // Enrolls or re-enrolls (a new AK starts a new clock history).
     void enroll(const NodeRecord& n);
+    // Many at once, in one transaction (bulk provisioning, load tests).
+    void enroll_all(const std::vector<NodeRecord>& nodes);
     std::optional<NodeRecord> node(const std::string& name);
     // Nodes ordered by name, after `after`, at most `limit`.
     std::vector<NodeRecord> nodes(const std::string& after, std::int64_t limit);
