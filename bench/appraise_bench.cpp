@@ -22,7 +22,7 @@ std::string read_text(const char* path) {
 
 void BM_Appraise(benchmark::State& state) {
     auto policy = drtm::attest::parse_policy(policy_text);
-    drtm::attest::Expectations expect{nonce, std::nullopt, std::nullopt};
+    drtm::attest::Expectations expect{nonce, std::nullopt, std::nullopt, nullptr};
     bool affirming = true;
     for (auto _ : state) {
         auto evidence = drtm::attest::parse_evidence(evidence_text);

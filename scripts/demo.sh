@@ -3,7 +3,8 @@
 # kernel on both DRTM flavours, each verified by replaying the DRTM event log
 # against the TPM, PCR 17 cross-checked with OpenSSL straight from the files,
 # then a secret sealed to the launch, an update approved before its reboot,
-# and the rollback to the old launch refused.
+# the rollback to the old launch refused, and the launch attested remotely to
+# a verifier service over mutual TLS.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,14 +12,19 @@ drtm="$top/build/release/drtm"
 art="${DRTM_ARTIFACTS_DIR:-$top/.cache/artifacts}"
 out="${DRTM_DEMO_OUT:-$top/out/demo}"
 state=$(mktemp -d /tmp/drtm-demo-XXXXXX)
-cleanup() { "$drtm" platform stop --state "$state/platform" >/dev/null 2>&1 || true; rm -rf "$state"; }
+serve_pid=
+cleanup() {
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  "$drtm" platform stop --state "$state/platform" >/dev/null 2>&1 || true
+  rm -rf "$state"
+}
 trap cleanup EXIT
 
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 rm -rf "$out"; mkdir -p "$out"
 
 bold "Emulated platform: swtpm (TPM 2.0, SHA-1 + SHA-256 banks)"
-tcti=$("$drtm" platform start --state "$state/platform")
+tcti=$("$drtm" platform start --state "$state/platform" --ek-certificates)
 echo "TCTI: $tcti"
 "$drtm" pcr read --tcti "$tcti" --pcrs 17-18
 
@@ -68,6 +74,28 @@ if "$drtm" unseal --tcti "$tcti" --dir "$out/sealed" >/dev/null; then
 fi
 echo "rollback to the old launch refused: OK"
 "$drtm" authorize --tcti "$tcti" --dir "$out/sealed" --list
+
+bold "Remote attestation: a verifier service (HTTPS, mutual TLS), an agent enrolls and attests"
+"$drtm" attest keys --tcti "$tcti" --out "$state/attester.json"
+"$drtm" verifier init --dir "$state/verifier"
+"$drtm" verifier client-cert --dir "$state/verifier" --name demo-node --out "$state/agent"
+"$drtm" verifier serve --dir "$state/verifier" --listen 127.0.0.1:0 --port-file "$state/port" \
+    --ek-roots "$state/platform/ek-ca.pem" 2>"$state/serve.log" &
+serve_pid=$!
+for _ in $(seq 100); do [ -s "$state/port" ] && break; sleep 0.1; done
+head -1 "$state/serve.log"
+url="https://localhost:$(cat "$state/port")"
+"$drtm" agent enroll --verifier "$url" --identity "$state/agent" --tcti "$tcti" --keys "$state/attester.json"
+# The reference: the launch now running (the old command line), predicted from its artifacts.
+"$drtm" predict --json --flavour intel --dce "$out/sinit-test.bin" --kernel "$kernel" --initrd "$initrd" \
+    --cmdline "$cmdline" --reference-log "$out/intel/eventlog.bin" > "$out/reference.json"
+printf '{"format":"drtm-appraisal-policy","version":1,"id":"demo","reference_values":[%s]}' \
+    "$(cat "$out/reference.json")" > "$out/policy.json"
+"$drtm" verifier policy "$out/policy.json" --dir "$state/verifier" --url "$url"
+"$drtm" verifier assign demo-node --policy demo --dir "$state/verifier" --url "$url"
+"$drtm" agent attest --verifier "$url" --identity "$state/agent" --tcti "$tcti" \
+    --keys "$state/attester.json" --log "$out/intel-old/eventlog.bin"
+"$drtm" verifier nodes --dir "$state/verifier" --url "$url"
 
 bold "Done"
 echo "Outputs: $out/{amd,intel}/{eventlog.bin,slrt.bin,summary.json}, $out/sealed/sealed.json"

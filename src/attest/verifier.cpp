@@ -107,9 +107,13 @@ Verdict appraise(const Evidence& evidence, const Expectations& expected,
         std::string detail = "ECDSA-SHA256 by the AK";
         try {
             auto sig = parse_ecdsa_signature(evidence.quote_signature);
-            auto key = crypto::EcdsaP256Key::from_public_point(ak->point);
-            valid = key.verify_digest(crypto::hash(crypto::HashAlg::sha256, evidence.quote_attest),
-                                      sig);
+            const auto digest = crypto::hash(crypto::HashAlg::sha256, evidence.quote_attest);
+            if (expected.ak_key && expected.ak_name && ak->name == *expected.ak_name) {
+                valid = expected.ak_key->verify_digest(digest, sig);
+            } else {
+                valid =
+                    crypto::EcdsaP256Key::from_public_point(ak->point).verify_digest(digest, sig);
+            }
             if (!valid) detail = "the signature does not verify with the AK";
         } catch (const std::exception& e) {
             detail = e.what();

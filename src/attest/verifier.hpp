@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ struct Expectations {
     binary::Bytes nonce;                   // the nonce this verifier issued
     std::optional<binary::Bytes> ak_name;  // the enrolled AK (none: not checked)
     std::optional<ClockInfo> previous;     // the node's last accepted clock info
+    // The enrolled AK as a ready-made key: a verifier's cache, because
+    // building an OpenSSL key from a point costs as much as verifying with it.
+    // Used only when the evidence's AK is the enrolled one (same name, hence
+    // the same public area).
+    std::shared_ptr<const crypto::EcdsaP256Key> ak_key;
 };
 
 Verdict appraise(const Evidence& evidence, const Expectations& expected,

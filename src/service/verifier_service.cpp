@@ -178,6 +178,7 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
         if (nonce_problem.empty()) expect.nonce = quoted_nonce;
         expect.ak_name = record->ak_name;
         expect.previous = record->last_clock;
+        expect.ak_key = enrolled_key(*record);
         auto policy = policy_for(record->policy_id);
         auto verdict = attest::appraise(evidence, expect, *policy);
         if (!nonce_problem.empty())
@@ -229,6 +230,26 @@ std::shared_ptr<const attest::AppraisalPolicy> VerifierService::policy_for(const
     std::lock_guard lock(policy_mutex_);
     policy_cache_[id] = {policy, now};
     return policy;
+}
+
+std::shared_ptr<const crypto::EcdsaP256Key> VerifierService::enrolled_key(const NodeRecord& node) {
+    {
+        std::lock_guard lock(key_mutex_);
+        auto it = key_cache_.find(node.ak_name);
+        if (it != key_cache_.end()) return it->second;
+    }
+    std::shared_ptr<const crypto::EcdsaP256Key> key;
+    try {
+        key = std::make_shared<crypto::EcdsaP256Key>(crypto::EcdsaP256Key::from_public_point(
+            attest::parse_attestation_key(node.ak_public).point));
+    } catch (const std::exception&) {
+        return nullptr;  // the appraisal reports the key problem
+    }
+    std::lock_guard lock(key_mutex_);
+    // Bounded: about 200 bytes a key; a fleet larger than this just rebuilds.
+    if (key_cache_.size() >= 200000) key_cache_.clear();
+    key_cache_.emplace(node.ak_name, key);
+    return key;
 }
 
 json VerifierService::nodes(const std::string& after, std::int64_t limit) {

@@ -67,6 +67,7 @@ class VerifierService {
 
   private:
     std::shared_ptr<const attest::AppraisalPolicy> policy_for(const std::string& id);
+    std::shared_ptr<const crypto::EcdsaP256Key> enrolled_key(const NodeRecord& node);
 
     VerifierStore& store_;
     crypto::EcdsaP256Key ear_key_;
@@ -77,6 +78,8 @@ class VerifierService {
     };
     std::mutex policy_mutex_;
     std::map<std::string, CachedPolicy> policy_cache_;
+    std::mutex key_mutex_;
+    std::map<binary::Bytes, std::shared_ptr<const crypto::EcdsaP256Key>> key_cache_;  // by AK name
 };
 
 // Node and policy names: 1-64 characters of [A-Za-z0-9._-], so they are safe

@@ -56,7 +56,7 @@ class Attestation : public ::testing::Test {
     }
     attest::Verdict appraise(const attest::Evidence& e,
                              std::optional<attest::ClockInfo> previous = std::nullopt) {
-        attest::Expectations x{kNonce, keys_.ak_name, previous};
+        attest::Expectations x{kNonce, keys_.ak_name, previous, nullptr};
         return attest::appraise(e, x, policy_);
     }
     // The log with its records edited, re-serialised as a crypto-agile log.
@@ -181,7 +181,7 @@ TEST_F(Attestation, NoLaunchAllFfIsRejected) {
         k = attest::create_attester_keys(t, tpm::EkType::ecc_p256);
         e = attest::collect_evidence(t, k.ak, kNonce, result_.eventlog, {});
     }
-    attest::Expectations x{kNonce, k.ak_name, std::nullopt};
+    attest::Expectations x{kNonce, k.ak_name, std::nullopt, nullptr};
     auto v = attest::appraise(e, x, policy_);
     EXPECT_TRUE(failed(v, "dynamic_launch"));
     EXPECT_EQ(v.status(), "contraindicated");

@@ -152,6 +152,18 @@ TEST_F(VerifierServiceTest, AnotherNodesKeyIsNotTheEnrolledKey) {
     EXPECT_FALSE(store->node("n1")->last_clock);  // not genuine: counters untouched
 }
 
+TEST_F(VerifierServiceTest, AForgedSignatureFailsWithTheCachedEnrolledKeyToo) {
+    // The first attestation puts n1's AK in the key cache; the second's
+    // quote is altered after signing.
+    EXPECT_EQ(verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1")))["status"],
+              "affirming");
+    auto e = ak1.evidence("n1", nonce_for("n1"), launch.pcrs, launch.log, {2000, 5, 0, true});
+    e.quote_attest[e.quote_attest.size() - 1] ^= 1;
+    auto result = verifier->submit_evidence("n1", attest::serialize(e));
+    EXPECT_TRUE(failed(result, "signature")) << result.dump(2);
+    EXPECT_EQ(result["status"], "contraindicated");
+}
+
 TEST_F(VerifierServiceTest, AnUnenrolledKeyIsRejected) {
     auto stranger = attest::SoftwareAttester::generate();
     auto result = verifier->submit_evidence("n1", evidence(stranger, nonce_for("n1")));
