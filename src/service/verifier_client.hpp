@@ -6,8 +6,9 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
+
+#include "service/status_error.hpp"
 
 namespace drtm::service {
 
@@ -19,18 +20,6 @@ struct ClientIdentity {
     static ClientIdentity in_directory(const std::filesystem::path& dir);
     // The CN of the client certificate: the node an agent acts for.
     std::string common_name() const;
-};
-
-// A refusal by the server (its status and reason) or a transport failure
-// (status 0).
-class ClientError : public std::runtime_error {
-  public:
-    ClientError(int status, const std::string& reason)
-        : std::runtime_error(reason), status_(status) {}
-    int status() const noexcept { return status_; }
-
-  private:
-    int status_;
 };
 
 class VerifierClient {

@@ -171,7 +171,8 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
         nonce_problem = "stale: the challenge expired before the evidence arrived";
     }
 
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    std::lock_guard node_turn(node_mutexes_[std::hash<std::string>{}(node) % node_mutexes_.size()]);
+    for (int attempt = 0; attempt < 10; ++attempt) {
         auto record = store_.node(node);
         if (!record) throw RequestError(404, "node '" + node + "' is not enrolled");
         attest::Expectations expect;
@@ -205,8 +206,8 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
         if (genuine(verdict)) clock = verdict.quote->clock;
         if (store_.record(a, clock, record->version))
             return {{"status", a.status}, {"failed", a.failed}, {"ear", ear}, {"id", a.id}};
-        // Another appraisal of this node moved its counters first: appraise
-        // again against them.
+        // Another verifier process moved this node's counters first:
+        // appraise again against them.
     }
     throw RequestError(503, "node '" + node + "' is being updated concurrently; try again");
 }

@@ -5,12 +5,14 @@
 // authenticates; everything a request may do is decided here.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
+
+#include "service/status_error.hpp"
 
 #include "attest/appraisal_policy.hpp"
 #include "attest/enrollment.hpp"
@@ -18,16 +20,6 @@
 #include "service/verifier_store.hpp"
 
 namespace drtm::service {
-
-class RequestError : public std::runtime_error {
-  public:
-    RequestError(int status, const std::string& reason)
-        : std::runtime_error(reason), status_(status) {}
-    int status() const noexcept { return status_; }
-
-  private:
-    int status_;
-};
 
 struct ServiceOptions {
     attest::EnrollmentPolicy enrollment;
@@ -78,6 +70,9 @@ class VerifierService {
     };
     std::mutex policy_mutex_;
     std::map<std::string, CachedPolicy> policy_cache_;
+    // Appraisals of one node take turns within this process (striped by
+    // name), so the optimistic counter update only retries across processes.
+    std::array<std::mutex, 64> node_mutexes_;
     std::mutex key_mutex_;
     std::map<binary::Bytes, std::shared_ptr<const crypto::EcdsaP256Key>> key_cache_;  // by AK name
 };

@@ -18,6 +18,7 @@
 #include "launch/emulated_platform.hpp"
 #include "support/postgres_server.hpp"
 #include "support/run_command.hpp"
+#include "support/synthetic_amd_launch.hpp"
 
 using namespace drtm;
 using testsupport::drtm_cmd;
@@ -72,13 +73,7 @@ TEST_P(VerifierCli, EnrollAttestManageAndRestart) {
     fs::create_directories(dir);
     const auto p = [&](const char* f) { return quote((dir / f).string()); };
     const auto tcti = " --tcti " + quote(platform.tcti());
-    binary::write_file_atomic(dir / "vmlinuz",
-                              binary::ByteView(image_test::make_synthetic_bzimage()));
-    binary::write_file_atomic(dir / "skl.bin", binary::ByteView(image::make_test_skl()));
-    const std::string artifacts =
-        " --flavour amd --dce " + p("skl.bin") + " --kernel " + p("vmlinuz");
-    ASSERT_EQ(run_command(drtm_cmd("launch" + tcti + artifacts + " --out " + p("launch"))).status,
-              0);
+    const std::string artifacts = testsupport::launch_synthetic_amd(dir, platform.tcti());
     auto r = run_command(drtm_cmd("attest keys" + tcti + " --out " + p("keys.json")));
     ASSERT_EQ(r.status, 0) << r.err;
 
