@@ -15,11 +15,6 @@ namespace {
 std::string evidence_text, policy_text;
 drtm::binary::Bytes nonce;
 
-std::string read_text(const char* path) {
-    auto b = drtm::binary::read_file(path);
-    return std::string(b.begin(), b.end());
-}
-
 void BM_Appraise(benchmark::State& state) {
     auto policy = drtm::attest::parse_policy(policy_text);
     drtm::attest::Expectations expect{nonce, std::nullopt, std::nullopt, nullptr};
@@ -48,8 +43,8 @@ int main(int argc, char** argv) {
         std::cerr << "usage: appraise_bench --evidence=FILE --nonce=HEX --policy=FILE\n";
         return 2;
     }
-    evidence_text = read_text(evidence);
-    policy_text = read_text(policy);
+    evidence_text = drtm::binary::read_text_file(evidence);
+    policy_text = drtm::binary::read_text_file(policy);
     nonce = drtm::binary::from_hex(nonce_hex);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

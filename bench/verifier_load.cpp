@@ -40,11 +40,6 @@ using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
 namespace {
-std::string read_text(const fs::path& p) {
-    auto b = binary::read_file(p);
-    return std::string(b.begin(), b.end());
-}
-
 // What one simulated node needs: its AK (private, in software) and its TLS identity.
 struct SimNode {
     std::string name;
@@ -56,7 +51,7 @@ struct SimNode {
 int prepare(const std::string& dir, const std::vector<std::string>& databases, int nodes,
             const std::string& template_file, const std::string& out) {
     service::VerifierDirectory vdir{dir};
-    auto evidence = attest::parse_evidence(read_text(template_file));
+    auto evidence = attest::parse_evidence(binary::read_text_file(template_file));
     std::vector<std::unique_ptr<service::Database>> dbs;
     std::vector<std::unique_ptr<service::VerifierStore>> stores;
     for (const auto& url : databases) {
@@ -72,8 +67,8 @@ int prepare(const std::string& dir, const std::vector<std::string>& databases, i
                              {"id", "bench"},
                              {"reference_values", {ref}}};
     for (auto& store : stores) store->put_policy({"bench", policy.dump(), 0});
-    auto ca_certs = crypto::pem_certificates(read_text(vdir.ca_certificate()));
-    crypto::CertificateAuthority ca{read_text(vdir.ca_key()), ca_certs.at(0)};
+    auto ca_certs = crypto::pem_certificates(binary::read_text_file(vdir.ca_certificate()));
+    crypto::CertificateAuthority ca{binary::read_text_file(vdir.ca_key()), ca_certs.at(0)};
     fs::create_directories(out);
     nlohmann::json all = nlohmann::json::array();
     std::vector<service::NodeRecord> batch;
@@ -107,7 +102,7 @@ int prepare(const std::string& dir, const std::vector<std::string>& databases, i
         });
     binary::write_file_atomic(fs::path(out) / "nodes.json", std::string_view(all.dump()), 0600);
     binary::write_file_atomic(fs::path(out) / "ca.pem",
-                              std::string_view(read_text(vdir.ca_certificate())));
+                              std::string_view(binary::read_text_file(vdir.ca_certificate())));
     std::cerr << "\nprepared " << nodes << " nodes in "
               << std::chrono::duration<double>(Clock::now() - t0).count() << " s ("
               << stores.at(0)->node_count() << " enrolled in each database)\n";
@@ -126,8 +121,8 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
     auto colon = host_port.rfind(':');
     const std::string host = host_port.substr(0, colon);
     const int port = std::stoi(host_port.substr(colon + 1));
-    auto evidence = attest::parse_evidence(read_text(template_file));
-    auto nodes_json = nlohmann::json::parse(read_text(fs::path(certs) / "nodes.json"));
+    auto evidence = attest::parse_evidence(binary::read_text_file(template_file));
+    auto nodes_json = nlohmann::json::parse(binary::read_text_file(fs::path(certs) / "nodes.json"));
     struct Node {
         Node(std::string n, attest::SoftwareAttester a, X509* c, EVP_PKEY* k)
             : name(std::move(n)), ak(std::move(a)), cert(c), key(k) {}

@@ -36,6 +36,11 @@ Bytes read_file(const std::filesystem::path& path) {
     return out;
 }
 
+std::string read_text_file(const std::filesystem::path& path) {
+    auto bytes = read_file(path);
+    return std::string(bytes.begin(), bytes.end());
+}
+
 void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode) {
     std::filesystem::path tmp = path;
     tmp += ".tmp." + std::to_string(::getpid());

@@ -12,6 +12,8 @@ namespace drtm::binary {
 
 // Throws std::runtime_error naming the file and the OS reason.
 Bytes read_file(const std::filesystem::path& path);
+// The same, as text (JSON documents, PEM files).
+std::string read_text_file(const std::filesystem::path& path);
 // `mode` applies to the new file (0600 for secrets).
 void write_file_atomic(const std::filesystem::path& path, ByteView data, unsigned mode = 0644);
 void write_file_atomic(const std::filesystem::path& path, std::string_view text,

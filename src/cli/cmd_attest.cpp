@@ -50,11 +50,6 @@ binary::Bytes parse_nonce(const std::string& hex) {
     return n;
 }
 
-std::string read_text(const std::string& path) {
-    auto b = binary::read_file(path);
-    return std::string(b.begin(), b.end());
-}
-
 void print_verdict(const attest::Verdict& v) {
     std::cout << "status: " << v.status() << "\n";
     for (const auto& c : v.checks)
@@ -148,14 +143,14 @@ void register_attest(CLI::App& app) {
         attest::AppraisalPolicy policy;
         if (!o->policy.empty()) {
             try {
-                policy = attest::parse_policy(read_text(o->policy));
+                policy = attest::parse_policy(binary::read_text_file(o->policy));
             } catch (const std::exception& e) {
                 throw std::runtime_error(o->policy + ": " + e.what());
             }
         }
         attest::Evidence evidence;
         try {
-            evidence = attest::parse_evidence(read_text(o->evidence));
+            evidence = attest::parse_evidence(binary::read_text_file(o->evidence));
         } catch (const std::exception& e) {
             throw std::runtime_error(o->evidence + ": " + e.what());
         }
@@ -196,7 +191,7 @@ void register_attest(CLI::App& app) {
         if (!k.ek.certificate)
             throw std::runtime_error(o->keys + ": the TPM had no certificate for this EK");
         auto problem = attest::ek_certificate_problem(
-            ek, *k.ek.certificate, crypto::pem_certificates(read_text(o->public_key)));
+            ek, *k.ek.certificate, crypto::pem_certificates(binary::read_text_file(o->public_key)));
         if (!problem.empty()) {
             std::cerr << "drtm: EK refused: " << problem << "\n";
             throw CLI::RuntimeError(1);
@@ -214,7 +209,7 @@ void register_attest(CLI::App& app) {
         ->check(CLI::ExistingFile);
     result->callback([o] {
         auto key = crypto::EcdsaP256Key::load_public_pem(o->public_key);
-        auto text = read_text(o->jwt);
+        auto text = binary::read_text_file(o->jwt);
         while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
         print_json(attest::verify_ear(text, key));
     });

@@ -42,11 +42,6 @@ struct VerifierOptions {
     bool json = false;
 };
 
-std::string read_text(const std::string& path) {
-    auto b = binary::read_file(path);
-    return std::string(b.begin(), b.end());
-}
-
 service::VerifierDirectory directory(const VerifierOptions& o) {
     return service::VerifierDirectory{o.dir};
 }
@@ -70,7 +65,7 @@ void serve(const VerifierOptions& o) {
     service::ServiceOptions opts;
     opts.challenge_ttl_seconds = o.challenge_ttl;
     if (!o.ek_roots.empty())
-        opts.enrollment.roots = crypto::pem_certificates(read_text(o.ek_roots));
+        opts.enrollment.roots = crypto::pem_certificates(binary::read_text_file(o.ek_roots));
     opts.enrollment.require_certificate = !o.allow_no_ek_certificate;
     if (opts.enrollment.roots.empty() && opts.enrollment.require_certificate)
         throw CLI::ValidationError("--ek-roots",
@@ -252,7 +247,7 @@ void register_verifier(CLI::App& app) {
     policy->callback([o] {
         auto client = admin_client(*o);
         if (o->file.empty()) return print_json(client.get("/v1/policies"));
-        auto text = read_text(o->file);
+        auto text = binary::read_text_file(o->file);
         auto id = nlohmann::json::parse(text).value("id", std::string());
         auto j = client.put("/v1/policies/" + id, text);
         if (o->json) return print_json(j);

@@ -19,11 +19,6 @@ bool is_ip_address(const std::string& s) {
     return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-std::string read_text(const fs::path& p) {
-    auto b = binary::read_file(p);
-    return std::string(b.begin(), b.end());
-}
-
 void write_private(const fs::path& p, const std::string& text) {
     binary::write_file_atomic(p, std::string_view(text), 0600);
 }
@@ -32,8 +27,8 @@ crypto::CertificateAuthority load_ca(const VerifierDirectory& dir) {
     if (!fs::exists(dir.ca_key()))
         throw std::runtime_error(dir.root.string() +
                                  ": not a verifier directory (run `drtm verifier init` first)");
-    auto certs = crypto::pem_certificates(read_text(dir.ca_certificate()));
-    return {read_text(dir.ca_key()), certs.at(0)};
+    auto certs = crypto::pem_certificates(binary::read_text_file(dir.ca_certificate()));
+    return {binary::read_text_file(dir.ca_key()), certs.at(0)};
 }
 }  // namespace
 
@@ -79,7 +74,8 @@ void issue_client_identity(const VerifierDirectory& dir, const std::string& role
     fs::create_directories(out);
     write_private(out / "key.pem", identity.key_pem);
     binary::write_file_atomic(out / "cert.pem", std::string_view(identity.certificate_pem));
-    binary::write_file_atomic(out / "ca.pem", std::string_view(read_text(dir.ca_certificate())));
+    binary::write_file_atomic(out / "ca.pem",
+                              std::string_view(binary::read_text_file(dir.ca_certificate())));
 }
 
 }  // namespace drtm::service
