@@ -76,7 +76,7 @@ void serve(const VerifierOptions& o) {
     auto db = service::Database::open(url, o.pool);
     service::VerifierStore store(*db);
     service::VerifierService verifier(store, crypto::EcdsaP256Key::load_private_pem(dir.ear_key()),
-                                      opts);
+                                      service::load_or_create_nonce_key(dir), opts);
 
     // Signals go to one waiting thread, not to the server's workers.
     sigset_t stop_signals;
@@ -104,7 +104,7 @@ void serve(const VerifierOptions& o) {
                                .count();
                 store.purge_expired(now);
             } catch (const std::exception& e) {
-                std::cerr << "drtm verifier: purging expired challenges: " << e.what() << "\n";
+                std::cerr << "drtm verifier: purging expired enrollments: " << e.what() << "\n";
             }
         }
     });

@@ -25,11 +25,6 @@ inline constexpr const char* kSchemaStatements[] = {
     " ek_name TEXT NOT NULL,"
     " secret_digest TEXT NOT NULL,"
     " expires_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS challenges ("
-    " nonce TEXT PRIMARY KEY,"
-    " node TEXT NOT NULL,"
-    " expires_at BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS challenges_by_expiry ON challenges (expires_at)",
     "CREATE TABLE IF NOT EXISTS attestations ("
     " id TEXT PRIMARY KEY,"
     " node TEXT NOT NULL,"
@@ -37,12 +32,24 @@ inline constexpr const char* kSchemaStatements[] = {
     " status TEXT NOT NULL,"
     " failed TEXT NOT NULL,"
     " policy_id TEXT NOT NULL,"
-    " ear TEXT NOT NULL)",
+    " ear TEXT NOT NULL,"
+    " nonce TEXT)",
     "CREATE INDEX IF NOT EXISTS attestations_by_node ON attestations (node, at)",
+    // A nonce answers one quote: the second attestation naming it cannot be
+    // stored. (NULL — evidence without a valid nonce — never conflicts.)
+    "CREATE UNIQUE INDEX IF NOT EXISTS attestations_by_nonce ON attestations (nonce)",
     "CREATE TABLE IF NOT EXISTS policies ("
     " id TEXT PRIMARY KEY,"
     " document TEXT NOT NULL,"
     " updated_at BIGINT NOT NULL)",
+};
+
+// Version 1 kept issued nonces in a table; version 2 issues self-authenticating
+// nonces and records each spent one with its attestation.
+inline constexpr const char* kMigrationFrom1[] = {
+    "DROP TABLE IF EXISTS challenges",
+    "ALTER TABLE attestations ADD COLUMN nonce TEXT",
+    "UPDATE drtm_schema SET version = 2",
 };
 
 }  // namespace drtm::service

@@ -2,10 +2,12 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <stdexcept>
 
 #include "binary/file_io.hpp"
 #include "crypto/ecdsa_key.hpp"
+#include "crypto/random.hpp"
 #include "crypto/x509.hpp"
 #include "service/verifier_service.hpp"
 
@@ -56,8 +58,26 @@ void init_verifier_directory(const VerifierDirectory& dir, const std::vector<std
     binary::write_file_atomic(dir.ear_public_key(), std::string_view(ear.public_pem()));
     binary::write_file_atomic(dir.ca_certificate(),
                               std::string_view(crypto::der_to_pem(ca.certificate_der)));
+    load_or_create_nonce_key(dir);
     // The CA key last: its presence marks the directory as complete.
     write_private(dir.ca_key(), ca.key_pem);
+}
+
+binary::Bytes load_or_create_nonce_key(const VerifierDirectory& dir) {
+    if (!fs::exists(dir.nonce_key()))
+        write_private(dir.nonce_key(), binary::to_hex(crypto::random_bytes(32)) + "\n");
+    auto text = binary::read_text_file(dir.nonce_key());
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    binary::Bytes key;
+    try {
+        key = binary::from_hex(text);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(dir.nonce_key().string() + ": " + e.what());
+    }
+    if (key.size() < 32)
+        throw std::runtime_error(dir.nonce_key().string() +
+                                 ": the nonce key must be at least 32 bytes (64 hex digits)");
+    return key;
 }
 
 void issue_client_identity(const VerifierDirectory& dir, const std::string& role,

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "binary/bytes.hpp"
+
 namespace drtm::service {
 
 struct VerifierDirectory {
@@ -19,6 +21,7 @@ struct VerifierDirectory {
     std::filesystem::path server_key() const { return root / "tls" / "server-key.pem"; }
     std::filesystem::path ear_key() const { return root / "ear-signing-key.pem"; }
     std::filesystem::path ear_public_key() const { return root / "ear-signing-key.pub.pem"; }
+    std::filesystem::path nonce_key() const { return root / "nonce-key"; }
     std::filesystem::path default_database() const { return root / "verifier.db"; }
 };
 
@@ -27,6 +30,10 @@ struct VerifierDirectory {
 // Refuses a directory that already has a CA (re-running must not orphan the
 // certificates already issued).
 void init_verifier_directory(const VerifierDirectory& dir, const std::vector<std::string>& hosts);
+
+// The secret that authenticates the verifier's nonces (hex, mode 0600),
+// made on first use for a directory from before it existed.
+binary::Bytes load_or_create_nonce_key(const VerifierDirectory& dir);
 
 // A client identity: `out`/ca.pem (to check the server), cert.pem, key.pem
 // (mode 0600). Role "agent" (name = the node) or "admin".

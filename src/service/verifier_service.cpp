@@ -73,8 +73,11 @@ bool valid_name(std::string_view name) {
 }
 
 VerifierService::VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_key,
-                                 ServiceOptions options)
-    : store_(store), ear_key_(std::move(ear_key)), options_(std::move(options)) {
+                                 binary::Bytes nonce_key, ServiceOptions options)
+    : store_(store),
+      ear_key_(std::move(ear_key)),
+      nonces_(std::move(nonce_key)),
+      options_(std::move(options)) {
     if (!ear_key_.has_private())
         throw std::runtime_error("the EAR signing key has no private part");
 }
@@ -130,16 +133,19 @@ json VerifierService::finish_enrollment(const std::string& node, const json& req
     n.ek_name = pending->ek_name;
     n.enrolled_at = now_seconds();
     store_.enroll(n);
+    forget(node);
     return {{"node", node}, {"ak_name", binary::to_hex(n.ak_name)}, {"enrolled", true}};
 }
 
 json VerifierService::challenge(const std::string& node) {
     require_name(node, "the node name");
-    if (!store_.node(node)) throw RequestError(404, "node '" + node + "' is not enrolled");
-    auto nonce = binary::to_hex(crypto::random_bytes(32));
-    Challenge c{node, now_seconds() + options_.challenge_ttl_seconds};
-    store_.add_challenge(nonce, c);
-    return {{"nonce", nonce}, {"expires_at", c.expires_at}};
+    if (!enrolled(node, false)) throw RequestError(404, "node '" + node + "' is not enrolled");
+    return new_challenge(node);
+}
+
+json VerifierService::new_challenge(const std::string& node) {
+    auto expires_at = now_seconds() + options_.challenge_ttl_seconds;
+    return {{"nonce", binary::to_hex(nonces_.mint(node, expires_at))}, {"expires_at", expires_at}};
 }
 
 json VerifierService::submit_evidence(const std::string& node, std::string_view body) {
@@ -159,28 +165,30 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
         // Left empty: the appraisal names the malformed quote.
     }
     std::string nonce_problem;
-    std::optional<Challenge> issued;
-    if (!quoted_nonce.empty()) issued = store_.take_challenge(binary::to_hex(quoted_nonce));
-    if (!issued) {
-        nonce_problem =
-            "not a nonce this verifier has outstanding (replayed, never issued, or "
-            "already used)";
-    } else if (issued->node != node) {
-        nonce_problem = "the nonce was issued to another node";
-    } else if (issued->expires_at < now_seconds()) {
-        nonce_problem = "stale: the challenge expired before the evidence arrived";
+    switch (nonces_.check(node, quoted_nonce, now_seconds())) {
+        case NonceCheck::valid:
+            break;
+        case NonceCheck::not_ours:
+            nonce_problem =
+                "not a nonce this verifier issued to this node (forged, or issued to another "
+                "node)";
+            break;
+        case NonceCheck::expired:
+            nonce_problem = "stale: the challenge expired before the evidence arrived";
+            break;
     }
 
     std::lock_guard node_turn(node_mutexes_[std::hash<std::string>{}(node) % node_mutexes_.size()]);
     for (int attempt = 0; attempt < 10; ++attempt) {
-        auto record = store_.node(node);
-        if (!record) throw RequestError(404, "node '" + node + "' is not enrolled");
+        auto enrolled_node = enrolled(node, attempt > 0);
+        if (!enrolled_node) throw RequestError(404, "node '" + node + "' is not enrolled");
+        const auto& record = enrolled_node->record;
         attest::Expectations expect;
         if (nonce_problem.empty()) expect.nonce = quoted_nonce;
-        expect.ak_name = record->ak_name;
-        expect.previous = record->last_clock;
-        expect.ak_key = enrolled_key(*record);
-        auto policy = policy_for(record->policy_id);
+        expect.ak_name = record.ak_name;
+        expect.previous = record.last_clock;
+        expect.ak_key = enrolled_node->key;
+        auto policy = policy_for(record.policy_id);
         auto verdict = attest::appraise(evidence, expect, *policy);
         if (!nonce_problem.empty())
             for (auto& c : verdict.checks)
@@ -202,12 +210,33 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
         a.failed = verdict.failed();
         a.policy_id = policy->id;
         a.ear = ear;
+        if (nonce_problem.empty()) a.nonce = binary::to_hex(quoted_nonce);
         std::optional<attest::ClockInfo> clock;
         if (genuine(verdict)) clock = verdict.quote->clock;
-        if (store_.record(a, clock, record->version))
-            return {{"status", a.status}, {"failed", a.failed}, {"ear", ear}, {"id", a.id}};
-        // Another verifier process moved this node's counters first:
-        // appraise again against them.
+        switch (store_.record(a, clock, record.version)) {
+            case RecordOutcome::stored: {
+                auto updated = std::make_shared<EnrolledNode>(*enrolled_node);
+                updated->record.last_status = a.status;
+                updated->record.last_attested_at = a.at;
+                if (clock) {
+                    updated->record.last_clock = clock;
+                    ++updated->record.version;
+                }
+                remember(std::move(updated));
+                return {{"status", a.status},
+                        {"failed", a.failed},
+                        {"ear", ear},
+                        {"id", a.id},
+                        {"next_challenge", new_challenge(node)}};
+            }
+            case RecordOutcome::node_changed:
+                // Another verifier process moved this node's counters (or an
+                // administrator changed it): appraise again against the row.
+                break;
+            case RecordOutcome::nonce_spent:
+                nonce_problem = "already used: another attestation spent this nonce (replayed)";
+                break;
+        }
     }
     throw RequestError(503, "node '" + node + "' is being updated concurrently; try again");
 }
@@ -233,24 +262,41 @@ std::shared_ptr<const attest::AppraisalPolicy> VerifierService::policy_for(const
     return policy;
 }
 
-std::shared_ptr<const crypto::EcdsaP256Key> VerifierService::enrolled_key(const NodeRecord& node) {
-    {
-        std::lock_guard lock(key_mutex_);
-        auto it = key_cache_.find(node.ak_name);
-        if (it != key_cache_.end()) return it->second;
+std::shared_ptr<const VerifierService::EnrolledNode> VerifierService::enrolled(
+    const std::string& node, bool reload) {
+    if (!reload) {
+        std::lock_guard lock(node_cache_mutex_);
+        auto it = node_cache_.find(node);
+        if (it != node_cache_.end()) return it->second;
     }
-    std::shared_ptr<const crypto::EcdsaP256Key> key;
+    auto record = store_.node(node);
+    if (!record) {
+        forget(node);
+        return nullptr;
+    }
+    auto loaded = std::make_shared<EnrolledNode>();
+    loaded->record = std::move(*record);
     try {
-        key = std::make_shared<crypto::EcdsaP256Key>(crypto::EcdsaP256Key::from_public_point(
-            attest::parse_attestation_key(node.ak_public).point));
+        loaded->key =
+            std::make_shared<crypto::EcdsaP256Key>(crypto::EcdsaP256Key::from_public_point(
+                attest::parse_attestation_key(loaded->record.ak_public).point));
     } catch (const std::exception&) {
-        return nullptr;  // the appraisal reports the key problem
+        // Left null: the appraisal reports the key problem.
     }
-    std::lock_guard lock(key_mutex_);
-    // Bounded: about 200 bytes a key; a fleet larger than this just rebuilds.
-    if (key_cache_.size() >= 200000) key_cache_.clear();
-    key_cache_.emplace(node.ak_name, key);
-    return key;
+    remember(loaded);
+    return loaded;
+}
+
+void VerifierService::remember(std::shared_ptr<const EnrolledNode> node) {
+    std::lock_guard lock(node_cache_mutex_);
+    // Bounded: about 1 KiB a node; a fleet larger than this just reloads.
+    if (node_cache_.size() >= 200000) node_cache_.clear();
+    node_cache_[node->record.name] = std::move(node);
+}
+
+void VerifierService::forget(const std::string& node) {
+    std::lock_guard lock(node_cache_mutex_);
+    node_cache_.erase(node);
 }
 
 json VerifierService::nodes(const std::string& after, std::int64_t limit) {
@@ -289,6 +335,7 @@ json VerifierService::history(const std::string& node, std::int64_t limit) {
 
 json VerifierService::remove_node(const std::string& node) {
     require_name(node, "the node name");
+    forget(node);
     if (!store_.remove_node(node)) throw RequestError(404, "node '" + node + "' is not enrolled");
     return {{"node", node}, {"removed", true}};
 }
@@ -300,6 +347,7 @@ json VerifierService::set_node_policy(const std::string& node, const json& reque
     auto id = request["policy"].get<std::string>();
     require_name(id, "the policy id");
     if (!store_.policy(id)) throw RequestError(404, "no policy '" + id + "'");
+    forget(node);
     if (!store_.set_node_policy(node, id))
         throw RequestError(404, "node '" + node + "' is not enrolled");
     return {{"node", node}, {"policy", id}};

@@ -17,6 +17,7 @@
 #include "attest/appraisal_policy.hpp"
 #include "attest/enrollment.hpp"
 #include "crypto/ecdsa_key.hpp"
+#include "service/nonce_minter.hpp"
 #include "service/verifier_store.hpp"
 
 namespace drtm::service {
@@ -31,7 +32,10 @@ struct ServiceOptions {
 
 class VerifierService {
   public:
-    VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_key, ServiceOptions options);
+    // `nonce_key`: the secret that authenticates this verifier's nonces
+    // (shared by every process serving the same database).
+    VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_key, binary::Bytes nonce_key,
+                    ServiceOptions options);
 
     // Registrar. Request: {"ek_public", "ek_certificate"?, "ak_public"} (hex);
     // response: the MakeCredential challenge for the node's TPM.
@@ -39,11 +43,14 @@ class VerifierService {
     // Request: {"secret"} (hex, what ActivateCredential returned).
     nlohmann::json finish_enrollment(const std::string& node, const nlohmann::json& request);
 
-    // Verifier. A fresh single-use nonce for `node`'s next quote.
+    // Verifier. A fresh single-use nonce for `node`'s next quote:
+    // {"nonce", "expires_at"}.
     nlohmann::json challenge(const std::string& node);
     // Appraises drtm-evidence v1; stores the result; returns
-    // {"status", "failed", "ear"} (a failed appraisal is a 200 with status
-    // "contraindicated", not an HTTP error).
+    // {"status", "failed", "ear", "id", "next_challenge"} (a failed appraisal
+    // is a 200 with status "contraindicated", not an HTTP error).
+    // next_challenge is a nonce for the node's next quote, so a periodic
+    // agent needs one request per attestation, not two.
     nlohmann::json submit_evidence(const std::string& node, std::string_view body);
 
     // Administration.
@@ -59,10 +66,21 @@ class VerifierService {
 
   private:
     std::shared_ptr<const attest::AppraisalPolicy> policy_for(const std::string& id);
-    std::shared_ptr<const crypto::EcdsaP256Key> enrolled_key(const NodeRecord& node);
+    // The node's row and its AK's key, cached across requests: a stale copy
+    // is harmless because the store refuses to record against an old
+    // version, and the caller then reloads.
+    struct EnrolledNode {
+        NodeRecord record;
+        std::shared_ptr<const crypto::EcdsaP256Key> key;  // null: the stored AK is unusable
+    };
+    std::shared_ptr<const EnrolledNode> enrolled(const std::string& node, bool reload);
+    void remember(std::shared_ptr<const EnrolledNode> node);
+    void forget(const std::string& node);
+    nlohmann::json new_challenge(const std::string& node);
 
     VerifierStore& store_;
     crypto::EcdsaP256Key ear_key_;
+    NonceMinter nonces_;
     ServiceOptions options_;
     struct CachedPolicy {
         std::shared_ptr<const attest::AppraisalPolicy> policy;
@@ -73,8 +91,8 @@ class VerifierService {
     // Appraisals of one node take turns within this process (striped by
     // name), so the optimistic counter update only retries across processes.
     std::array<std::mutex, 64> node_mutexes_;
-    std::mutex key_mutex_;
-    std::map<binary::Bytes, std::shared_ptr<const crypto::EcdsaP256Key>> key_cache_;  // by AK name
+    std::mutex node_cache_mutex_;
+    std::map<std::string, std::shared_ptr<const EnrolledNode>> node_cache_;
 };
 
 // Node and policy names: 1-64 characters of [A-Za-z0-9._-], so they are safe

@@ -1,6 +1,7 @@
 #include "service/verifier_store.hpp"
 
 #include "binary/bytes.hpp"
+#include "crypto/random.hpp"
 #include "service/schema.hpp"
 
 namespace drtm::service {
@@ -64,41 +65,24 @@ NodeRecord node_from(const Row& r) {
 
 VerifierStore::VerifierStore(Database& db) : db_(db) {
     db_.transaction([](Connection& c) {
-        for (const char* statement : kSchemaStatements) c.execute(statement);
+        c.execute(kSchemaStatements[0]);  // drtm_schema: says which of the others exist
         auto rows = c.execute("SELECT version FROM drtm_schema").rows;
         if (rows.empty()) {
             c.execute("INSERT INTO drtm_schema (version) VALUES ($1)", {num(kSchemaVersion)});
+        } else if (as_int(rows[0][0]) == 1) {
+            for (const char* statement : kMigrationFrom1) c.execute(statement);
         } else if (as_int(rows[0][0]) != kSchemaVersion) {
             throw DatabaseError("the database has drtm schema version " + as_text(rows[0][0]) +
                                 "; this drtm uses version " + num(kSchemaVersion));
         }
+        for (const char* statement : kSchemaStatements) c.execute(statement);
     });
-}
-
-void VerifierStore::add_challenge(const std::string& nonce_hex, const Challenge& ch) {
-    db_.with_connection([&](Connection& c) {
-        c.execute("INSERT INTO challenges (nonce, node, expires_at) VALUES ($1, $2, $3)",
-                  {nonce_hex, ch.node, num(ch.expires_at)});
-    });
-}
-
-std::optional<Challenge> VerifierStore::take_challenge(const std::string& nonce_hex) {
-    auto rows = db_.with_connection([&](Connection& c) {
-        return c
-            .execute("DELETE FROM challenges WHERE nonce = $1 RETURNING node, expires_at",
-                     {nonce_hex})
-            .rows;
-    });
-    if (rows.empty()) return std::nullopt;
-    return Challenge{as_text(rows[0][0]), as_int(rows[0][1])};
 }
 
 std::int64_t VerifierStore::purge_expired(std::int64_t now) {
     return db_.with_connection([&](Connection& c) {
-        auto a = c.execute("DELETE FROM challenges WHERE expires_at < $1", {num(now)}).affected;
-        auto b =
-            c.execute("DELETE FROM pending_enrollments WHERE expires_at < $1", {num(now)}).affected;
-        return a + b;
+        return c.execute("DELETE FROM pending_enrollments WHERE expires_at < $1", {num(now)})
+            .affected;
     });
 }
 
@@ -132,16 +116,25 @@ std::optional<PendingEnrollment> VerifierStore::take_pending(const std::string& 
 }
 
 namespace {
+// A new row starts at a random version, so a node removed and enrolled again
+// never repeats a version a verifier process may still have cached.
+std::int64_t first_version() {
+    auto bytes = crypto::random_bytes(8);
+    std::uint64_t v = 0;
+    for (auto b : bytes) v = (v << 8) | b;
+    return static_cast<std::int64_t>(v >> 2);  // positive, with room to count up
+}
+
 void upsert_node(Connection& c, const NodeRecord& n) {
     c.execute(
         "INSERT INTO nodes (name, ak_name, ak_public, ek_name, policy_id, enrolled_at, clock, "
         "reset_count, restart_count, last_status, last_attested_at, version) VALUES ($1, $2, "
-        "$3, $4, $5, $6, NULL, NULL, NULL, '', 0, 0) ON CONFLICT (name) DO UPDATE SET "
+        "$3, $4, $5, $6, NULL, NULL, NULL, '', 0, $7) ON CONFLICT (name) DO UPDATE SET "
         "ak_name = excluded.ak_name, ak_public = excluded.ak_public, ek_name = "
         "excluded.ek_name, enrolled_at = excluded.enrolled_at, clock = NULL, reset_count = "
         "NULL, restart_count = NULL, version = nodes.version + 1",
         {n.name, to_hex(n.ak_name), to_hex(n.ak_public), to_hex(n.ek_name), n.policy_id,
-         num(n.enrolled_at)});
+         num(n.enrolled_at), num(first_version())});
 }
 }  // namespace
 
@@ -197,43 +190,56 @@ bool VerifierStore::set_node_policy(const std::string& name, const std::string& 
     });
 }
 
-bool VerifierStore::record(const AttestationRecord& a,
-                           const std::optional<attest::ClockInfo>& clock,
-                           std::int64_t node_version) {
-    return db_.transaction([&](Connection& c) {
-        Result updated;
-        if (clock) {
-            updated = c.execute(
-                "UPDATE nodes SET clock = $3, reset_count = $4, restart_count = $5, last_status = "
-                "$6, last_attested_at = $7, version = version + 1 WHERE name = $1 AND version = $2",
-                {a.node, num(node_version), num(static_cast<std::int64_t>(clock->clock)),
-                 num(clock->reset_count), num(clock->restart_count), a.status, num(a.at)});
-            if (updated.affected == 0) return false;
-        } else {
-            c.execute("UPDATE nodes SET last_status = $2, last_attested_at = $3 WHERE name = $1",
-                      {a.node, a.status, num(a.at)});
-        }
-        c.execute(
-            "INSERT INTO attestations (id, node, at, status, failed, policy_id, ear) VALUES ($1, "
-            "$2, $3, $4, $5, $6, $7)",
-            {a.id, a.node, num(a.at), a.status, join(a.failed), a.policy_id, a.ear});
-        return true;
-    });
+RecordOutcome VerifierStore::record(const AttestationRecord& a,
+                                    const std::optional<attest::ClockInfo>& clock,
+                                    std::int64_t node_version) {
+    struct NodeChanged {};  // rolls back the attestation already inserted
+    try {
+        return db_.transaction([&](Connection& c) {
+            Value nonce;
+            if (!a.nonce.empty()) nonce = a.nonce;
+            auto inserted = c.execute(
+                "INSERT INTO attestations (id, node, at, status, failed, policy_id, ear, nonce) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (nonce) DO NOTHING",
+                {a.id, a.node, num(a.at), a.status, join(a.failed), a.policy_id, a.ear, nonce});
+            if (inserted.affected == 0) return RecordOutcome::nonce_spent;
+            Result updated;
+            if (clock) {
+                updated = c.execute(
+                    "UPDATE nodes SET clock = $3, reset_count = $4, restart_count = $5, "
+                    "last_status = $6, last_attested_at = $7, version = version + 1 WHERE name = "
+                    "$1 AND version = $2",
+                    {a.node, num(node_version), num(static_cast<std::int64_t>(clock->clock)),
+                     num(clock->reset_count), num(clock->restart_count), a.status, num(a.at)});
+            } else {
+                updated = c.execute(
+                    "UPDATE nodes SET last_status = $3, last_attested_at = $4 WHERE name = $1 AND "
+                    "version = $2",
+                    {a.node, num(node_version), a.status, num(a.at)});
+            }
+            if (updated.affected == 0) throw NodeChanged{};
+            return RecordOutcome::stored;
+        });
+    } catch (const NodeChanged&) {
+        return RecordOutcome::node_changed;
+    }
 }
 
 std::vector<AttestationRecord> VerifierStore::history(const std::string& node, std::int64_t limit) {
     auto rows = db_.with_connection([&](Connection& c) {
         return c
             .execute(
-                "SELECT id, node, at, status, failed, policy_id, ear FROM attestations WHERE node "
-                "= $1 ORDER BY at DESC, id LIMIT $2",
+                "SELECT id, node, at, status, failed, policy_id, ear, nonce FROM attestations "
+                "WHERE "
+                "node"
+                " = $1 ORDER BY at DESC, id LIMIT $2",
                 {node, num(limit)})
             .rows;
     });
     std::vector<AttestationRecord> out;
     for (const auto& r : rows)
         out.push_back({as_text(r[0]), as_text(r[1]), as_int(r[2]), as_text(r[3]),
-                       split(as_text(r[4])), as_text(r[5]), as_text(r[6])});
+                       split(as_text(r[4])), as_text(r[5]), as_text(r[6]), as_text(r[7])});
     return out;
 }
 

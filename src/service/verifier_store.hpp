@@ -1,7 +1,7 @@
 // What the verifier remembers: enrolled nodes (their AK and the last TPM
 // clock info it accepted), enrollments waiting for the attester's answer,
-// outstanding challenges (each nonce usable once), the attestation history
-// and the appraisal policies. One schema for SQLite and PostgreSQL.
+// the attestation history (with the nonce each one spent, so a nonce answers
+// one quote only) and the appraisal policies. One schema for SQLite and PostgreSQL.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,7 @@
 
 namespace drtm::service {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct NodeRecord {
     std::string name;
@@ -38,11 +38,6 @@ struct PendingEnrollment {
     std::int64_t expires_at = 0;
 };
 
-struct Challenge {
-    std::string node;
-    std::int64_t expires_at = 0;
-};
-
 struct AttestationRecord {
     std::string id;  // random, hex
     std::string node;
@@ -50,7 +45,14 @@ struct AttestationRecord {
     std::string status;
     std::vector<std::string> failed;
     std::string policy_id;
-    std::string ear;  // the signed result
+    std::string ear;    // the signed result
+    std::string nonce;  // hex, the nonce this attestation spent; empty if none was valid
+};
+
+enum class RecordOutcome {
+    stored,
+    node_changed,  // the node row is no longer at the version appraised against
+    nonce_spent,   // another attestation already spent this nonce
 };
 
 struct PolicyRecord {
@@ -65,9 +67,7 @@ class VerifierStore {
     explicit VerifierStore(Database& db);
     Database& database() { return db_; }
 
-    void add_challenge(const std::string& nonce_hex, const Challenge& c);
-    // Removes the challenge and returns it: a nonce answers one quote only.
-    std::optional<Challenge> take_challenge(const std::string& nonce_hex);
+    // Drops enrollments whose challenge was never answered in time.
     std::int64_t purge_expired(std::int64_t now);
 
     void put_pending(const PendingEnrollment& p);
@@ -84,12 +84,13 @@ class VerifierStore {
     bool remove_node(const std::string& name);
     bool set_node_policy(const std::string& name, const std::string& policy_id);
 
-    // Stores an appraisal and the node's latest status. With `clock`, also
-    // moves the node's accepted clock info — only if the node row is still at
-    // `node_version`; false (and nothing stored) when another appraisal
-    // changed it first, so the caller re-appraises against the new counters.
-    bool record(const AttestationRecord& a, const std::optional<attest::ClockInfo>& clock,
-                std::int64_t node_version);
+    // Stores an appraisal, spends its nonce and sets the node's latest
+    // status (and, with `clock`, its accepted clock info) in one transaction,
+    // only if the node row is still at `node_version` and the nonce is
+    // unspent; otherwise nothing is stored and the outcome says why, so the
+    // caller re-appraises against what changed.
+    RecordOutcome record(const AttestationRecord& a, const std::optional<attest::ClockInfo>& clock,
+                         std::int64_t node_version);
     std::vector<AttestationRecord> history(const std::string& node, std::int64_t limit);
 
     void put_policy(const PolicyRecord& p);

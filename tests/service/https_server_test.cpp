@@ -44,7 +44,7 @@ class HttpsServerTest : public ::testing::Test {
         store = std::make_unique<service::VerifierStore>(*db);
         verifier = std::make_unique<service::VerifierService>(
             *store, crypto::EcdsaP256Key::load_private_pem(dir->ear_key()),
-            service::ServiceOptions{});
+            service::load_or_create_nonce_key(*dir), service::ServiceOptions{});
         service::ServerOptions o;
         o.port = 0;
         o.certificate_file = dir->server_certificate();

@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
 #include "attest/ear.hpp"
 #include "attest/software_attester.hpp"
 #include "binary/bytes.hpp"
+#include "crypto/random.hpp"
 #include "support/synthetic_launch.hpp"
 
 using namespace drtm;
@@ -32,8 +34,8 @@ class VerifierServiceTest : public ::testing::Test {
         service::ServiceOptions o;
         o.challenge_ttl_seconds = 60;
         o.policy_cache_seconds = 0;
-        verifier =
-            std::make_unique<service::VerifierService>(*store, crypto::EcdsaP256Key::generate(), o);
+        verifier = std::make_unique<service::VerifierService>(
+            *store, crypto::EcdsaP256Key::generate(), nonce_key, o);
         enroll("n1", ak1);
         enroll("n2", ak2);
         json policy = {{"format", "drtm-appraisal-policy"},
@@ -76,6 +78,7 @@ class VerifierServiceTest : public ::testing::Test {
     }
 
     fs::path path;
+    binary::Bytes nonce_key = crypto::random_bytes(32);
     std::unique_ptr<service::Database> db;
     std::unique_ptr<service::VerifierStore> store;
     std::unique_ptr<service::VerifierService> verifier;
@@ -133,10 +136,59 @@ TEST_F(VerifierServiceTest, ANonceNeverIssuedIsRejected) {
 }
 
 TEST_F(VerifierServiceTest, AStaleNonceIsRejected) {
-    store->add_challenge(binary::to_hex(binary::Bytes(32, 0x17)), {"n1", 1000});  // expired in 1970
-    auto result = verifier->submit_evidence("n1", evidence(ak1, binary::Bytes(32, 0x17)));
+    // Minted with this verifier's key, but expired in 1970.
+    auto stale = service::NonceMinter(nonce_key).mint("n1", 1000);
+    auto result = verifier->submit_evidence("n1", evidence(ak1, stale));
     EXPECT_TRUE(failed(result, "nonce"));
     EXPECT_NE(result["ear"].get<std::string>().size(), 0u);
+    EXPECT_EQ(store->history("n1", 1).at(0).nonce, "");  // a stale nonce is not spent
+}
+
+TEST_F(VerifierServiceTest, ANonceOfAnotherVerifierIsRejected) {
+    auto foreign = service::NonceMinter(crypto::random_bytes(32)).mint("n1", 4102444800);
+    auto result = verifier->submit_evidence("n1", evidence(ak1, foreign));
+    EXPECT_TRUE(failed(result, "nonce"));
+}
+
+TEST_F(VerifierServiceTest, TheNextChallengeInAResultServesTheNextQuote) {
+    auto first = verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1")));
+    ASSERT_EQ(first["status"], "affirming");
+    auto next = binary::from_hex(first["next_challenge"]["nonce"].get<std::string>());
+    auto second = verifier->submit_evidence("n1", evidence(ak1, next, {2000, 5, 0, true}));
+    EXPECT_EQ(second["status"], "affirming") << second.dump(2);
+    auto h = store->history("n1", 2);
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_EQ(h[0].nonce, binary::to_hex(next));
+}
+
+TEST_F(VerifierServiceTest, OneNonceSentTwiceAtOnceIsAcceptedOnce) {
+    auto body = evidence(ak1, nonce_for("n1"));
+    std::vector<std::string> statuses(4);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back(
+            [&, i] { statuses[i] = verifier->submit_evidence("n1", body)["status"]; });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), "affirming"), 1);
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), "contraindicated"), 3);
+}
+
+TEST_F(VerifierServiceTest, AnotherVerifierProcessMovingTheCountersIsSeen) {
+    // A second service on the same database (another process in a fleet
+    // deployment): its accepted quote moves the counters, and this
+    // service's cached copy of the node must not hide that.
+    ASSERT_EQ(verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1")))["status"],
+              "affirming");
+    service::ServiceOptions o;
+    o.policy_cache_seconds = 0;
+    service::VerifierService other(*store, crypto::EcdsaP256Key::generate(), nonce_key, o);
+    auto nonce = binary::from_hex(other.challenge("n1")["nonce"].get<std::string>());
+    ASSERT_EQ(other.submit_evidence("n1", evidence(ak1, nonce, {9000, 7, 0, true}))["status"],
+              "affirming");
+    // Older counters than the other process accepted: refused here too.
+    auto result =
+        verifier->submit_evidence("n1", evidence(ak1, nonce_for("n1"), {9500, 6, 0, true}));
+    EXPECT_TRUE(failed(result, "tpm_counters")) << result.dump(2);
 }
 
 TEST_F(VerifierServiceTest, ANonceIssuedToAnotherNodeIsRejected) {

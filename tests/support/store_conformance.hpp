@@ -50,41 +50,85 @@ TEST_P(StoreConformance, RefusesADatabaseOfAnotherSchemaVersion) {
     }
 }
 
-TEST_P(StoreConformance, ANonceIsTakenOnceOnly) {
-    store->add_challenge("aa11", {"n1", 1234});
-    auto first = store->take_challenge("aa11");
-    ASSERT_TRUE(first);
-    EXPECT_EQ(first->node, "n1");
-    EXPECT_EQ(first->expires_at, 1234);
-    EXPECT_FALSE(store->take_challenge("aa11"));
-    EXPECT_FALSE(store->take_challenge("never-issued"));
+TEST_P(StoreConformance, ANonceIsSpentByOneAttestationOnly) {
+    store->enroll(node("n1"));
+    auto n = store->node("n1");
+    using drtm::service::RecordOutcome;
+    drtm::service::AttestationRecord a{"a", "n1", 10, "affirming", {}, "p", "e1", "aa11"};
+    EXPECT_EQ(store->record(a, std::nullopt, n->version), RecordOutcome::stored);
+    drtm::service::AttestationRecord b{"b", "n1", 20, "affirming", {}, "p", "e2", "aa11"};
+    EXPECT_EQ(store->record(b, std::nullopt, n->version), RecordOutcome::nonce_spent);
+    // Attestations without a valid nonce (empty: NULL) never conflict.
+    drtm::service::AttestationRecord c{"c", "n1", 30, "contraindicated", {"nonce"}, "p", "e3", ""};
+    drtm::service::AttestationRecord d{"d", "n1", 40, "contraindicated", {"nonce"}, "p", "e4", ""};
+    EXPECT_EQ(store->record(c, std::nullopt, n->version), RecordOutcome::stored);
+    EXPECT_EQ(store->record(d, std::nullopt, n->version), RecordOutcome::stored);
+    auto h = store->history("n1", 10);
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[2].nonce, "aa11");
+    EXPECT_EQ(h[0].nonce, "");
 }
 
-TEST_P(StoreConformance, ConcurrentTakersGetANonceExactlyOnce) {
-    for (int i = 0; i < 50; ++i) store->add_challenge("n" + std::to_string(i), {"n1", 99});
-    std::atomic<int> taken{0};
+TEST_P(StoreConformance, ConcurrentRecordersSpendANonceExactlyOnce) {
+    for (int i = 0; i < 4; ++i) store->enroll(node("n" + std::to_string(i)));
+    std::atomic<int> stored{0}, spent{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] {
-            for (int i = 0; i < 50; ++i)
-                if (store->take_challenge("n" + std::to_string(i))) ++taken;
+        threads.emplace_back([&, t] {
+            auto name = "n" + std::to_string(t);
+            auto version = store->node(name)->version;
+            for (int i = 0; i < 50; ++i) {
+                drtm::service::AttestationRecord a{
+                    name + "-" + std::to_string(i), name, i, "affirming", {}, "p", "e",
+                    "nonce" + std::to_string(i)};
+                auto outcome = store->record(a, std::nullopt, version);
+                if (outcome == drtm::service::RecordOutcome::stored) ++stored;
+                if (outcome == drtm::service::RecordOutcome::nonce_spent) ++spent;
+            }
         });
     for (auto& t : threads) t.join();
-    EXPECT_EQ(taken.load(), 50);
+    EXPECT_EQ(stored.load(), 50);
+    EXPECT_EQ(spent.load(), 150);
 }
 
-TEST_P(StoreConformance, ExpiredChallengesAndEnrollmentsArePurged) {
-    store->add_challenge("old", {"n1", 100});
-    store->add_challenge("new", {"n1", 300});
+TEST_P(StoreConformance, ExpiredEnrollmentsArePurged) {
     drtm::service::PendingEnrollment p;
     p.name = "n2";
     p.secret_digest = drtm::binary::Bytes(32, 1);
     p.expires_at = 50;
     store->put_pending(p);
-    EXPECT_EQ(store->purge_expired(200), 2);
-    EXPECT_FALSE(store->take_challenge("old"));
-    EXPECT_TRUE(store->take_challenge("new"));
+    p.name = "n3";
+    p.expires_at = 300;
+    store->put_pending(p);
+    EXPECT_EQ(store->purge_expired(200), 1);
     EXPECT_FALSE(store->take_pending("n2"));
+    EXPECT_TRUE(store->take_pending("n3"));
+}
+
+TEST_P(StoreConformance, ASchemaVersion1DatabaseIsMigrated) {
+    // Version 1 as it was created: outstanding nonces in their own table,
+    // attestations without a nonce column.
+    auto old = open_conformance_database(GetParam() + "-v1");
+    old->transaction([](drtm::service::Connection& c) {
+        c.execute("CREATE TABLE drtm_schema (version BIGINT NOT NULL)");
+        c.execute("INSERT INTO drtm_schema (version) VALUES (1)");
+        c.execute(
+            "CREATE TABLE challenges (nonce TEXT PRIMARY KEY, node TEXT NOT NULL, "
+            "expires_at BIGINT NOT NULL)");
+        c.execute(
+            "CREATE TABLE attestations (id TEXT PRIMARY KEY, node TEXT NOT NULL, at "
+            "BIGINT NOT NULL, status TEXT NOT NULL, failed TEXT NOT NULL, policy_id TEXT "
+            "NOT NULL, ear TEXT NOT NULL)");
+        c.execute("INSERT INTO attestations VALUES ('old', 'n1', 5, 'affirming', '', 'p', 'e')");
+    });
+    drtm::service::VerifierStore migrated(*old);
+    auto h = migrated.history("n1", 10);
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].id, "old");
+    auto version = old->with_connection([](drtm::service::Connection& c) {
+        return c.execute("SELECT version FROM drtm_schema").rows.at(0).at(0);
+    });
+    EXPECT_EQ(version, std::optional<std::string>("2"));
 }
 
 TEST_P(StoreConformance, PendingEnrollmentRoundTripsAndIsTakenOnce) {
@@ -114,12 +158,16 @@ TEST_P(StoreConformance, RecordsMoveTheClockOnlyAtTheExpectedVersion) {
     ASSERT_TRUE(n);
     EXPECT_FALSE(n->last_clock);
     drtm::attest::ClockInfo clock{0x7fffffff12345678ull, 4000000000u, 7, true};
-    drtm::service::AttestationRecord a{"id1", "n1", 1700000000123456, "affirming", {}, "p", "jwt1"};
-    EXPECT_TRUE(store->record(a, clock, n->version));
+    drtm::service::AttestationRecord a{"id1", "n1", 1700000000123456, "affirming",
+                                       {},    "p",  "jwt1",           ""};
+    EXPECT_EQ(store->record(a, clock, n->version), drtm::service::RecordOutcome::stored);
     // A second writer that read the same version loses, and stores nothing.
-    drtm::service::AttestationRecord b{"id2", "n1",  1700000000123457, "warning", {"x"},
-                                       "p",   "jwt2"};
-    EXPECT_FALSE(store->record(b, clock, n->version));
+    drtm::service::AttestationRecord b{"id2", "n1", 1700000000123457, "warning",
+                                       {"x"}, "p",  "jwt2",           ""};
+    EXPECT_EQ(store->record(b, clock, n->version), drtm::service::RecordOutcome::node_changed);
+    // So does one without counters: the node it appraised against changed.
+    EXPECT_EQ(store->record(b, std::nullopt, n->version),
+              drtm::service::RecordOutcome::node_changed);
     auto after = store->node("n1");
     ASSERT_TRUE(after->last_clock);
     EXPECT_EQ(after->last_clock->clock, 0x7fffffff12345678ull);
@@ -134,10 +182,11 @@ TEST_P(StoreConformance, RecordsMoveTheClockOnlyAtTheExpectedVersion) {
 
 TEST_P(StoreConformance, HistoryIsNewestFirstWithFailedChecks) {
     store->enroll(node("n1"));
-    store->record({"a", "n1", 10, "affirming", {}, "p", "e1"}, std::nullopt, 0);
-    store->record({"b", "n1", 30, "contraindicated", {"nonce", "signature"}, "p", "e3"},
-                  std::nullopt, 0);
-    store->record({"c", "n1", 20, "warning", {"appraised"}, "p", "e2"}, std::nullopt, 0);
+    auto v = store->node("n1")->version;
+    store->record({"a", "n1", 10, "affirming", {}, "p", "e1", ""}, std::nullopt, v);
+    store->record({"b", "n1", 30, "contraindicated", {"nonce", "signature"}, "p", "e3", ""},
+                  std::nullopt, v);
+    store->record({"c", "n1", 20, "warning", {"appraised"}, "p", "e2", ""}, std::nullopt, v);
     auto h = store->history("n1", 2);
     ASSERT_EQ(h.size(), 2u);
     EXPECT_EQ(h[0].id, "b");
@@ -149,7 +198,7 @@ TEST_P(StoreConformance, HistoryIsNewestFirstWithFailedChecks) {
 TEST_P(StoreConformance, ReEnrollmentResetsTheClockHistory) {
     store->enroll(node("n1"));
     auto n = store->node("n1");
-    store->record({"a", "n1", 10, "affirming", {}, "p", "e"},
+    store->record({"a", "n1", 10, "affirming", {}, "p", "e", ""},
                   drtm::attest::ClockInfo{5, 6, 7, true}, n->version);
     auto re = node("n1");
     re.ak_name = drtm::binary::Bytes(34, 0xb2);
@@ -158,6 +207,17 @@ TEST_P(StoreConformance, ReEnrollmentResetsTheClockHistory) {
     EXPECT_EQ(after->ak_name, re.ak_name);
     EXPECT_FALSE(after->last_clock);
     EXPECT_GT(after->version, n->version);
+}
+
+TEST_P(StoreConformance, ANodeRemovedAndEnrolledAgainStartsAtAnotherVersion) {
+    store->enroll(node("n1"));
+    auto before = store->node("n1")->version;
+    ASSERT_TRUE(store->remove_node("n1"));
+    store->enroll(node("n1"));
+    // A process still holding the old row must not be able to write over the new one.
+    EXPECT_NE(store->node("n1")->version, before);
+    drtm::service::AttestationRecord a{"a", "n1", 10, "affirming", {}, "p", "e", ""};
+    EXPECT_EQ(store->record(a, std::nullopt, before), drtm::service::RecordOutcome::node_changed);
 }
 
 TEST_P(StoreConformance, NodesPageInNameOrder) {
