@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang-format
   # libraries
-  libssl-dev zlib1g-dev libtss2-dev nlohmann-json3-dev libcli11-dev
+  libssl-dev zlib1g-dev liblzma-dev libtss2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # the verifier service: HTTPS (cpp-httplib over OpenSSL), SQLite, PostgreSQL
   libcpp-httplib-dev libsqlite3-dev libpq-dev

@@ -198,4 +198,59 @@ json describe_acm(binary::ByteView file, const Acm& acm) {
     return j;
 }
 
+json to_json(const ElfImage& e) {
+    json sections = json::array();
+    for (const auto& s : e.sections())
+        sections.push_back({{"name", s.name},
+                            {"type", s.type},
+                            {"flags", hex(s.flags)},
+                            {"addr", hex(s.addr)},
+                            {"offset", hex(s.offset)},
+                            {"size", hex(s.size)}});
+    json segments = json::array();
+    for (const auto& s : e.segments())
+        segments.push_back({{"type", s.type},
+                            {"flags", s.flags},
+                            {"offset", hex(s.offset)},
+                            {"vaddr", hex(s.vaddr)},
+                            {"paddr", hex(s.paddr)},
+                            {"filesz", hex(s.filesz)},
+                            {"memsz", hex(s.memsz)}});
+    json notes = json::array();
+    for (const auto& n : e.notes())
+        notes.push_back({{"name", n.name}, {"type", n.type}, {"desc", binary::to_hex(n.desc)}});
+    json j = {{"class", e.is_64bit() ? 64 : 32},
+              {"type", e.type()},
+              {"machine", e.machine()},
+              {"entry", hex(e.entry())},
+              {"sections", sections},
+              {"segments", segments},
+              {"notes", notes},
+              {"symbols", e.symbols().size()},
+              {"end_of_image", hex(e.end_of_image())}};
+    if (auto id = e.build_id()) j["build_id"] = binary::to_hex(*id);
+    return j;
+}
+
+json describe_vmlinux(const VmlinuxImage& v) {
+    auto elf = ElfImage::parse(v.elf);
+    auto relocs = parse_x86_relocations(v.relocations, 0);
+    json j = {{"compression", v.compression},
+              {"payload_file_offset", hex(v.payload_file_offset)},
+              {"payload_size", v.payload_size},
+              {"elf_size", v.elf.size()},
+              {"elf_sha256", sha256_hex(v.elf)},
+              {"relocations",
+               {{"bytes", v.relocations.size()},
+                {"rel32", relocs.rel32.size()},
+                {"inverse32", relocs.inverse32.size()},
+                {"rel64", relocs.rel64.size()}}}};
+    if (auto id = elf.build_id()) j["build_id"] = binary::to_hex(*id);
+    if (const auto* text = elf.section(".text"))
+        j["text"] = {{"addr", hex(text->addr)},
+                     {"size", hex(text->size)},
+                     {"sha256", sha256_hex(elf.contents(*text))}};
+    return j;
+}
+
 }  // namespace drtm::image
