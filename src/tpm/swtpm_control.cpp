@@ -11,48 +11,12 @@
 #include <cstring>
 
 #include "binary/writer.hpp"
+#include "tpm/swtpm_wire.hpp"
 
 namespace drtm::tpm {
 
 namespace {
-enum : std::uint32_t {
-    CMD_GET_CAPABILITY = 0x01,
-    CMD_INIT = 0x02,
-    CMD_SHUTDOWN = 0x03,
-    CMD_GET_TPMESTABLISHED = 0x04,
-    CMD_SET_LOCALITY = 0x05,
-    CMD_HASH_START = 0x06,
-    CMD_HASH_DATA = 0x07,
-    CMD_HASH_END = 0x08,
-    CMD_STORE_VOLATILE = 0x0A,
-    CMD_RESET_TPMESTABLISHED = 0x0B,
-};
-
-const char* command_name(std::uint32_t cmd) {
-    switch (cmd) {
-        case CMD_GET_CAPABILITY:
-            return "GET_CAPABILITY";
-        case CMD_INIT:
-            return "INIT";
-        case CMD_SHUTDOWN:
-            return "SHUTDOWN";
-        case CMD_GET_TPMESTABLISHED:
-            return "GET_TPMESTABLISHED";
-        case CMD_SET_LOCALITY:
-            return "SET_LOCALITY";
-        case CMD_HASH_START:
-            return "HASH_START";
-        case CMD_HASH_DATA:
-            return "HASH_DATA";
-        case CMD_HASH_END:
-            return "HASH_END";
-        case CMD_STORE_VOLATILE:
-            return "STORE_VOLATILE";
-        case CMD_RESET_TPMESTABLISHED:
-            return "RESET_TPMESTABLISHED";
-    }
-    return "control command";
-}
+using namespace swtpm_wire;
 
 struct Fd {
     int fd = -1;
@@ -160,41 +124,41 @@ binary::Bytes SwtpmControl::transact(std::uint32_t cmd, binary::ByteView payload
 std::uint64_t SwtpmControl::get_capability() {
     // 0.7.x defines the reply as one u64; newer swtpm as result + u32 caps.
     // Both are 8 bytes on the wire and the caps are the last four.
-    auto extra = transact(CMD_GET_CAPABILITY, {}, 4);
+    auto extra = transact(kGetCapability, {}, 4);
     return static_cast<std::uint64_t>(extra[0]) << 24 | extra[1] << 16 | extra[2] << 8 | extra[3];
 }
 
 void SwtpmControl::init(bool delete_volatile) {
     binary::Writer w;
     w.u32be(delete_volatile ? 1 : 0);
-    transact(CMD_INIT, w.data(), 0);
+    transact(kInit, w.data(), 0);
 }
 
 void SwtpmControl::shutdown() {
-    transact(CMD_SHUTDOWN, {}, 0);
+    transact(kShutdown, {}, 0);
 }
 
 bool SwtpmControl::get_tpm_established() {
-    auto extra = transact(CMD_GET_TPMESTABLISHED, {}, 4);
+    auto extra = transact(kGetTpmEstablished, {}, 4);
     return extra[0] != 0;
 }
 
 void SwtpmControl::reset_tpm_established(std::uint8_t locality) {
     std::uint8_t loc = locality;
-    transact(CMD_RESET_TPMESTABLISHED, binary::ByteView(&loc, 1), 0);
+    transact(kResetTpmEstablished, binary::ByteView(&loc, 1), 0);
 }
 
 void SwtpmControl::set_locality(std::uint8_t locality) {
     std::uint8_t loc = locality;
-    transact(CMD_SET_LOCALITY, binary::ByteView(&loc, 1), 0);
+    transact(kSetLocality, binary::ByteView(&loc, 1), 0);
 }
 
 void SwtpmControl::store_volatile() {
-    transact(CMD_STORE_VOLATILE, {}, 0);
+    transact(kStoreVolatile, {}, 0);
 }
 
 void SwtpmControl::hash_start() {
-    transact(CMD_HASH_START, {}, 0);
+    transact(kHashStart, {}, 0);
 }
 
 void SwtpmControl::hash_data(binary::ByteView data) {
@@ -203,12 +167,12 @@ void SwtpmControl::hash_data(binary::ByteView data) {
         binary::Writer w(4 + n);
         w.u32be(static_cast<std::uint32_t>(n));
         w.bytes(data.subspan(off, n));
-        transact(CMD_HASH_DATA, w.data(), 0);
+        transact(kHashData, w.data(), 0);
     }
 }
 
 void SwtpmControl::hash_end() {
-    transact(CMD_HASH_END, {}, 0);
+    transact(kHashEnd, {}, 0);
 }
 
 void SwtpmControl::drtm_sequence(binary::ByteView data) {
