@@ -61,4 +61,32 @@ INIT
   mv "$out/initrd.img.tmp" "$out/initrd.img"
 fi
 
+# The runtime-inspection guest: prints its TPM's PCR 17 with a counter twice
+# a second (tests see the guest running, paused, and a launch the host made).
+if [ ! -s "$out/guest-initrd.img" ]; then
+  echo "fetch-artifacts: building the inspection guest's initrd"
+  root="$work/guest-initrd"
+  mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+  cp /bin/busybox "$root/bin/busybox"
+  for a in sh mount cat echo sleep; do ln -sf busybox "$root/bin/$a"; done
+  cat > "$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "GUEST-READY"
+i=0
+while true; do
+  i=$((i + 1))
+  echo "TICK $i PCR17 $(cat /sys/class/tpm/tpm0/pcr-sha256/17 2>/dev/null || echo none)"
+  sleep 0.5
+done
+INIT
+  chmod 0755 "$root/init"
+  find "$root" -exec touch -h -d @0 {} +
+  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --reproducible -R 0:0 --quiet) \
+    | gzip -9n > "$out/guest-initrd.img.tmp"
+  mv "$out/guest-initrd.img.tmp" "$out/guest-initrd.img"
+fi
+
 ls -l "$out"

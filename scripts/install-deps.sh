@@ -17,6 +17,8 @@ packages=(
   swtpm swtpm-tools tpm2-tools openssl python3 python3-cryptography jq xxd
   # crash-at-each-step tests of the sealed store (fault injection)
   strace
+  # runtime inspection: real guests under QEMU (TCG)
+  qemu-system-x86
   # making the demo initrd, unpacking the Debian kernel and Xen packages
   cpio busybox-static xz-utils gzip
 )

@@ -1,0 +1,106 @@
+#include "inspect/qmp_client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+namespace drtm::inspect {
+
+QmpClient::QmpClient(const std::filesystem::path& socket, int timeout_ms)
+    : timeout_ms_(timeout_ms) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket.string().size() >= sizeof addr.sun_path)
+        throw QmpError("QMP socket path too long: " + socket.string());
+    std::strcpy(addr.sun_path, socket.c_str());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw QmpError(std::string("socket: ") + std::strerror(errno));
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+        const int e = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw QmpError("cannot connect to QMP at " + socket.string() + ": " + std::strerror(e));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    auto greeting = read_message();
+    if (!greeting.contains("QMP")) {
+        ::close(fd_);
+        throw QmpError("not a QMP greeting from " + socket.string());
+    }
+    execute("qmp_capabilities");
+}
+
+QmpClient::~QmpClient() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+nlohmann::json QmpClient::read_message() {
+    for (;;) {
+        auto newline = buffer_.find('\n');
+        if (newline != std::string::npos) {
+            std::string line = buffer_.substr(0, newline);
+            buffer_.erase(0, newline + 1);
+            if (line.find_first_not_of(" \r\t") == std::string::npos) continue;
+            try {
+                return nlohmann::json::parse(line);
+            } catch (const nlohmann::json::exception& e) {
+                throw QmpError(std::string("unreadable QMP message: ") + e.what());
+            }
+        }
+        pollfd p{fd_, POLLIN, 0};
+        int r = ::poll(&p, 1, timeout_ms_);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0)
+            throw QmpError("QEMU did not answer on QMP within " + std::to_string(timeout_ms_) +
+                           " ms");
+        char chunk[4096];
+        ssize_t k = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) throw QmpError("QEMU closed the QMP connection");
+        buffer_.append(chunk, static_cast<std::size_t>(k));
+    }
+}
+
+nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::json& arguments) {
+    nlohmann::json request = {{"execute", command}};
+    if (!arguments.is_null()) request["arguments"] = arguments;
+    const std::string text = request.dump() + "\n";
+    std::size_t sent = 0;
+    while (sent < text.size()) {
+        ssize_t k = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) throw QmpError(std::string("QMP send: ") + std::strerror(errno));
+        sent += static_cast<std::size_t>(k);
+    }
+    for (;;) {
+        auto m = read_message();
+        if (m.contains("event")) {
+            events_.push_back(std::move(m));
+            continue;
+        }
+        if (m.contains("error"))
+            throw QmpError("QMP " + command + ": " + m["error"].value("desc", m["error"].dump()));
+        if (m.contains("return")) return m["return"];
+    }
+}
+
+std::string QmpClient::status() {
+    return execute("query-status").value("status", "");
+}
+
+std::vector<nlohmann::json> QmpClient::take_events() {
+    std::vector<nlohmann::json> out;
+    out.swap(events_);
+    return out;
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,223 @@
+#include "inspect/virtual_machine.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace drtm::inspect {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Starts `argv` with stdout/stderr to `log`; the child is killed when this
+// process dies.
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(1);  // the parent died before prctl
+        int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+        }
+        int null = ::open("/dev/null", O_RDONLY);
+        if (null >= 0) ::dup2(null, 0);
+        ::execvp(args[0], args.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// Waits up to timeout_ms for the child to exit; kills it after that.
+void reap(pid_t& pid, int timeout_ms) {
+    if (pid <= 0) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid = -1;
+}
+
+bool exited(pid_t pid) {
+    int status = 0;
+    return pid <= 0 || ::waitpid(pid, &status, WNOHANG) != 0;
+}
+
+std::string tail_of(const fs::path& file) {
+    std::ifstream in(file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto s = ss.str();
+    return s.size() > 2000 ? s.substr(s.size() - 2000) : s;
+}
+
+std::atomic<int> g_vm_counter{0};
+
+}  // namespace
+
+VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
+    try {
+        fs::create_directories(config_.dir / "tpm");
+        fs::permissions(config_.dir, fs::perms::owner_all, fs::perm_options::replace);
+        for (const char* stale : {"swtpm.ctrl", "qemu-tpm.sock", "tpm.sock", "tpm.sock.ctrl",
+                                  "qmp.sock", "console.log"})
+            fs::remove(config_.dir / stale);
+
+        // swtpm as QEMU needs it: a control socket, no data server (the data
+        // channel is handed over with SET_DATAFD). The guest's firmware
+        // starts the TPM, as on a real machine.
+        const auto ctrl = config_.dir / "swtpm.ctrl";
+        swtpm_ = spawn(
+            {"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + (config_.dir / "tpm").string(),
+             "--ctrl", "type=unixio,path=" + ctrl.string(), "--flags", "not-need-init", "--log",
+             "file=" + (config_.dir / "swtpm.log").string() + ",level=1"},
+            config_.dir / "swtpm.out");
+        for (int i = 0; i < 500 && !fs::exists(ctrl); ++i) {
+            if (exited(swtpm_))
+                throw std::runtime_error("swtpm exited at start: " +
+                                         tail_of(config_.dir / "swtpm.out"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (!fs::exists(ctrl)) throw std::runtime_error("swtpm did not create " + ctrl.string());
+
+        TpmMultiplexerOptions mo;
+        mo.swtpm_control = ctrl;
+        mo.qemu_socket = config_.dir / "qemu-tpm.sock";
+        mo.host_socket = config_.dir / "tpm.sock";
+        mux_ = std::make_unique<TpmMultiplexer>(mo);
+        mux_thread_ = std::thread([this] {
+            try {
+                mux_->run();
+            } catch (const std::exception& e) {
+                mux_error_ = e.what();
+            }
+        });
+
+        // Guest RAM in a shared file the inspector maps (share=on: guest
+        // writes reach the file). QEMU does not delete it; we do.
+        ram_file_ = fs::path("/dev/shm") / ("drtm-vm-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(g_vm_counter++) + ".ram");
+        fs::remove(ram_file_);
+        const std::string mib = std::to_string(config_.memory_mib) + "M";
+        std::vector<std::string> argv = {
+            "qemu-system-x86_64",
+            "-accel",
+            "tcg",
+            "-machine",
+            "q35,memory-backend=mem",
+            "-cpu",
+            config_.cpu_model,
+            "-smp",
+            std::to_string(config_.cpus),
+            "-m",
+            mib,
+            "-object",
+            "memory-backend-file,id=mem,size=" + mib + ",mem-path=" + ram_file_.string() +
+                ",share=on",
+            "-display",
+            "none",
+            "-no-reboot",
+            "-nodefaults",
+            "-serial",
+            "file:" + console_log().string(),
+            "-qmp",
+            "unix:" + (config_.dir / "qmp.sock").string() + ",server=on,wait=off",
+            "-chardev",
+            "socket,id=chrtpm,path=" + (config_.dir / "qemu-tpm.sock").string(),
+            "-tpmdev",
+            "emulator,id=tpm0,chardev=chrtpm",
+            "-device",
+            "tpm-tis,tpmdev=tpm0",
+            "-kernel",
+            config_.kernel.string(),
+        };
+        if (!config_.initrd.empty()) {
+            argv.push_back("-initrd");
+            argv.push_back(config_.initrd.string());
+        }
+        if (!config_.append.empty()) {
+            argv.push_back("-append");
+            argv.push_back(config_.append);
+        }
+        qemu_ = spawn(argv, config_.dir / "qemu.log");
+        try {
+            qmp_ = std::make_unique<QmpClient>(config_.dir / "qmp.sock", 10000);
+        } catch (const QmpError& e) {
+            throw std::runtime_error(std::string("QEMU did not start: ") + e.what() + "\n" +
+                                     tail_of(config_.dir / "qemu.log"));
+        }
+    } catch (...) {
+        shut_down();
+        throw;
+    }
+}
+
+VirtualMachine::~VirtualMachine() {
+    shut_down();
+}
+
+void VirtualMachine::shut_down() noexcept {
+    try {
+        if (qmp_ && !exited(qemu_)) qmp_->execute("quit");
+    } catch (...) {
+        // QEMU may close the connection before it answers.
+    }
+    qmp_.reset();
+    reap(qemu_, 5000);
+    // QEMU's exit sent SHUTDOWN through the multiplexer, which then ends.
+    if (mux_) mux_->stop();
+    if (mux_thread_.joinable()) mux_thread_.join();
+    mux_.reset();
+    if (swtpm_ > 0) ::kill(swtpm_, SIGTERM);
+    reap(swtpm_, 2000);
+    std::error_code ec;
+    if (!ram_file_.empty()) fs::remove(ram_file_, ec);
+    fs::remove(config_.dir / "qmp.sock", ec);
+    fs::remove(config_.dir / "swtpm.ctrl", ec);
+}
+
+std::string VirtualMachine::host_tcti() const {
+    return mux_->host_tcti();
+}
+
+std::string VirtualMachine::console() const {
+    std::ifstream in(console_log());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool VirtualMachine::wait_for_console(const std::string& text, int timeout_ms) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (console().find(text) != std::string::npos) return true;
+        if (exited(qemu_)) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,67 @@
+// A QEMU guest whose TPM and memory the host reaches while it runs: swtpm
+// (control socket only, as QEMU needs it), the TPM multiplexer in front of
+// it, QEMU (TCG, q35, tpm-tis) with its RAM in a shared file and QMP for
+// control. Everything is owned by this object: the children die with the
+// process (PR_SET_PDEATHSIG), and the destructor quits QEMU, reaps the
+// children and removes the RAM file and sockets, also after a failed start.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "inspect/qmp_client.hpp"
+#include "inspect/tpm_multiplexer.hpp"
+
+namespace drtm::inspect {
+
+struct VmConfig {
+    std::filesystem::path dir;     // state directory: sockets, console.log, TPM state
+    std::filesystem::path kernel;  // Linux ELF with a PVH note (drtm image vmlinux), or a bzImage
+    std::filesystem::path initrd;  // optional
+    std::string append;            // kernel command line
+    std::uint32_t memory_mib = 512;
+    std::uint32_t cpus = 1;
+    std::string cpu_model = "qemu64";
+};
+
+class VirtualMachine {
+  public:
+    // Starts everything and returns once QMP answers. Throws
+    // std::runtime_error naming the step that failed (logs are in dir).
+    explicit VirtualMachine(VmConfig config);
+    ~VirtualMachine();
+    VirtualMachine(const VirtualMachine&) = delete;
+    VirtualMachine& operator=(const VirtualMachine&) = delete;
+
+    std::string host_tcti() const;  // the guest's TPM, for the host
+    const std::filesystem::path& ram_file() const { return ram_file_; }
+    std::uint64_t ram_size() const { return std::uint64_t(config_.memory_mib) << 20; }
+    std::filesystem::path console_log() const { return config_.dir / "console.log"; }
+    QmpClient& qmp() { return *qmp_; }
+    pid_t qemu_pid() const { return qemu_; }
+
+    // Waits until the guest's serial console shows `text`; false on timeout
+    // or when QEMU has exited.
+    bool wait_for_console(const std::string& text, int timeout_ms) const;
+    std::string console() const;
+
+  private:
+    void shut_down() noexcept;
+
+    VmConfig config_;
+    std::filesystem::path ram_file_;
+    pid_t swtpm_ = -1;
+    pid_t qemu_ = -1;
+    std::unique_ptr<TpmMultiplexer> mux_;
+    std::thread mux_thread_;
+    std::string mux_error_;
+    std::unique_ptr<QmpClient> qmp_;
+};
+
+}  // namespace drtm::inspect
