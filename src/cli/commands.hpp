@@ -20,5 +20,6 @@ void register_attest(CLI::App& app);
 void register_update(CLI::App& app);
 void register_verifier(CLI::App& app);
 void register_agent(CLI::App& app);
+void register_vm(CLI::App& app);
 
 }  // namespace drtm::cli

@@ -203,6 +203,10 @@ std::string VirtualMachine::host_tcti() const {
     return mux_->host_tcti();
 }
 
+bool VirtualMachine::running() const {
+    return !exited(qemu_);
+}
+
 std::string VirtualMachine::console() const {
     std::ifstream in(console_log());
     std::stringstream ss;

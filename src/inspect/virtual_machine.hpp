@@ -20,6 +20,13 @@
 
 namespace drtm::inspect {
 
+// The Linux command line the harness boots guests with. QEMU 7.2 copies the
+// initrd over the top of RAM, where SeaBIOS put the ACPI tables once a TPM
+// 2.0 device adds its 64 KiB log area: the guest must skip ACPI and find the
+// TIS at its fixed address (polled, no interrupt).
+inline constexpr const char* kDefaultLinuxAppend =
+    "console=ttyS0 panic=-1 quiet acpi=off tpm_tis.force=1 tpm_tis.interrupts=0";
+
 struct VmConfig {
     std::filesystem::path dir;     // state directory: sockets, console.log, TPM state
     std::filesystem::path kernel;  // Linux ELF with a PVH note (drtm image vmlinux), or a bzImage
@@ -45,6 +52,7 @@ class VirtualMachine {
     std::filesystem::path console_log() const { return config_.dir / "console.log"; }
     QmpClient& qmp() { return *qmp_; }
     pid_t qemu_pid() const { return qemu_; }
+    bool running() const;  // false once QEMU has exited (guest power-off, crash)
 
     // Waits until the guest's serial console shows `text`; false on timeout
     // or when QEMU has exited.

@@ -56,10 +56,7 @@ class VmTpm : public ::testing::Test {
         fs::remove_all(c.dir);
         c.kernel = vmlinux_;
         c.initrd = kArtifacts / "guest-initrd.img";
-        // QEMU 7.2 copies the initrd over the top of RAM where SeaBIOS put the
-        // ACPI tables once a TPM 2.0 device adds its 64 KiB log area: the
-        // guest skips ACPI and finds the TIS at its fixed address.
-        c.append = "console=ttyS0 panic=-1 quiet acpi=off tpm_tis.force=1 tpm_tis.interrupts=0";
+        c.append = inspect::kDefaultLinuxAppend;
         dir_ = c.dir;
         vm_ = std::make_unique<inspect::VirtualMachine>(c);
         ASSERT_TRUE(vm_->wait_for_console("GUEST-READY", 90000)) << vm_->console();

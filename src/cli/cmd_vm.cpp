@@ -1,0 +1,113 @@
+// drtm vm run: a QEMU guest whose TPM the host shares through the TPM
+// multiplexer, in the foreground until SIGINT/SIGTERM or the guest powers
+// off. Other drtm commands reach the guest's TPM with the TCTI it prints.
+#include <signal.h>
+
+#include <iostream>
+
+#include "binary/error.hpp"
+#include "binary/file_io.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "image/elf.hpp"
+#include "image/vmlinux.hpp"
+#include "inspect/virtual_machine.hpp"
+
+namespace drtm::cli {
+
+void register_vm(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "vm", "Run a QEMU guest on an emulated TPM the host can launch on while the guest runs");
+    cmd->require_subcommand(1);
+    struct Options {
+        std::string dir, kernel, initrd, append = inspect::kDefaultLinuxAppend, cpu = "qemu64",
+                                         wait_for;
+        std::uint32_t memory = 512, cpus = 1;
+        int wait_seconds = 120;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    auto* run = cmd->add_subcommand(
+        "run",
+        "Start swtpm, the TPM multiplexer and QEMU (TCG, q35, tpm-tis) in DIR; print the "
+        "host's TCTI for the guest's TPM; stop everything on SIGINT/SIGTERM or guest power-off");
+    run->add_option("--dir", o->dir, "State directory (created, mode 0700)")->required();
+    run->add_option("--kernel", o->kernel,
+                    "Linux bzImage (its ELF is extracted and booted through the PVH entry) or "
+                    "an ELF with a PVH note")
+        ->required()
+        ->check(CLI::ExistingFile);
+    run->add_option("--initrd", o->initrd, "Initial ramdisk")->check(CLI::ExistingFile);
+    run->add_option("--append", o->append, "Kernel command line")->capture_default_str();
+    run->add_option("--memory", o->memory, "Guest RAM in MiB (at most 2048)")
+        ->capture_default_str()
+        ->check(CLI::Range(64, 2048));
+    run->add_option("--cpus", o->cpus, "Virtual CPUs")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 8));
+    run->add_option("--cpu", o->cpu, "QEMU CPU model")->capture_default_str();
+    run->add_option("--wait-for", o->wait_for,
+                    "Report ready only once the guest's console shows this text");
+    run->add_option("--wait-seconds", o->wait_seconds, "How long to wait for --wait-for")
+        ->capture_default_str();
+    run->add_flag("--json", o->json, "Print the ready line as JSON");
+    run->callback([o] {
+        namespace fs = std::filesystem;
+        inspect::VmConfig c;
+        c.dir = fs::absolute(o->dir);
+        c.initrd = o->initrd;
+        c.append = o->append;
+        c.memory_mib = o->memory;
+        c.cpus = o->cpus;
+        c.cpu_model = o->cpu;
+        auto kernel = binary::read_file(o->kernel);
+        if (image::looks_elf(kernel)) {
+            c.kernel = fs::absolute(o->kernel);
+        } else {
+            // QEMU boots the kernel's own ELF through its PVH note: no
+            // decompressor under TCG, half the boot time.
+            fs::create_directories(c.dir);
+            auto v = binary::in_file(o->kernel, [&] { return image::extract_vmlinux(kernel); });
+            c.kernel = c.dir / "vmlinux";
+            binary::write_file_atomic(c.kernel, binary::ByteView(v.elf));
+        }
+
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread starts
+
+        progress("starting swtpm, the TPM multiplexer and QEMU in " + c.dir.string());
+        inspect::VirtualMachine vm(c);
+        if (!o->wait_for.empty() && !vm.wait_for_console(o->wait_for, o->wait_seconds * 1000))
+            throw std::runtime_error("the guest's console did not show '" + o->wait_for +
+                                     "' within " + std::to_string(o->wait_seconds) + " s; see " +
+                                     vm.console_log().string());
+        const nlohmann::json ready = {{"tcti", vm.host_tcti()},
+                                      {"qmp", (c.dir / "qmp.sock").string()},
+                                      {"console", vm.console_log().string()},
+                                      {"ram_file", vm.ram_file().string()},
+                                      {"qemu_pid", vm.qemu_pid()}};
+        if (o->json)
+            std::cout << ready.dump() << std::endl;
+        else
+            std::cout << "guest running; its TPM for the host: " << vm.host_tcti()
+                      << "\nQMP: " << ready["qmp"].get<std::string>()
+                      << "\nconsole: " << vm.console_log().string() << std::endl;
+        for (;;) {
+            timespec tick{0, 200 * 1000 * 1000};
+            int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+            if (sig > 0) {
+                progress("stopping the guest (signal " + std::to_string(sig) + ")");
+                break;
+            }
+            if (!vm.running()) {
+                progress("the guest has stopped (QEMU exited)");
+                break;
+            }
+        }
+    });
+}
+
+}  // namespace drtm::cli
