@@ -38,6 +38,17 @@ if [ ! -s "$out/xen.gz" ]; then
   rm -f "$deb"
 fi
 
+# pack_initrd ROOT OUT: ROOT (with an executable /init) as a gzipped cpio.
+# Fixed timestamps and ordering make the initrd, and so its digest,
+# reproducible.
+pack_initrd() {
+  chmod 0755 "$1/init"
+  find "$1" -exec touch -h -d @0 {} +
+  (cd "$1" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --reproducible -R 0:0 --quiet) \
+    | gzip -9n > "$2.tmp"
+  mv "$2.tmp" "$2"
+}
+
 if [ ! -s "$out/initrd.img" ]; then
   echo "fetch-artifacts: building a busybox initrd"
   root="$work/initrd"
@@ -53,12 +64,7 @@ echo "drtm demo initrd: kernel $(cat /proc/version)"
 [ -r /sys/kernel/security/slaunch/eventlog ] && echo "secure launch event log present"
 poweroff -f
 INIT
-  chmod 0755 "$root/init"
-  # Fixed timestamps and ordering make the initrd, and so its digest, reproducible.
-  find "$root" -exec touch -h -d @0 {} +
-  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --reproducible -R 0:0 --quiet) \
-    | gzip -9n > "$out/initrd.img.tmp"
-  mv "$out/initrd.img.tmp" "$out/initrd.img"
+  pack_initrd "$root" "$out/initrd.img"
 fi
 
 # The runtime-inspection guest: prints its TPM's PCR 17 with a counter twice
@@ -82,11 +88,7 @@ while true; do
   sleep 0.5
 done
 INIT
-  chmod 0755 "$root/init"
-  find "$root" -exec touch -h -d @0 {} +
-  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --reproducible -R 0:0 --quiet) \
-    | gzip -9n > "$out/guest-initrd.img.tmp"
-  mv "$out/guest-initrd.img.tmp" "$out/guest-initrd.img"
+  pack_initrd "$root" "$out/guest-initrd.img"
 fi
 
 ls -l "$out"

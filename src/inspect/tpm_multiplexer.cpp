@@ -111,16 +111,23 @@ Bytes result_only(std::uint32_t result) {
     return b;
 }
 
-Fd listen_unix(const std::filesystem::path& path) {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
+// A stream socket and the address of `path`.
+Fd unix_socket(const std::filesystem::path& path, sockaddr_un& addr) {
     Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw sys_error("socket");
-    sockaddr_un addr{};
+    addr = sockaddr_un{};
     addr.sun_family = AF_UNIX;
     if (path.string().size() >= sizeof addr.sun_path)
         throw std::runtime_error("socket path too long: " + path.string());
     std::strcpy(addr.sun_path, path.c_str());
+    return fd;
+}
+
+Fd listen_unix(const std::filesystem::path& path) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    sockaddr_un addr;
+    Fd fd = unix_socket(path, addr);
     // Only the owner may reach the TPM's locality-4 powers.
     mode_t old = ::umask(0077);
     int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
@@ -131,13 +138,8 @@ Fd listen_unix(const std::filesystem::path& path) {
 }
 
 Fd connect_unix(const std::filesystem::path& path) {
-    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw sys_error("socket");
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (path.string().size() >= sizeof addr.sun_path)
-        throw std::runtime_error("socket path too long: " + path.string());
-    std::strcpy(addr.sun_path, path.c_str());
+    sockaddr_un addr;
+    Fd fd = unix_socket(path, addr);
     if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
         throw sys_error("connect to swtpm control socket " + path.string());
     return fd;
@@ -330,6 +332,15 @@ struct TpmMultiplexer::Impl {
         return payload;
     }
 
+    // A side's SET_LOCALITY is answered here, not sent to swtpm: each side's
+    // locality is applied before its own commands (use_locality).
+    static Bytes remember_locality(const Bytes& payload, std::uint8_t highest, std::uint8_t& side) {
+        const std::uint8_t loc = payload[0];
+        if (loc > highest) return result_only(wire::kResultBadLocality);
+        side = loc;
+        return result_only(wire::kResultSuccess);
+    }
+
     // QEMU's control requests. Returns false when the connection must close.
     bool serve_qemu_control(Client& c) {
         Fd passed;
@@ -359,16 +370,10 @@ struct TpmMultiplexer::Impl {
                 reply(c, r);
                 return true;
             }
-            case wire::kSetLocality: {
-                const std::uint8_t loc = (*payload)[0];
-                if (loc > 3) {  // QEMU's TIS never uses locality 4
-                    reply(c, result_only(wire::kResultBadLocality));
-                    return true;
-                }
-                guest_locality = loc;
-                reply(c, result_only(wire::kResultSuccess));
+            case wire::kSetLocality:
+                // QEMU's TIS never uses locality 4.
+                reply(c, remember_locality(*payload, 3, guest_locality));
                 return true;
-            }
             case wire::kCancelTpmCmd:
                 // Commands run to completion one at a time here.
                 reply(c, result_only(wire::kResultSuccess));
@@ -408,16 +413,9 @@ struct TpmMultiplexer::Impl {
             return false;
         }
         switch (code) {
-            case wire::kSetLocality: {
-                const std::uint8_t loc = (*payload)[0];
-                if (loc > 4) {
-                    reply(c, result_only(wire::kResultBadLocality));
-                    return true;
-                }
-                host_locality = loc;
-                reply(c, result_only(wire::kResultSuccess));
+            case wire::kSetLocality:
+                reply(c, remember_locality(*payload, 4, host_locality));
                 return true;
-            }
             case wire::kGetCapability:
             case wire::kGetTpmEstablished:
             case wire::kHashData:
