@@ -1,0 +1,54 @@
+#include "inspect/code_compare.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace drtm::inspect {
+
+CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std::uint64_t base,
+                            const std::vector<PatchSite>& sites,
+                            const std::function<std::string(std::uint64_t)>& symbolize,
+                            std::size_t max_regions) {
+    if (golden.size() != found.size())
+        throw std::invalid_argument("the golden and found code differ in length");
+    const std::size_t n = golden.size();
+    // One flag per byte: inside a patch site.
+    std::vector<std::uint8_t> explained(n, 0);
+    for (const auto& s : sites) {
+        if (s.address < base || s.address - base >= n) continue;
+        const std::size_t off = s.address - base;
+        std::fill_n(explained.begin() + static_cast<std::ptrdiff_t>(off),
+                    std::min<std::size_t>(s.length, n - off), 1);
+    }
+    CodeComparison c;
+    c.bytes_compared = n;
+    for (std::size_t page = 0; page < n; page += 4096) {
+        const std::size_t len = std::min<std::size_t>(4096, n - page);
+        ++c.pages;
+        if (std::memcmp(golden.data() + page, found.data() + page, len) == 0) {
+            ++c.pages_identical_raw;
+            continue;
+        }
+        for (std::size_t i = page; i < page + len; ++i) {
+            if (golden[i] == found[i]) continue;
+            ++c.bytes_differing;
+            if (explained[i]) continue;
+            ++c.bytes_unexplained;
+            // Extend the current region when this byte is adjacent to it.
+            if (!c.unexplained.empty()) {
+                auto& last = c.unexplained.back();
+                if (last.address + last.found.size() == base + i) {
+                    last.expected.push_back(golden[i]);
+                    last.found.push_back(found[i]);
+                    continue;
+                }
+            }
+            if (c.unexplained.size() < max_regions)
+                c.unexplained.push_back({base + i, symbolize(base + i), {golden[i]}, {found[i]}});
+        }
+    }
+    return c;
+}
+
+}  // namespace drtm::inspect

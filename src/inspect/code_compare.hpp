@@ -1,0 +1,39 @@
+// Compares a copy of a guest's code with its golden image: every differing
+// byte must lie in a patch site the golden image's tables name; the others
+// are reported as regions (address, symbol, expected and found bytes).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "binary/bytes.hpp"
+#include "inspect/linux_patch_sites.hpp"
+
+namespace drtm::inspect {
+
+struct DifferingRegion {
+    std::uint64_t address = 0;
+    std::string symbol;  // "name+0xoff"
+    binary::Bytes expected;
+    binary::Bytes found;
+};
+
+struct CodeComparison {
+    std::uint64_t bytes_compared = 0;
+    std::uint64_t bytes_differing = 0;    // raw, before sites explain them
+    std::uint64_t bytes_unexplained = 0;  // outside every patch site
+    std::uint64_t pages = 0;
+    std::uint64_t pages_identical_raw = 0;
+    std::vector<DifferingRegion> unexplained;  // at most max_regions, in address order
+    bool intact() const { return bytes_unexplained == 0; }
+};
+
+// `golden` and `found` both start at virtual address `base`.
+CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std::uint64_t base,
+                            const std::vector<PatchSite>& sites,
+                            const std::function<std::string(std::uint64_t)>& symbolize,
+                            std::size_t max_regions = 64);
+
+}  // namespace drtm::inspect

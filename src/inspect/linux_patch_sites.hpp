@@ -1,0 +1,55 @@
+// Every place in a Linux kernel's .text that the kernel itself rewrites at
+// boot or run time, read from the golden image's own tables (never from
+// guest memory: most tables live in init memory the guest frees). Linux 6.1
+// layouts, reference/runtime-inspection.md §4.3:
+//
+//   alternatives     .altinstructions   12 B: s32 instr_off, s32 repl_off,
+//                                       u16 cpuid, u8 instrlen, u8 replacementlen
+//   paravirt         .parainstructions  16 B: u64 instr, u8 type, u8 len
+//   retpoline sites  .retpoline_sites   s32 self-relative, 6 bytes patched
+//   return sites     .return_sites      s32 self-relative, 5 bytes
+//   lock prefixes    .smp_locks         s32 self-relative, 1 byte
+//   jump labels      __start___jump_table..__stop: 16 B: s32 code (self-rel),
+//                                       s32 target, s64 key; 2 bytes if the
+//                                       golden opcode is a short form, else 5
+//   static calls     __start_static_call_sites..__stop: 8 B: s32 addr, s32 key
+//   ftrace           __start_mcount_loc..__stop: u64 VAs (0 = none), 5 bytes
+//   static-call trampolines: every __SCT__* symbol, 5 bytes
+//
+// The table bounds inside merged sections come from kallsyms.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "image/elf.hpp"
+#include "image/kallsyms.hpp"
+
+namespace drtm::inspect {
+
+enum class PatchKind : std::uint8_t {
+    alternative,
+    paravirt,
+    retpoline,
+    return_thunk,
+    lock_prefix,
+    jump_label,
+    static_call,
+    ftrace,
+    static_call_trampoline,
+};
+const char* patch_kind_name(PatchKind kind);
+
+struct PatchSite {
+    std::uint64_t address = 0;
+    std::uint16_t length = 0;
+    PatchKind kind = PatchKind::alternative;
+};
+
+// Sites inside .text, in table order. Throws binary::ParseError when a
+// table is missing or malformed.
+std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
+                                         const image::KernelSymbols& symbols);
+
+}  // namespace drtm::inspect

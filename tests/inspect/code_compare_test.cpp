@@ -1,0 +1,45 @@
+// compare_code on hand-made code: differences inside patch sites are
+// explained, the rest become regions named by the symbolizer.
+#include "inspect/code_compare.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace drtm;
+using inspect::PatchKind;
+
+TEST(CodeCompare, SitesExplainTheirBytesOthersAreRegions) {
+    binary::Bytes golden(3 * 4096, 0x90), found = golden;
+    const std::uint64_t base = 0xffffffff81000000ull;
+    found[10] = 0xE8;  // inside a 5-byte ftrace site at 8
+    found[12] = 0x0F;
+    found[5000] = 0xCC;  // unexplained, two adjacent bytes
+    found[5001] = 0xCC;
+    found[9000] = 0xC3;  // unexplained, alone
+    std::vector<inspect::PatchSite> sites = {{base + 8, 5, PatchKind::ftrace},
+                                             {base + 20000, 5, PatchKind::ftrace}};  // outside
+    auto c = inspect::compare_code(golden, found, base, sites, [&](std::uint64_t va) {
+        return "f+" + std::to_string(va - base);
+    });
+    EXPECT_EQ(c.bytes_compared, golden.size());
+    EXPECT_EQ(c.bytes_differing, 5u);
+    EXPECT_EQ(c.bytes_unexplained, 3u);
+    EXPECT_FALSE(c.intact());
+    EXPECT_EQ(c.pages, 3u);
+    EXPECT_EQ(c.pages_identical_raw, 0u);
+    ASSERT_EQ(c.unexplained.size(), 2u);
+    EXPECT_EQ(c.unexplained[0].address, base + 5000);
+    EXPECT_EQ(c.unexplained[0].symbol, "f+5000");
+    EXPECT_EQ(c.unexplained[0].expected, (binary::Bytes{0x90, 0x90}));
+    EXPECT_EQ(c.unexplained[0].found, (binary::Bytes{0xCC, 0xCC}));
+    EXPECT_EQ(c.unexplained[1].found, (binary::Bytes{0xC3}));
+}
+
+TEST(CodeCompare, IdenticalCodeIsIntact) {
+    binary::Bytes code(5000, 0x55);
+    auto c = inspect::compare_code(code, code, 0, {}, [](std::uint64_t) { return ""; });
+    EXPECT_TRUE(c.intact());
+    EXPECT_EQ(c.pages_identical_raw, 2u);
+    EXPECT_THROW(
+        inspect::compare_code(code, binary::Bytes(4, 0), 0, {}, [](std::uint64_t) { return ""; }),
+        std::invalid_argument);
+}
