@@ -85,10 +85,14 @@ void register_vm(CLI::App& app) {
                                      "' within " + std::to_string(o->wait_seconds) + " s; see " +
                                      vm.console_log().string());
         const nlohmann::json ready = {{"tcti", vm.host_tcti()},
-                                      {"qmp", (c.dir / "qmp.sock").string()},
+                                      {"qmp", vm.inspector_qmp_socket().string()},
                                       {"console", vm.console_log().string()},
                                       {"ram_file", vm.ram_file().string()},
+                                      {"ram_size", vm.ram_size()},
                                       {"qemu_pid", vm.qemu_pid()}};
+        // What `drtm inspect --vm DIR` reads to find this guest.
+        const auto descriptor = c.dir / "vm.json";
+        binary::write_file_atomic(descriptor, ready.dump(2) + "\n", 0600);
         if (o->json)
             std::cout << ready.dump() << std::endl;
         else
@@ -107,6 +111,8 @@ void register_vm(CLI::App& app) {
                 break;
             }
         }
+        std::error_code ec;
+        fs::remove(descriptor, ec);
     });
 }
 

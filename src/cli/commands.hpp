@@ -21,5 +21,6 @@ void register_update(CLI::App& app);
 void register_verifier(CLI::App& app);
 void register_agent(CLI::App& app);
 void register_vm(CLI::App& app);
+void register_inspect(CLI::App& app);
 
 }  // namespace drtm::cli

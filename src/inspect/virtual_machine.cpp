@@ -83,7 +83,7 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
         fs::create_directories(config_.dir / "tpm");
         fs::permissions(config_.dir, fs::perms::owner_all, fs::perm_options::replace);
         for (const char* stale : {"swtpm.ctrl", "qemu-tpm.sock", "tpm.sock", "tpm.sock.ctrl",
-                                  "qmp.sock", "console.log"})
+                                  "qmp.sock", "qmp-inspect.sock", "console.log"})
             fs::remove(config_.dir / stale);
 
         // swtpm as QEMU needs it: a control socket, no data server (the data
@@ -145,6 +145,10 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
             "file:" + console_log().string(),
             "-qmp",
             "unix:" + (config_.dir / "qmp.sock").string() + ",server=on,wait=off",
+            // A second monitor for inspectors (a QMP monitor serves one
+            // client at a time, and this object holds the first).
+            "-qmp",
+            "unix:" + inspector_qmp_socket().string() + ",server=on,wait=off",
             "-chardev",
             "socket,id=chrtpm,path=" + (config_.dir / "qemu-tpm.sock").string(),
             "-tpmdev",
@@ -196,6 +200,7 @@ void VirtualMachine::shut_down() noexcept {
     std::error_code ec;
     if (!ram_file_.empty()) fs::remove(ram_file_, ec);
     fs::remove(config_.dir / "qmp.sock", ec);
+    fs::remove(inspector_qmp_socket(), ec);
     fs::remove(config_.dir / "swtpm.ctrl", ec);
 }
 

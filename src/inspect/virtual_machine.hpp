@@ -51,6 +51,8 @@ class VirtualMachine {
     std::uint64_t ram_size() const { return std::uint64_t(config_.memory_mib) << 20; }
     std::filesystem::path console_log() const { return config_.dir / "console.log"; }
     QmpClient& qmp() { return *qmp_; }
+    // The QMP monitor left for another process (drtm inspect).
+    std::filesystem::path inspector_qmp_socket() const { return config_.dir / "qmp-inspect.sock"; }
     pid_t qemu_pid() const { return qemu_; }
     bool running() const;  // false once QEMU has exited (guest power-off, crash)
 

@@ -3,6 +3,7 @@
 // TCTI `vm run` printed, `drtm log verify` against it, and the guest itself
 // reading the launched PCR 17 from its own TPM. SIGTERM stops everything and
 // leaves nothing behind.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,8 @@
 #include <thread>
 
 #include "binary/file_io.hpp"
+#include "inspect/linux_inspector.hpp"
+#include "inspect/qmp_client.hpp"
 #include "support/run_command.hpp"
 
 namespace fs = std::filesystem;
@@ -129,5 +132,65 @@ TEST(VmCli, ALaunchOntoARunningGuestIsVerifiedAndSeenByTheGuest) {
     EXPECT_EQ(vm.terminate(), 0);
     EXPECT_FALSE(fs::exists(ram));
     EXPECT_FALSE(fs::exists(dir / "vm/tpm.sock"));
+    fs::remove_all(dir);
+}
+
+TEST(VmCli, InspectFindsAChangedKernelByteAndNamesIt) {
+    const fs::path dir =
+        fs::temp_directory_path() / ("drtm-vm-inspect-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string vmlinuz = (kArtifacts / "vmlinuz").string();
+    BackgroundVm vm({DRTM_BINARY, "vm", "run", "--dir", (dir / "vm").string(), "--kernel", vmlinuz,
+                     "--initrd", (kArtifacts / "guest-initrd.img").string(), "--wait-for",
+                     "GUEST-READY", "--json"});
+    auto line = vm.ready_line(120000);
+    ASSERT_FALSE(line.empty());
+    auto ready = nlohmann::json::parse(line);
+
+    const std::string inspect =
+        drtm_cmd("inspect --vm " + quote((dir / "vm").string()) + " --kernel " + quote(vmlinuz));
+    auto clean = run_command(inspect + " --json");
+    ASSERT_EQ(clean.status, 0) << clean.out << clean.err;
+    auto report = nlohmann::json::parse(clean.out);
+    EXPECT_EQ(report["verdict"], "intact");
+    EXPECT_EQ(report["text"]["bytes_unexplained"], 0);
+    EXPECT_GT(report["text"]["bytes_differing_raw"].get<int>(), 0);
+    EXPECT_LT(report["pause_ms"]["window"].get<double>(), 1000.0);
+
+    // Change one byte of a function the running guest no longer calls
+    // (early command-line parsing), outside every patch site, while the
+    // guest is paused over the inspectors' QMP monitor.
+    auto golden = drtm::inspect::LinuxGolden::from_bzimage(drtm::binary::read_file(vmlinuz));
+    std::uint64_t target = golden->symbols().require("cmdline_find_option_bool") + 4;
+    for (bool covered = true; covered;) {
+        covered = false;
+        for (const auto& s : golden->sites())
+            if (target >= s.address && target < s.address + s.length) covered = true;
+        if (covered) ++target;
+    }
+    {
+        drtm::inspect::QmpClient qmp(ready["qmp"].get<std::string>());
+        qmp.stop();
+        const int fd = ::open(ready["ram_file"].get<std::string>().c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        const off_t offset = static_cast<off_t>(target - 0xffffffff80000000ull);
+        std::uint8_t b = 0;
+        ASSERT_EQ(::pread(fd, &b, 1, offset), 1);
+        b ^= 0xFF;
+        ASSERT_EQ(::pwrite(fd, &b, 1, offset), 1);
+        ::close(fd);
+        qmp.cont();
+    }
+    auto modified = run_command(inspect);
+    EXPECT_EQ(modified.status, 2) << modified.out << modified.err;
+    EXPECT_NE(modified.out.find("verdict: modified"), std::string::npos) << modified.out;
+    EXPECT_NE(modified.out.find("differs at cmdline_find_option_bool+0x"), std::string::npos)
+        << modified.out;
+    // The guest still runs: its counter moves on.
+    const auto console = drtm::binary::read_text_file(dir / "vm/console.log").size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_GT(drtm::binary::read_text_file(dir / "vm/console.log").size(), console);
+    EXPECT_EQ(vm.terminate(), 0);
     fs::remove_all(dir);
 }

@@ -1,0 +1,127 @@
+#include "inspect/linux_inspector.hpp"
+
+#include <chrono>
+
+#include "image/vmlinux.hpp"
+
+namespace drtm::inspect {
+
+namespace {
+
+constexpr std::uint64_t kKernelMap = 0xffffffff80000000ull;  // __START_KERNEL_map
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// Adds `part` (covering a sub-range) to `total`.
+void merge(CodeComparison& total, const CodeComparison& part) {
+    total.bytes_compared += part.bytes_compared;
+    total.bytes_differing += part.bytes_differing;
+    total.bytes_unexplained += part.bytes_unexplained;
+    total.pages += part.pages;
+    total.pages_identical_raw += part.pages_identical_raw;
+    total.unexplained.insert(total.unexplained.end(), part.unexplained.begin(),
+                             part.unexplained.end());
+}
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+nlohmann::json to_json(const CodeComparison& c) {
+    nlohmann::json regions = nlohmann::json::array();
+    for (const auto& r : c.unexplained)
+        regions.push_back({{"address", hex(r.address)},
+                           {"symbol", r.symbol},
+                           {"expected", binary::to_hex(r.expected)},
+                           {"found", binary::to_hex(r.found)}});
+    return {
+        {"bytes_compared", c.bytes_compared},           {"bytes_differing_raw", c.bytes_differing},
+        {"bytes_unexplained", c.bytes_unexplained},     {"pages", c.pages},
+        {"pages_identical_raw", c.pages_identical_raw}, {"unexplained", regions}};
+}
+
+}  // namespace
+
+std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage) {
+    std::unique_ptr<LinuxGolden> g(new LinuxGolden);
+    g->elf_bytes_ = image::extract_vmlinux(bzimage).elf;
+    g->elf_ = image::ElfImage::parse(g->elf_bytes_);
+    g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
+    g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
+    return g;
+}
+
+std::string LinuxGolden::build_id() const {
+    auto id = elf_.build_id();
+    return id ? binary::to_hex(*id) : "";
+}
+
+LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram, QmpClient& qmp) {
+    const auto& elf = golden.elf();
+    const auto* text = elf.section(".text");
+    const auto* rodata = elf.section(".rodata");
+    if (!text || !rodata) throw std::runtime_error("the golden kernel has no .text or .rodata");
+    LinuxInspection r;
+    r.text_physical = text->addr - kKernelMap;
+
+    // Buffers are touched before the pause, so the copy does not fault.
+    binary::Bytes text_copy(text->size), rodata_copy(rodata->size);
+    const auto t0 = Clock::now();
+    qmp.stop();
+    const auto t1 = Clock::now();
+    try {
+        ram.copy(text->addr - kKernelMap, text->size, text_copy, 2);
+        ram.copy(rodata->addr - kKernelMap, rodata->size, rodata_copy, 2);
+    } catch (...) {
+        qmp.cont();
+        throw;
+    }
+    const auto t2 = Clock::now();
+    qmp.cont();
+    const auto t3 = Clock::now();
+    r.pause = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0)};
+
+    auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
+    r.text = compare_code(elf.contents(*text), text_copy, text->addr, golden.sites(), symbolize);
+    if (r.text.pages_identical_raw == 0)
+        throw std::runtime_error(
+            "no page of the golden .text is at physical " + hex(r.text_physical) +
+            ": the guest runs another kernel, or a randomised one (KASLR is not located yet)");
+
+    // .rodata without the ro_after_init window the kernel fills at boot.
+    const auto ro_start = golden.symbols().require("__start_ro_after_init");
+    const auto ro_end = golden.symbols().require("__end_ro_after_init");
+    const auto golden_ro = elf.contents(*rodata);
+    const binary::ByteView found_ro(rodata_copy);
+    const std::size_t a =
+        ro_start > rodata->addr ? std::min(ro_start - rodata->addr, rodata->size) : 0;
+    const std::size_t b = ro_end > rodata->addr ? std::min(ro_end - rodata->addr, rodata->size) : 0;
+    merge(r.rodata,
+          compare_code(golden_ro.first(a), found_ro.first(a), rodata->addr, {}, symbolize));
+    merge(r.rodata,
+          compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata->addr + b, {}, symbolize));
+    return r;
+}
+
+nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
+    std::map<std::string, std::size_t> kinds;
+    for (const auto& s : golden.sites()) ++kinds[patch_kind_name(s.kind)];
+    return {{"verdict", r.intact() ? "intact" : "modified"},
+            {"kernel_build_id", golden.build_id()},
+            {"text_physical", hex(r.text_physical)},
+            {"pause_ms",
+             {{"window", r.pause.window_ms},
+              {"stop", r.pause.stop_ms},
+              {"copy", r.pause.copy_ms},
+              {"cont", r.pause.cont_ms}}},
+            {"patch_sites", kinds},
+            {"text", to_json(r.text)},
+            {"rodata", to_json(r.rodata)}};
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,59 @@
+// One inspection of a running Linux guest: pause it, copy its kernel's
+// .text and .rodata out of guest RAM, resume it, then compare the copy with
+// the golden image (patch sites from the golden image's own tables; the
+// ro_after_init window of .rodata, which the kernel writes at boot, left
+// out). The guest is paused only for the copy.
+//
+// Located at its link address: a kernel booted through its PVH entry (as
+// drtm vm run boots it) is not randomised. KASLR is not handled yet.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "image/elf.hpp"
+#include "image/kallsyms.hpp"
+#include "inspect/code_compare.hpp"
+#include "inspect/guest_memory.hpp"
+#include "inspect/linux_patch_sites.hpp"
+#include "inspect/qmp_client.hpp"
+
+namespace drtm::inspect {
+
+// The golden kernel: its ELF (from the bzImage), symbols and patch sites.
+class LinuxGolden {
+  public:
+    static std::unique_ptr<LinuxGolden> from_bzimage(binary::ByteView bzimage);
+    const image::ElfImage& elf() const { return elf_; }
+    const image::KernelSymbols& symbols() const { return *symbols_; }
+    const std::vector<PatchSite>& sites() const { return sites_; }
+    std::string build_id() const;
+
+  private:
+    LinuxGolden() = default;
+    binary::Bytes elf_bytes_;  // elf_ views these bytes
+    image::ElfImage elf_;
+    std::unique_ptr<image::KernelSymbols> symbols_;
+    std::vector<PatchSite> sites_;
+};
+
+struct PauseTiming {
+    double stop_ms = 0;    // QMP stop until the vCPUs stopped
+    double copy_ms = 0;    // copying the code out
+    double cont_ms = 0;    // QMP cont
+    double window_ms = 0;  // stop sent → cont answered
+};
+
+struct LinuxInspection {
+    CodeComparison text;
+    CodeComparison rodata;
+    PauseTiming pause;
+    std::uint64_t text_physical = 0;
+    bool intact() const { return text.intact() && rodata.intact(); }
+};
+
+LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram, QmpClient& qmp);
+
+nlohmann::json to_json(const LinuxInspection& result, const LinuxGolden& golden);
+
+}  // namespace drtm::inspect
