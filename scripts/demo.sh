@@ -13,8 +13,10 @@ art="${DRTM_ARTIFACTS_DIR:-$top/.cache/artifacts}"
 out="${DRTM_DEMO_OUT:-$top/out/demo}"
 state=$(mktemp -d /tmp/drtm-demo-XXXXXX)
 serve_pid=
+vm_pid=
 cleanup() {
   [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  if [ -n "$vm_pid" ]; then kill "$vm_pid" 2>/dev/null; wait "$vm_pid" 2>/dev/null; fi || true
   "$drtm" platform stop --state "$state/platform" >/dev/null 2>&1 || true
   rm -rf "$state"
 }
@@ -96,6 +98,22 @@ printf '{"format":"drtm-appraisal-policy","version":1,"id":"demo","reference_val
 "$drtm" agent attest --verifier "$url" --identity "$state/agent" --tcti "$tcti" \
     --keys "$state/attester.json" --log "$out/intel-old/eventlog.bin"
 "$drtm" verifier nodes --dir "$state/verifier" --url "$url"
+
+bold "Runtime inspection: a running guest, launched on and inspected without a reboot"
+"$drtm" vm run --dir "$state/vm" --kernel "$kernel" --initrd "$art/guest-initrd.img" \
+    --wait-for GUEST-READY --json > "$state/vm.ready" 2>"$state/vm.log" &
+vm_pid=$!
+for _ in $(seq 1200); do [ -s "$state/vm.ready" ] && break; sleep 0.1; done
+[ -s "$state/vm.ready" ] || { echo "the guest did not start:"; cat "$state/vm.log"; exit 1; }
+vm_tcti=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tcti"])' "$state/vm.ready")
+echo "guest running; its TPM: $vm_tcti"
+"$drtm" launch --tcti "$vm_tcti" --flavour amd --dce "$out/skl-test.bin" --kernel "$kernel" \
+    --out "$out/vm-launch" >/dev/null
+"$drtm" log verify "$out/vm-launch/eventlog.bin" --tcti "$vm_tcti"
+sleep 1
+echo "the guest reads from its own TPM: $(grep -a 'TICK' "$state/vm/console.log" | tail -1)"
+"$drtm" inspect --vm "$state/vm" --kernel "$kernel"
+kill "$vm_pid"; wait "$vm_pid" 2>/dev/null || true; vm_pid=
 
 bold "Done"
 echo "Outputs: $out/{amd,intel}/{eventlog.bin,slrt.bin,summary.json}, $out/sealed/sealed.json"
