@@ -118,8 +118,17 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
 
         // Guest RAM in a shared file the inspector maps (share=on: guest
         // writes reach the file). QEMU does not delete it; we do.
-        ram_file_ = fs::path("/dev/shm") / ("drtm-vm-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(g_vm_counter++) + ".ram");
+        // tmpfs when it has room (a container's /dev/shm may be 64 MiB, and
+        // a guest touching a page past it would die of SIGBUS); else the
+        // state directory.
+        std::error_code space_error;
+        const auto shm = fs::space("/dev/shm", space_error);
+        const fs::path ram_dir =
+            !space_error && shm.available > (std::uintmax_t(config_.memory_mib) << 20) + (64u << 20)
+                ? fs::path("/dev/shm")
+                : config_.dir;
+        ram_file_ = ram_dir / ("drtm-vm-" + std::to_string(::getpid()) + "-" +
+                               std::to_string(g_vm_counter++) + ".ram");
         fs::remove(ram_file_);
         const std::string mib = std::to_string(config_.memory_mib) + "M";
         std::vector<std::string> argv = {
