@@ -107,6 +107,8 @@ void register_vm(CLI::App& app) {
                 break;
             }
             if (!vm.running()) {
+                auto why = vm.failure();
+                if (!why.empty()) throw std::runtime_error("the TPM multiplexer failed: " + why);
                 progress("the guest has stopped (QEMU exited)");
                 break;
             }

@@ -39,7 +39,14 @@ std::string string_at(ByteView table, std::uint64_t index, std::size_t table_off
         throw ParseError(table_offset, std::string(what) + " name index " + std::to_string(index) +
                                            " is outside its string table");
     auto begin = table.begin() + static_cast<std::ptrdiff_t>(index);
-    auto end = std::find(begin, table.end(), 0);
+    // Names are short; a cap stops many entries naming one huge string from
+    // multiplying the file's size in memory.
+    constexpr std::size_t kMaxName = 4096;
+    auto limit = table.size() - index > kMaxName ? begin + kMaxName : table.end();
+    auto end = std::find(begin, limit, 0);
+    if (end == limit && limit != table.end())
+        throw ParseError(table_offset + index, std::string(what) + " name is longer than " +
+                                                   std::to_string(kMaxName) + " bytes");
     if (end == table.end())
         throw ParseError(table_offset + index,
                          std::string(what) + " name is not NUL-terminated in its string table");
@@ -162,7 +169,7 @@ ElfImage ElfImage::parse(ByteView file) {
             sec.info = s.u32le();
             sec.addralign = word(s, e.is_64bit_);
             sec.entsize = word(s, e.is_64bit_);
-            if (sec.type != kShtNobits && sec.type != 0)
+            if (sec.type != kShtNobits)
                 require_in_file(file, sec.offset, sec.size, shoff + i * shentsize,
                                 "section " + std::to_string(i));
             e.sections_.push_back(sec);
@@ -174,6 +181,8 @@ ElfImage ElfImage::parse(ByteView file) {
                                               " is not below the section count " +
                                               std::to_string(shnum));
         const auto& names = e.sections_[shstrndx];
+        if (names.type == kShtNobits || names.type == 0)
+            throw ParseError(shstrndx_at, "the section name table has no bytes in the file");
         auto table = file.subspan(names.offset, names.size);
         for (std::size_t i = 0; i < shnum; ++i)
             e.sections_[i].name = string_at(table, name_index[i], names.offset, "section");
@@ -188,6 +197,9 @@ ElfImage ElfImage::parse(ByteView file) {
             throw ParseError(sec.offset, "symbol table '" + sec.name + "' links to section " +
                                              std::to_string(sec.link) + ", which does not exist");
         const auto& strtab = e.sections_[sec.link];
+        if (strtab.type == kShtNobits || strtab.type == 0)
+            throw ParseError(sec.offset, "symbol table '" + sec.name +
+                                             "' links to a string table with no bytes in the file");
         auto strings = file.subspan(strtab.offset, strtab.size);
         for (std::size_t off = 0; off + entry <= sec.size; off += entry) {
             Reader s(file.subspan(sec.offset + off, entry), sec.offset + off);
@@ -216,10 +228,17 @@ ElfImage ElfImage::parse(ByteView file) {
     }
 
     // Notes from the note sections, or from PT_NOTE when sections are absent.
-    for (const auto& sec : e.sections_)
-        if (sec.type == kShtNote)
-            for (auto& n : parse_notes(file.subspan(sec.offset, sec.size), sec.offset))
-                e.notes_.push_back(std::move(n));
+    std::size_t note_bytes = 0;
+    for (const auto& sec : e.sections_) {
+        if (sec.type != kShtNote) continue;
+        // Overlapping note sections could repeat one big descriptor.
+        note_bytes += sec.size;
+        if (note_bytes > file.size())
+            throw ParseError(sec.offset,
+                             "note sections overlap (more note bytes than the file has)");
+        for (auto& n : parse_notes(file.subspan(sec.offset, sec.size), sec.offset))
+            e.notes_.push_back(std::move(n));
+    }
     if (e.sections_.empty())
         for (const auto& seg : e.segments_)
             if (seg.type == kPtNote)
@@ -243,7 +262,8 @@ ByteView ElfImage::contents(const ElfSection& s) const {
 
 ByteView ElfImage::bytes_at(std::uint64_t va, std::size_t n) const {
     for (const auto& s : sections_) {
-        if (!(s.flags & kShfAlloc) || s.type == kShtNobits || !s.contains(va)) continue;
+        if (!(s.flags & kShfAlloc) || s.type == kShtNobits || s.type == 0 || !s.contains(va))
+            continue;
         if (n > s.size - (va - s.addr))
             throw ParseError(s.offset + (va - s.addr),
                              std::to_string(n) + " bytes at " + binary::format_offset(va) +

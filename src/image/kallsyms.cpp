@@ -24,6 +24,12 @@ std::uint64_t u64_at(ByteView d, std::size_t p) {
     return u32_at(d, p) | std::uint64_t(u32_at(d, p + 4)) << 32;
 }
 
+// Tokens are fragments of symbol names, and names are at most
+// KSYM_NAME_LEN (512) characters: longer ones mean a forged table, and the
+// caps stop one name from expanding to gigabytes.
+constexpr std::size_t kMaxToken = 256;
+constexpr std::size_t kMaxName = 1024;
+
 struct TokenTable {
     std::size_t table = 0;  // positions in .rodata
     std::size_t index = 0;
@@ -38,7 +44,7 @@ std::optional<TokenTable> tokens_before(ByteView ro, std::size_t index_pos,
         const std::size_t end = index_pos - pad;  // one past the last token's NUL
         if (ro[end - 1] != 0) continue;
         std::size_t z = end - 1;  // find the start of the last token
-        while (z > 0 && ro[z - 1] != 0 && end - z < 256) --z;
+        while (z > 0 && ro[z - 1] != 0 && end - z < kMaxToken) --z;
         if (z == end - 1 || z < idx[255]) continue;
         const std::size_t table = z - idx[255];
         TokenTable t;
@@ -46,7 +52,7 @@ std::optional<TokenTable> tokens_before(ByteView ro, std::size_t index_pos,
         for (std::size_t i = 0; i < 256 && ok; ++i) {
             const std::size_t s = table + idx[i];
             const std::size_t e = i < 255 ? table + idx[i + 1] - 1 : end - 1;
-            if (e <= s || ro[e] != 0) ok = false;
+            if (e <= s || e - s > kMaxToken || ro[e] != 0) ok = false;
             for (std::size_t k = s; ok && k < e; ++k)
                 if (ro[k] == 0) ok = false;
             if (ok) t.tokens[i].assign(ro.begin() + s, ro.begin() + e);
@@ -106,11 +112,16 @@ std::optional<NameStream> walk_names(ByteView ro, std::size_t start, std::uint32
     return s;
 }
 
-std::string expand(ByteView ro, std::size_t& pos, const TokenTable& t) {
+std::string expand(ByteView ro, std::size_t& pos, const TokenTable& t, std::size_t at) {
     std::size_t len = ro[pos++];
     if (len & 0x80) len = (len & 0x7F) | std::size_t(ro[pos++]) << 7;
     std::string out;
-    for (std::size_t k = 0; k < len; ++k) out += t.tokens[ro[pos++]];
+    for (std::size_t k = 0; k < len; ++k) {
+        out += t.tokens[ro[pos++]];
+        if (out.size() > kMaxName)
+            throw ParseError(
+                at, "a kallsyms name expands past " + std::to_string(kMaxName) + " characters");
+    }
     return out;
 }
 
@@ -204,7 +215,7 @@ KernelSymbols decode_kallsyms(const ElfImage& elf, KallsymsLayout* layout_out) {
         symbols.reserve(n);
         std::size_t pos = names;
         for (std::uint32_t i = 0; i < n; ++i) {
-            auto text = expand(ro, pos, *tokens);
+            auto text = expand(ro, pos, *tokens, rodata->offset + pos);
             KernelSymbol s;
             s.type = text[0];
             s.name = text.substr(1);

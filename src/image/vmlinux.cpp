@@ -24,15 +24,20 @@ VmlinuxImage extract_vmlinux(binary::ByteView file) {
     auto payload = file.subspan(start, bz.header.payload_length);
     if (payload.size() < 4) throw ParseError(start, "the payload is shorter than its size field");
 
+    // The build appends the uncompressed size (size_append in Makefile.lib):
+    // it caps the decompression, so a small hostile file cannot make it
+    // allocate more.
+    const auto* t = payload.data() + payload.size() - 4;
+    std::uint32_t stated = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint32_t(t[3]) << 24);
     binary::Bytes output;
     try {
         if (looks_xz(payload)) {
             v.compression = "xz";
-            output = unxz(payload).output;
+            output = unxz(payload, stated).output;
         } else if (looks_gzip(payload)) {
             v.compression = "gzip";
             // The size field follows the gzip member: decompress without it.
-            output = gunzip(payload.first(payload.size() - 4));
+            output = gunzip(payload.first(payload.size() - 4), stated);
         } else {
             throw ParseError(0,
                              "the payload is neither xz nor gzip (other kernel compressions "
@@ -41,9 +46,6 @@ VmlinuxImage extract_vmlinux(binary::ByteView file) {
     } catch (const ParseError& e) {
         throw e.rebased(start);
     }
-    // The build appends the uncompressed size (size_append in Makefile.lib).
-    const auto* t = payload.data() + payload.size() - 4;
-    std::uint32_t stated = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint32_t(t[3]) << 24);
     if (stated != output.size())
         throw ParseError(start + payload.size() - 4,
                          "the payload says it decompresses to " + std::to_string(stated) +

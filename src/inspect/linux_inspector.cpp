@@ -71,8 +71,20 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
 
     // Buffers are touched before the pause, so the copy does not fault.
     binary::Bytes text_copy(text->size), rodata_copy(rodata->size);
+    // Someone else's pause is not ours to end.
+    if (qmp.status() != "running")
+        throw std::runtime_error("the guest is not running (QMP status '" + qmp.status() +
+                                 "'); inspect it once it runs");
     const auto t0 = Clock::now();
-    qmp.stop();
+    try {
+        qmp.stop();
+    } catch (...) {
+        try {
+            qmp.cont();  // in case QEMU acted on the stop after all
+        } catch (...) {
+        }
+        throw;
+    }
     const auto t1 = Clock::now();
     try {
         ram.copy(text->addr - kKernelMap, text->size, text_copy, 2);

@@ -128,6 +128,7 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
 
     // Only .text is compared; sites elsewhere (init code) are dropped.
     const auto* text = elf.section(".text");
+    if (!text) throw binary::ParseError(0, "the kernel image has no .text section");
     std::vector<PatchSite> in_text;
     in_text.reserve(sites.size());
     for (const auto& s : sites)

@@ -31,12 +31,15 @@ QmpClient::QmpClient(const std::filesystem::path& socket, int timeout_ms)
             throw QmpError("cannot connect to QMP at " + socket.string() + ": " + std::strerror(e));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    auto greeting = read_message();
-    if (!greeting.contains("QMP")) {
+    try {
+        auto greeting = read_message();
+        if (!greeting.contains("QMP")) throw QmpError("not a QMP greeting from " + socket.string());
+        execute("qmp_capabilities");
+    } catch (...) {
         ::close(fd_);
-        throw QmpError("not a QMP greeting from " + socket.string());
+        fd_ = -1;
+        throw;
     }
-    execute("qmp_capabilities");
 }
 
 QmpClient::~QmpClient() {

@@ -388,17 +388,28 @@ struct TpmMultiplexer::Impl {
                 reply(c, result_only(wire::kResultBadOrdinal));
                 return true;
             case wire::kResetTpmEstablished: {
-                // Sent at the guest's own locality, as QEMU tracks it.
-                use_locality(guest_locality);
-                reply(c, control(code, *payload));
+                // swtpm acts on the locality in the payload: the guest's own,
+                // whatever QEMU put there.
+                Bytes at_guest = {guest_locality, 0, 0, 0};
+                reply(c, control(code, at_guest));
                 return true;
             }
-            case wire::kShutdown:
-                reply(c, control(code, *payload));
-                shutting_down = true;
+            case wire::kShutdown: {
+                auto r = control(code, *payload);
+                shutting_down = true;  // swtpm is gone, whether or not QEMU hears it
+                reply(c, r);
                 return false;
-            default:
+            }
+            case wire::kInit:
+            case wire::kStop:
+            case wire::kSetBufferSize:
+            case wire::kGetTpmEstablished:
                 reply(c, control(code, *payload));
+                return true;
+            default:
+                // Nothing else is relayed: a reply this table cannot frame
+                // would desynchronise the control channel.
+                reply(c, result_only(wire::kResultBadOrdinal));
                 return true;
         }
     }
@@ -422,8 +433,8 @@ struct TpmMultiplexer::Impl {
                 reply(c, control(code, *payload));
                 return true;
             case wire::kResetTpmEstablished: {
-                use_locality(host_locality);
-                reply(c, control(code, *payload));
+                Bytes at_host = {static_cast<std::uint8_t>((*payload)[0]), 0, 0, 0};
+                reply(c, control(code, at_host));
                 return true;
             }
             case wire::kHashStart: {
@@ -582,7 +593,8 @@ struct TpmMultiplexer::Impl {
             }
             for (auto it = done.rbegin(); it != done.rend(); ++it)
                 clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(*it));
-            if (guest_ready && (fds[4].revents & (POLLIN | POLLHUP)) && !held) serve_guest_data();
+            if (guest_ready && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) && !held)
+                serve_guest_data();
         }
     }
 };

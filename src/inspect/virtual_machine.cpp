@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,6 +33,9 @@ pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(1);  // the parent died before prctl
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the caller may block SIGTERM
         int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd >= 0) {
             ::dup2(fd, 1);
@@ -112,8 +116,10 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
             try {
                 mux_->run();
             } catch (const std::exception& e) {
+                std::lock_guard lock(mux_error_mutex_);
                 mux_error_ = e.what();
             }
+            mux_done_ = true;
         });
 
         // Guest RAM in a shared file the inspector maps (share=on: guest
@@ -127,9 +133,30 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
             !space_error && shm.available > (std::uintmax_t(config_.memory_mib) << 20) + (64u << 20)
                 ? fs::path("/dev/shm")
                 : config_.dir;
-        ram_file_ = ram_dir / ("drtm-vm-" + std::to_string(::getpid()) + "-" +
-                               std::to_string(g_vm_counter++) + ".ram");
-        fs::remove(ram_file_);
+        // Created here, exclusively and private: QEMU opens an existing file
+        // as it is, so a file someone else planted (or could read) would
+        // share the guest's memory with them.
+        for (int attempt = 0;; ++attempt) {
+            ram_file_ = ram_dir / ("drtm-vm-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(g_vm_counter++) + "-" +
+                                   std::to_string(std::random_device{}()) + ".ram");
+            int fd =
+                ::open(ram_file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                const int rc = ::ftruncate(fd, static_cast<off_t>(ram_size()));
+                ::close(fd);
+                if (rc != 0)
+                    throw std::runtime_error("cannot size the guest RAM file " +
+                                             ram_file_.string());
+                break;
+            }
+            if (errno != EEXIST || attempt > 10) {
+                const int e = errno;
+                ram_file_.clear();
+                throw std::runtime_error("cannot create the guest RAM file in " + ram_dir.string() +
+                                         ": " + std::strerror(e));
+            }
+        }
         const std::string mib = std::to_string(config_.memory_mib) + "M";
         std::vector<std::string> argv = {
             "qemu-system-x86_64",
@@ -218,7 +245,13 @@ std::string VirtualMachine::host_tcti() const {
 }
 
 bool VirtualMachine::running() const {
-    return !exited(qemu_);
+    // A multiplexer that stopped on its own leaves the guest without a TPM.
+    return !exited(qemu_) && !mux_done_;
+}
+
+std::string VirtualMachine::failure() const {
+    std::lock_guard lock(mux_error_mutex_);
+    return mux_error_;
 }
 
 std::string VirtualMachine::console() const {

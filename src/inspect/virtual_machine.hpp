@@ -8,9 +8,11 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,7 +56,10 @@ class VirtualMachine {
     // The QMP monitor left for another process (drtm inspect).
     std::filesystem::path inspector_qmp_socket() const { return config_.dir / "qmp-inspect.sock"; }
     pid_t qemu_pid() const { return qemu_; }
-    bool running() const;  // false once QEMU has exited (guest power-off, crash)
+    // False once QEMU has exited (guest power-off, crash) or the TPM
+    // multiplexer has stopped (failure() says why).
+    bool running() const;
+    std::string failure() const;
 
     // Waits until the guest's serial console shows `text`; false on timeout
     // or when QEMU has exited.
@@ -70,6 +75,8 @@ class VirtualMachine {
     pid_t qemu_ = -1;
     std::unique_ptr<TpmMultiplexer> mux_;
     std::thread mux_thread_;
+    std::atomic<bool> mux_done_{false};
+    mutable std::mutex mux_error_mutex_;
     std::string mux_error_;
     std::unique_ptr<QmpClient> qmp_;
 };

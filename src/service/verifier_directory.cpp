@@ -1,8 +1,11 @@
 #include "service/verifier_directory.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "binary/file_io.hpp"
@@ -64,8 +67,18 @@ void init_verifier_directory(const VerifierDirectory& dir, const std::vector<std
 }
 
 binary::Bytes load_or_create_nonce_key(const VerifierDirectory& dir) {
-    if (!fs::exists(dir.nonce_key()))
-        write_private(dir.nonce_key(), binary::to_hex(crypto::random_bytes(32)) + "\n");
+    if (!fs::exists(dir.nonce_key())) {
+        // Written aside, then linked into place: link() fails if another
+        // verifier process made the key first, and then both use that one.
+        const auto mine = dir.nonce_key().string() + "." + std::to_string(::getpid());
+        write_private(mine, binary::to_hex(crypto::random_bytes(32)) + "\n");
+        const int rc = ::link(mine.c_str(), dir.nonce_key().c_str());
+        const int e = errno;
+        fs::remove(mine);
+        if (rc != 0 && e != EEXIST)
+            throw std::runtime_error("cannot create " + dir.nonce_key().string() + ": " +
+                                     std::strerror(e));
+    }
     auto text = binary::read_text_file(dir.nonce_key());
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     binary::Bytes key;

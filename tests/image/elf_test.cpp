@@ -173,3 +173,39 @@ TEST(Elf, ASectionPastTheEndOfTheFileIsNamed) {
         EXPECT_NE(std::string(e.what()).find("section 1"), std::string::npos) << e.what();
     }
 }
+
+TEST(Elf, SectionsWithoutFileBytesCannotServeAsTablesOrLieOutsideTheFile) {
+    auto good = testsupport::TinyElf(true).build();
+    std::uint64_t shoff = 0;
+    for (int i = 0; i < 8; ++i) shoff |= std::uint64_t(good[0x28 + i]) << (8 * i);
+    // .shstrtab (section 6) turned into NOBITS with a far offset.
+    auto bad = good;
+    bad[shoff + 6 * 64 + 4] = 8;          // sh_type = SHT_NOBITS
+    bad[shoff + 6 * 64 + 24 + 3] = 0x7F;  // sh_offset = 0x7f000000 + ...
+    EXPECT_THROW(ElfImage::parse(bad), binary::ParseError);
+    // The NULL section with a 4 GiB offset: checked like any other.
+    bad = good;
+    bad[shoff + 24 + 4] = 1;  // section 0's sh_offset = 1 << 32
+    bad[shoff + 32] = 1;      // and a size
+    EXPECT_THROW(ElfImage::parse(bad), binary::ParseError);
+}
+
+TEST(Elf, AnOverlongNameIsRefusedNotCopied) {
+    auto bytes = testsupport::TinyElf(true).with_rodata(binary::Bytes(8192, 'a')).build();
+    std::uint64_t shoff = 0;
+    for (int i = 0; i < 8; ++i) shoff |= std::uint64_t(bytes[0x28 + i]) << (8 * i);
+    // Point .shstrtab at the 8 KiB of 'a' in .rodata (no NUL for 8 KiB).
+    std::uint64_t ro_offset = 0;
+    for (int i = 0; i < 8; ++i)
+        ro_offset |= std::uint64_t(bytes[shoff + 7 * 64 + 24 + i]) << (8 * i);
+    for (int i = 0; i < 8; ++i) {
+        bytes[shoff + 6 * 64 + 24 + i] = static_cast<std::uint8_t>(ro_offset >> (8 * i));
+        bytes[shoff + 6 * 64 + 32 + i] = static_cast<std::uint8_t>(std::uint64_t{8192} >> (8 * i));
+    }
+    try {
+        ElfImage::parse(bytes);
+        FAIL();
+    } catch (const binary::ParseError& e) {
+        EXPECT_NE(std::string(e.what()).find("longer than"), std::string::npos) << e.what();
+    }
+}
