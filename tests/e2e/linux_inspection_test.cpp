@@ -16,8 +16,10 @@
 #include "image/vmlinux.hpp"
 #include "inspect/code_compare.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/linux_inspector.hpp"
 #include "inspect/linux_patch_sites.hpp"
 #include "inspect/virtual_machine.hpp"
+#include "support/debian_guest.hpp"
 
 using namespace drtm;
 namespace fs = std::filesystem;
@@ -30,32 +32,13 @@ constexpr std::uint64_t kKernelMap = 0xffffffff80000000ull;
 class LinuxInspection : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        auto v = image::extract_vmlinux(binary::read_file(kArtifacts / "vmlinuz"));
-        elf_bytes_ = new binary::Bytes(std::move(v.elf));
-        elf_ = new image::ElfImage(image::ElfImage::parse(*elf_bytes_));
-        symbols_ = new image::KernelSymbols(image::decode_kallsyms(*elf_));
-        sites_ = new std::vector<inspect::PatchSite>(inspect::linux_patch_sites(*elf_, *symbols_));
-        vmlinux_ =
-            fs::temp_directory_path() / ("drtm-inspect-vmlinux-" + std::to_string(::getpid()));
-        binary::write_file_atomic(vmlinux_, binary::ByteView(*elf_bytes_));
+        golden_ =
+            inspect::LinuxGolden::from_bzimage(binary::read_file(kArtifacts / "vmlinuz")).release();
     }
-    static void TearDownTestSuite() {
-        fs::remove(vmlinux_);
-        delete sites_;
-        delete symbols_;
-        delete elf_;
-        delete elf_bytes_;
-    }
+    static void TearDownTestSuite() { delete golden_; }
     void SetUp() override {
-        inspect::VmConfig c;
-        c.dir = fs::temp_directory_path() / ("drtm-inspect-" + std::to_string(::getpid()));
-        fs::remove_all(c.dir);
-        c.kernel = vmlinux_;
-        c.initrd = kArtifacts / "guest-initrd.img";
-        c.append = inspect::kDefaultLinuxAppend;
-        dir_ = c.dir;
-        vm_ = std::make_unique<inspect::VirtualMachine>(c);
-        ASSERT_TRUE(vm_->wait_for_console("GUEST-READY", 90000)) << vm_->console();
+        dir_ = fs::temp_directory_path() / ("drtm-inspect-" + std::to_string(::getpid()));
+        vm_ = testsupport::boot_debian_guest(dir_);
         ram_ = std::make_unique<inspect::GuestMemory>(vm_->ram_file(), vm_->ram_size());
     }
     void TearDown() override {
@@ -64,22 +47,19 @@ class LinuxInspection : public ::testing::Test {
         fs::remove_all(dir_);
     }
     inspect::CodeComparison compare(const binary::Bytes& copy) {
-        const auto* text = elf_->section(".text");
-        return inspect::compare_code(elf_->contents(*text), copy, text->addr, *sites_,
-                                     [](std::uint64_t va) { return symbols_->symbolize(va); });
+        const auto* text = golden_->elf().section(".text");
+        return inspect::compare_code(
+            golden_->elf().contents(*text), copy, text->addr, golden_->sites(),
+            [](std::uint64_t va) { return golden_->symbols().symbolize(va); });
     }
     binary::Bytes copy_text() {
-        const auto* text = elf_->section(".text");
+        const auto* text = golden_->elf().section(".text");
         binary::Bytes copy;
         ram_->copy(text->addr - kKernelMap, text->size, copy);
         return copy;
     }
 
-    static inline binary::Bytes* elf_bytes_;
-    static inline image::ElfImage* elf_;
-    static inline image::KernelSymbols* symbols_;
-    static inline std::vector<inspect::PatchSite>* sites_;
-    static inline fs::path vmlinux_;
+    static inline inspect::LinuxGolden* golden_;
     fs::path dir_;
     std::unique_ptr<inspect::VirtualMachine> vm_;
     std::unique_ptr<inspect::GuestMemory> ram_;
@@ -94,7 +74,7 @@ TEST_F(LinuxInspection, ACleanKernelHasNoUnexplainedByte) {
     auto c = compare(copy);
     // Per kind, for the record (reference/runtime-inspection.md §4.3).
     std::map<std::string, int> kinds;
-    for (const auto& s : *sites_) ++kinds[inspect::patch_kind_name(s.kind)];
+    for (const auto& s : golden_->sites()) ++kinds[inspect::patch_kind_name(s.kind)];
     for (const auto& [k, n] : kinds) std::cout << "  " << k << ": " << n << " sites\n";
     std::cout << "  raw: " << c.pages_identical_raw << "/" << c.pages << " pages identical, "
               << c.bytes_differing << " bytes differ; unexplained: " << c.bytes_unexplained << "\n";
@@ -107,10 +87,10 @@ TEST_F(LinuxInspection, ACleanKernelHasNoUnexplainedByte) {
 
 TEST_F(LinuxInspection, OneChangedByteIsFoundAndNamed) {
     // A byte of cmdline_find_option_bool that no patch site covers.
-    const auto function = symbols_->require("cmdline_find_option_bool");
+    const auto function = golden_->symbols().require("cmdline_find_option_bool");
     std::uint64_t target = function + 4;
     auto covered = [&](std::uint64_t va) {
-        for (const auto& s : *sites_)
+        for (const auto& s : golden_->sites())
             if (va >= s.address && va < s.address + s.length) return true;
         return false;
     };

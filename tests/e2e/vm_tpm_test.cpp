@@ -14,6 +14,7 @@
 #include "binary/file_io.hpp"
 #include "image/vmlinux.hpp"
 #include "inspect/virtual_machine.hpp"
+#include "support/debian_guest.hpp"
 #include "support/openssl_ref.hpp"
 #include "tpm/swtpm_control.hpp"
 
@@ -42,24 +43,9 @@ std::string upper_hex(const ref::Bytes& b) {
 
 class VmTpm : public ::testing::Test {
   protected:
-    static void SetUpTestSuite() {
-        ASSERT_TRUE(fs::exists(kArtifacts / "guest-initrd.img"))
-            << "run scripts/fetch-artifacts.sh (make test does)";
-        vmlinux_ = fs::temp_directory_path() / ("drtm-vm-vmlinux-" + std::to_string(::getpid()));
-        auto v = image::extract_vmlinux(binary::read_file(kArtifacts / "vmlinuz"));
-        binary::write_file_atomic(vmlinux_, binary::ByteView(v.elf));
-    }
-    static void TearDownTestSuite() { fs::remove(vmlinux_); }
     void SetUp() override {
-        inspect::VmConfig c;
-        c.dir = fs::temp_directory_path() / ("drtm-vm-" + std::to_string(::getpid()));
-        fs::remove_all(c.dir);
-        c.kernel = vmlinux_;
-        c.initrd = kArtifacts / "guest-initrd.img";
-        c.append = inspect::kDefaultLinuxAppend;
-        dir_ = c.dir;
-        vm_ = std::make_unique<inspect::VirtualMachine>(c);
-        ASSERT_TRUE(vm_->wait_for_console("GUEST-READY", 90000)) << vm_->console();
+        dir_ = fs::temp_directory_path() / ("drtm-vm-" + std::to_string(::getpid()));
+        vm_ = testsupport::boot_debian_guest(dir_);
     }
     void TearDown() override {
         ram_ = vm_ ? vm_->ram_file() : fs::path();
@@ -78,7 +64,6 @@ class VmTpm : public ::testing::Test {
         return {0, ""};
     }
 
-    static inline fs::path vmlinux_;
     fs::path dir_, ram_;
     std::unique_ptr<inspect::VirtualMachine> vm_;
 };
