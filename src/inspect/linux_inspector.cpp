@@ -26,16 +26,10 @@ void merge(CodeComparison& total, const CodeComparison& part) {
                              part.unexplained.end());
 }
 
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 nlohmann::json to_json(const CodeComparison& c) {
     nlohmann::json regions = nlohmann::json::array();
     for (const auto& r : c.unexplained)
-        regions.push_back({{"address", hex(r.address)},
+        regions.push_back({{"address", binary::hex_number(r.address)},
                            {"symbol", r.symbol},
                            {"expected", binary::to_hex(r.expected)},
                            {"found", binary::to_hex(r.found)}});
@@ -102,7 +96,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     r.text = compare_code(elf.contents(*text), text_copy, text->addr, golden.sites(), symbolize);
     if (r.text.pages_identical_raw == 0)
         throw std::runtime_error(
-            "no page of the golden .text is at physical " + hex(r.text_physical) +
+            "no page of the golden .text is at physical " + binary::hex_number(r.text_physical) +
             ": the guest runs another kernel, or a randomised one (KASLR is not located yet)");
 
     // .rodata without the ro_after_init window the kernel fills at boot.
@@ -125,7 +119,7 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     for (const auto& s : golden.sites()) ++kinds[patch_kind_name(s.kind)];
     return {{"verdict", r.intact() ? "intact" : "modified"},
             {"kernel_build_id", golden.build_id()},
-            {"text_physical", hex(r.text_physical)},
+            {"text_physical", binary::hex_number(r.text_physical)},
             {"pause_ms",
              {{"window", r.pause.window_ms},
               {"stop", r.pause.stop_ms},

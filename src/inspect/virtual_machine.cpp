@@ -10,10 +10,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
+
+#include "binary/file_io.hpp"
 
 namespace drtm::inspect {
 
@@ -70,11 +70,17 @@ bool exited(pid_t pid) {
     return pid <= 0 || ::waitpid(pid, &status, WNOHANG) != 0;
 }
 
+// A log that may not exist yet reads as empty.
+std::string read_if_present(const fs::path& file) {
+    try {
+        return binary::read_text_file(file);
+    } catch (const std::exception&) {
+        return "";
+    }
+}
+
 std::string tail_of(const fs::path& file) {
-    std::ifstream in(file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto s = ss.str();
+    auto s = read_if_present(file);
     return s.size() > 2000 ? s.substr(s.size() - 2000) : s;
 }
 
@@ -255,10 +261,7 @@ std::string VirtualMachine::failure() const {
 }
 
 std::string VirtualMachine::console() const {
-    std::ifstream in(console_log());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return read_if_present(console_log());
 }
 
 bool VirtualMachine::wait_for_console(const std::string& text, int timeout_ms) const {
