@@ -133,6 +133,10 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
         EVP_PKEY* key;
         std::atomic<std::uint64_t> clock{1};
         std::mutex busy;  // one attestation per node at a time, as a real agent
+        // Kept across connections, as an agent process keeps its TLS context:
+        // building it (certificate, key, CA file) per connection cost the
+        // load generator a quarter of its CPU, which the server then lacked.
+        std::unique_ptr<httplib::SSLClient> client;
     };
     std::vector<std::unique_ptr<Node>> nodes;
     for (const auto& j : nodes_json) {
@@ -170,12 +174,21 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
             std::unique_lock node_lock(n.busy, std::try_to_lock);
             if (!node_lock) continue;
             auto t0 = Clock::now();
-            httplib::SSLClient c(host, port, n.cert, n.key);
-            SSL_CTX_set_min_proto_version(c.ssl_context(), TLS1_3_VERSION);
-            c.set_ca_cert_path(ca.c_str());
-            c.enable_server_certificate_verification(true);
-            c.set_keep_alive(true);
-            c.set_tcp_nodelay(true);
+            if (!n.client) {
+                n.client = std::make_unique<httplib::SSLClient>(host, port, n.cert, n.key);
+                SSL_CTX_set_min_proto_version(n.client->ssl_context(), TLS1_3_VERSION);
+                n.client->set_ca_cert_path(ca.c_str());
+                n.client->enable_server_certificate_verification(true);
+                n.client->set_keep_alive(true);
+                n.client->set_tcp_nodelay(true);
+            }
+            auto& c = *n.client;
+            // Closed after `per_connection` attestations: the next one opens a
+            // new connection with a full handshake (no session resumption).
+            struct CloseAfter {
+                httplib::SSLClient& c;
+                ~CloseAfter() { c.stop(); }
+            } close_after{c};
             // `per_connection` attestations on one TLS connection (1: a new
             // handshake for each, as an agent that attests every few minutes).
             // After the first, each quote answers the next_challenge the
