@@ -112,7 +112,21 @@ echo "guest running; its TPM: $vm_tcti"
 "$drtm" log verify "$out/vm-launch/eventlog.bin" --tcti "$vm_tcti"
 sleep 1
 echo "the guest reads from its own TPM: $(grep -a 'TICK' "$state/vm/console.log" | tail -1)"
-"$drtm" inspect --vm "$state/vm" --kernel "$kernel"
+# The inspection is itself a dynamic launch (of the inspector) on the guest's
+# TPM: an intact guest gives the PCRs `inspect --predict` states, quoted here
+# and appraised against that prediction.
+"$drtm" attest keys --tcti "$vm_tcti" --out "$state/vm-attester.json" >/dev/null
+"$drtm" inspect --predict --kernel "$kernel" --json > "$out/inspection-prediction.json"
+python3 - "$out/inspection-prediction.json" > "$out/inspection-policy.json" <<'PY'
+import json, sys
+print(json.dumps({"format": "drtm-appraisal-policy", "version": 1, "id": "inspected-linux",
+                  "reference_values": [json.load(open(sys.argv[1]))]}))
+PY
+vm_nonce=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+"$drtm" inspect --vm "$state/vm" --kernel "$kernel" --keys "$state/vm-attester.json" \
+    --nonce "$vm_nonce" --evidence "$out/inspection-evidence.json"
+"$drtm" attest verify --evidence "$out/inspection-evidence.json" --nonce "$vm_nonce" \
+    --keys "$state/vm-attester.json" --policy "$out/inspection-policy.json"
 kill "$vm_pid"; wait "$vm_pid" 2>/dev/null || true; vm_pid=
 
 bold "Done"

@@ -38,18 +38,6 @@ struct AttestOptions {
     bool json = false;
 };
 
-binary::Bytes parse_nonce(const std::string& hex) {
-    binary::Bytes n;
-    try {
-        n = binary::from_hex(hex);
-    } catch (const std::exception& e) {
-        throw CLI::ValidationError("--nonce", e.what());
-    }
-    if (n.size() < 8 || n.size() > 64)
-        throw CLI::ValidationError("--nonce", "give 8 to 64 bytes of hex");
-    return n;
-}
-
 void print_verdict(const attest::Verdict& v) {
     std::cout << "status: " << v.status() << "\n";
     for (const auto& c : v.checks)

@@ -1,68 +1,186 @@
 // drtm inspect: pause a running guest (drtm vm run), copy its kernel's code,
-// resume it, and compare the copy with the golden kernel image.
+// resume it, compare the copy with the golden kernel image, and measure the
+// inspection into the guest's TPM (a dynamic launch of the inspector, then
+// the golden image and the normalised code), optionally quoted as evidence.
+// `--predict` gives the PCRs an intact guest's inspection produces.
 #include <iostream>
 
+#include "attest/attester_keys.hpp"
+#include "attest/evidence.hpp"
 #include "binary/error.hpp"
 #include "binary/file_io.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "inspect/inspection_measurement.hpp"
 #include "inspect/linux_inspector.hpp"
+#include "launch/launcher.hpp"
 
 namespace drtm::cli {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+struct InspectOptions {
+    std::string vm, kernel, log, keys, nonce, evidence, inspector;
+    bool json = false, predict = false, no_measure = false;
+};
+
+std::unique_ptr<inspect::LinuxGolden> load_golden(const std::string& kernel, binary::Bytes& bytes) {
+    progress("reading the golden kernel " + kernel);
+    bytes = binary::read_file(kernel);
+    return binary::in_file(kernel, [&] { return inspect::LinuxGolden::from_bzimage(bytes); });
+}
+
+binary::ByteView section(const inspect::LinuxGolden& g, const char* name) {
+    const auto* s = g.elf().section(name);
+    if (!s) throw std::runtime_error(std::string("the golden kernel has no ") + name);
+    return g.elf().contents(*s);
+}
+
+binary::Bytes inspector_digest(const std::string& inspector) {
+    return inspector.empty() ? inspect::inspector_sha256() : inspect::inspector_sha256(inspector);
+}
+
+void print_pcrs(const inspect::InspectionMeasurement& m) {
+    for (const auto& [pcr, value] : m.pcrs.at(crypto::HashAlg::sha256))
+        std::cout << "  PCR " << pcr << " sha256 " << binary::to_hex(value) << "\n";
+}
+
+void run_predict(const InspectOptions& o) {
+    binary::Bytes bytes;
+    auto golden = load_golden(o.kernel, bytes);
+    inspect::InspectionSubject subject{inspector_digest(o.inspector), bytes, golden->build_id(),
+                                       section(*golden, ".text"), section(*golden, ".rodata")};
+    auto m = inspect::predict_inspection(subject);
+    if (o.json) return print_json(inspect::to_json(m));
+    std::cout << "an intact guest's inspection gives:\n";
+    print_pcrs(m);
+}
+
+void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGolden& golden,
+                  const nlohmann::json& report) {
+    std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n"
+              << "pause window: " << result.pause.window_ms << " ms (stop " << result.pause.stop_ms
+              << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")\n"
+              << ".text: " << result.text.bytes_compared << " bytes, "
+              << result.text.bytes_differing << " differ, all but " << result.text.bytes_unexplained
+              << " at patch sites (" << golden.sites().size() << " sites)\n"
+              << ".rodata (without ro_after_init): " << result.rodata.bytes_compared << " bytes, "
+              << result.rodata.bytes_unexplained << " differ\n";
+    for (const auto* c : {&result.text, &result.rodata})
+        for (const auto& r : c->unexplained)
+            std::cout << "  differs at " << r.symbol << ": expected " << binary::to_hex(r.expected)
+                      << ", found " << binary::to_hex(r.found) << "\n";
+}
+
+void run_inspect(const InspectOptions& o) {
+    if (o.vm.empty()) throw CLI::RequiredError("--vm (or --predict)");
+    if (!o.keys.empty() && o.nonce.empty())
+        throw CLI::ValidationError("--keys", "a quote needs the verifier's --nonce");
+    if (o.no_measure && !o.keys.empty())
+        throw CLI::ValidationError("--keys", "a quote needs the measurement (drop --no-measure)");
+    const binary::Bytes nonce = o.nonce.empty() ? binary::Bytes{} : parse_nonce(o.nonce);
+    const auto descriptor = fs::path(o.vm) / "vm.json";
+    if (!fs::exists(descriptor))
+        throw std::runtime_error(descriptor.string() + " not found: is `drtm vm run --dir " + o.vm +
+                                 "` running?");
+    auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
+    binary::Bytes bytes;
+    auto golden = load_golden(o.kernel, bytes);
+    // Before the pause: hashing the inspector is slow and needs no guest.
+    binary::Bytes inspector;
+    if (!o.no_measure) inspector = inspector_digest(o.inspector);
+
+    inspect::GuestMemory ram(vm.at("ram_file").get<std::string>(),
+                             vm.at("ram_size").get<std::uint64_t>());
+    inspect::QmpClient qmp(vm.at("qmp").get<std::string>());
+    auto result = inspect::inspect_linux(*golden, ram, qmp);
+    auto report = inspect::to_json(result, *golden);
+
+    bool measured_ok = true;
+    if (!o.no_measure) {
+        const auto tcti = vm.at("tcti").get<std::string>();
+        progress("measuring the inspection into the guest's TPM (" + tcti + ")");
+        inspect::InspectionSubject subject{inspector, bytes, golden->build_id(),
+                                           result.text_normalised, result.rodata_normalised};
+        auto m = inspect::measure_inspection(tcti, subject);
+        const auto log_path =
+            o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
+        binary::write_file_atomic(log_path, m.eventlog);
+        auto measurement = inspect::to_json(m);
+        measurement["eventlog"] = log_path.string();
+        measured_ok = m.verified;
+        if (!o.keys.empty()) {
+            auto keys = attest::load_attester_keys(o.keys);
+            tpm::Tpm t(tcti);
+            attest::CollectOptions opts;
+            opts.ek = keys.ek_type;
+            opts.node = vm.value("name", std::string{});
+            // The banks the log carries: a verifier cannot replay the others.
+            opts.banks = launch::log_banks();
+            auto evidence = attest::collect_evidence(t, keys.ak, nonce, m.eventlog, opts);
+            const auto evidence_path = o.evidence.empty()
+                                           ? fs::path(o.vm) / "inspection-evidence.json"
+                                           : fs::path(o.evidence);
+            binary::write_file_atomic(evidence_path,
+                                      std::string_view(attest::to_json(evidence).dump(2) + "\n"));
+            measurement["evidence"] = evidence_path.string();
+        }
+        report["measurement"] = measurement;
+    }
+
+    if (o.json) {
+        print_json(report);
+    } else {
+        print_report(result, *golden, report);
+        if (report.contains("measurement")) {
+            const auto& m = report["measurement"];
+            std::cout << "measured into the guest's TPM: log " << m["eventlog"].get<std::string>()
+                      << (measured_ok ? " (replays to PCR 17-22)" : " (DOES NOT replay)") << "\n";
+            for (const auto& [pcr, value] : m["pcrs"]["sha256"].items())
+                std::cout << "  PCR " << pcr << " sha256 " << value.get<std::string>() << "\n";
+            if (m.contains("evidence"))
+                std::cout << "evidence: " << m["evidence"].get<std::string>() << "\n";
+        }
+    }
+    if (!measured_ok)
+        throw std::runtime_error("the inspection log does not replay to the guest TPM's PCRs");
+    if (!result.intact()) throw CLI::RuntimeError(2);
+}
+
+}  // namespace
+
 void register_inspect(CLI::App& app) {
-    struct Options {
-        std::string vm, kernel;
-        bool json = false;
-    };
-    auto o = std::make_shared<Options>();
+    auto o = std::make_shared<InspectOptions>();
     auto* cmd = app.add_subcommand(
         "inspect",
         "Check a running guest's kernel against its golden image: pause, copy .text and .rodata, "
-        "resume, compare (every difference must be a patch site the golden image's tables name). "
-        "Exit 0 intact, 2 modified, 1 error");
-    cmd->add_option("--vm", o->vm, "The directory of a running `drtm vm run`")->required();
+        "resume, compare (every difference must be a patch site the golden image's tables name), "
+        "and measure the inspection into the guest's TPM. Exit 0 intact, 2 modified, 1 error");
+    auto* vm = cmd->add_option("--vm", o->vm, "The directory of a running `drtm vm run`");
     cmd->add_option("--kernel", o->kernel, "The golden kernel: the bzImage the guest booted")
         ->required()
         ->check(CLI::ExistingFile);
+    auto* predict = cmd->add_flag("--predict", o->predict,
+                                  "Print the PCR 17-22 values an intact guest's inspection gives "
+                                  "(for an appraisal policy); needs no guest");
+    predict->excludes(vm);
+    cmd->add_option("--inspector", o->inspector,
+                    "With --predict: the inspector executable (default: this drtm)")
+        ->check(CLI::ExistingFile);
+    cmd->add_flag("--no-measure", o->no_measure,
+                  "Compare only: leave the guest TPM's PCR 17-22 as they are");
+    cmd->add_option(
+        "--log", o->log,
+        "Where to write the inspection's event log (default VM/inspection-eventlog.bin)");
+    cmd->add_option("--keys", o->keys, "Quote the result with this AK (`drtm attest keys`)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--nonce", o->nonce, "The verifier's nonce for the quote (hex)");
+    cmd->add_option("--evidence", o->evidence,
+                    "Where to write the evidence (default VM/inspection-evidence.json)");
     cmd->add_flag("--json", o->json, "Print the report as JSON");
-    cmd->callback([o] {
-        namespace fs = std::filesystem;
-        const auto descriptor = fs::path(o->vm) / "vm.json";
-        if (!fs::exists(descriptor))
-            throw std::runtime_error(descriptor.string() + " not found: is `drtm vm run --dir " +
-                                     o->vm + "` running?");
-        auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
-        progress("reading the golden kernel " + o->kernel);
-        auto bytes = binary::read_file(o->kernel);
-        auto golden =
-            binary::in_file(o->kernel, [&] { return inspect::LinuxGolden::from_bzimage(bytes); });
-        inspect::GuestMemory ram(vm.at("ram_file").get<std::string>(),
-                                 vm.at("ram_size").get<std::uint64_t>());
-        inspect::QmpClient qmp(vm.at("qmp").get<std::string>());
-        auto result = inspect::inspect_linux(*golden, ram, qmp);
-        auto report = inspect::to_json(result, *golden);
-        if (o->json) {
-            print_json(report);
-        } else {
-            std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n"
-                      << "pause window: " << result.pause.window_ms << " ms (stop "
-                      << result.pause.stop_ms << ", copy " << result.pause.copy_ms << ", cont "
-                      << result.pause.cont_ms << ")\n"
-                      << ".text: " << result.text.bytes_compared << " bytes, "
-                      << result.text.bytes_differing << " differ, all but "
-                      << result.text.bytes_unexplained << " at patch sites ("
-                      << golden->sites().size() << " sites)\n"
-                      << ".rodata (without ro_after_init): " << result.rodata.bytes_compared
-                      << " bytes, " << result.rodata.bytes_unexplained << " differ\n";
-            for (const auto* c : {&result.text, &result.rodata})
-                for (const auto& r : c->unexplained)
-                    std::cout << "  differs at " << r.symbol << ": expected "
-                              << binary::to_hex(r.expected) << ", found " << binary::to_hex(r.found)
-                              << "\n";
-        }
-        if (!result.intact()) throw CLI::RuntimeError(2);
-    });
+    cmd->callback([o] { o->predict ? run_predict(*o) : run_inspect(*o); });
 }
 
 }  // namespace drtm::cli

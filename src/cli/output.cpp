@@ -58,4 +58,16 @@ std::vector<crypto::HashAlg> parse_bank_list(const std::string& text) {
     return out;
 }
 
+binary::Bytes parse_nonce(const std::string& hex) {
+    binary::Bytes n;
+    try {
+        n = binary::from_hex(hex);
+    } catch (const std::exception& e) {
+        throw CLI::ValidationError("--nonce", e.what());
+    }
+    if (n.size() < 8 || n.size() > 64)
+        throw CLI::ValidationError("--nonce", "give 8 to 64 bytes of hex");
+    return n;
+}
+
 }  // namespace drtm::cli

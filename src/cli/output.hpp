@@ -32,4 +32,7 @@ std::vector<std::uint32_t> parse_pcr_list(const std::string& text);
 // Parses "sha1,sha256" into banks; throws CLI::ValidationError.
 std::vector<crypto::HashAlg> parse_bank_list(const std::string& text);
 
+// A verifier's nonce (--nonce): 8 to 64 bytes of hex; throws CLI::ValidationError.
+binary::Bytes parse_nonce(const std::string& hex);
+
 }  // namespace drtm::cli

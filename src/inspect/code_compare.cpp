@@ -51,4 +51,17 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
     return c;
 }
 
+void restore_patch_sites(binary::ByteView golden, std::span<std::uint8_t> found, std::uint64_t base,
+                         const std::vector<PatchSite>& sites) {
+    if (golden.size() != found.size())
+        throw std::invalid_argument("the golden and found code differ in length");
+    const std::size_t n = golden.size();
+    for (const auto& s : sites) {
+        if (s.address < base || s.address - base >= n) continue;
+        const std::size_t off = s.address - base;
+        const std::size_t len = std::min<std::size_t>(s.length, n - off);
+        std::memcpy(found.data() + off, golden.data() + off, len);
+    }
+}
+
 }  // namespace drtm::inspect

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,13 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
                             const std::vector<PatchSite>& sites,
                             const std::function<std::string(std::uint64_t)>& symbolize,
                             std::size_t max_regions = 64);
+
+// Puts every patch site's golden bytes back into `found` (which starts at
+// `base`): the result equals the golden code when only sites differed, and
+// keeps every other byte as found. Its digest is what an inspection extends,
+// so a verifier predicts it from the golden image alone. The sites' found
+// contents are not checked against their allowed forms yet.
+void restore_patch_sites(binary::ByteView golden, std::span<std::uint8_t> found, std::uint64_t base,
+                         const std::vector<PatchSite>& sites);
 
 }  // namespace drtm::inspect

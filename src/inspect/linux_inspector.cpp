@@ -1,5 +1,6 @@
 #include "inspect/linux_inspector.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "image/vmlinux.hpp"
@@ -111,6 +112,13 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
           compare_code(golden_ro.first(a), found_ro.first(a), rodata->addr, {}, symbolize));
     merge(r.rodata,
           compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata->addr + b, {}, symbolize));
+
+    restore_patch_sites(elf.contents(*text), text_copy, text->addr, golden.sites());
+    std::copy(golden_ro.begin() + static_cast<std::ptrdiff_t>(a),
+              golden_ro.begin() + static_cast<std::ptrdiff_t>(std::max(a, b)),
+              rodata_copy.begin() + static_cast<std::ptrdiff_t>(a));
+    r.text_normalised = std::move(text_copy);
+    r.rodata_normalised = std::move(rodata_copy);
     return r;
 }
 

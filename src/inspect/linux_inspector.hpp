@@ -49,6 +49,10 @@ struct LinuxInspection {
     CodeComparison rodata;
     PauseTiming pause;
     std::uint64_t text_physical = 0;
+    // The copies with patch sites (and .rodata's ro_after_init window) put
+    // back to the golden bytes: equal to the golden sections when intact.
+    binary::Bytes text_normalised;
+    binary::Bytes rodata_normalised;
     bool intact() const { return text.intact() && rodata.intact(); }
 };
 

@@ -37,32 +37,6 @@ const std::vector<HashAlg> kLogBanks = {HashAlg::sha1, HashAlg::sha256};
 // After HASH_END a started TPM holds PCR 17 = E(0, H(data)) and 18-22 = 0 in
 // every bank. Anything else means the sequence was lost (a command slipped
 // in, or the TPM was not started and this became an H-CRTM): fail closed.
-void verify_drtm_sequence(tpm::Tpm& t, const std::vector<HashAlg>& banks, ByteView data) {
-    auto pcrs = t.read_pcrs(banks, kDrtmPcrs);
-    for (HashAlg bank : banks) {
-        auto expected = crypto::extend(bank, crypto::zero_digest(bank), crypto::hash(bank, data));
-        if (pcrs[bank][17] != expected)
-            throw std::runtime_error(
-                "the dynamic launch did not take effect: PCR 17 (" +
-                std::string(crypto::alg_name(bank)) + ") is " + binary::to_hex(pcrs[bank][17]) +
-                ", expected " + binary::to_hex(expected) +
-                " (was the TPM started? did another client talk to it during the sequence?)");
-        for (std::uint32_t p = 18; p <= 22; ++p)
-            if (!binary::all_equal(pcrs[bank][p], 0))
-                throw std::runtime_error("the dynamic launch did not reset PCR " +
-                                         std::to_string(p));
-    }
-}
-
-eventlog::Event to_event(const LogRecord& r) {
-    eventlog::Event e;
-    e.pcr = r.pcr;
-    e.type = r.type;
-    e.data = r.data;
-    for (const auto& [alg, digest] : r.digests) e.digests.push_back({crypto::alg_id(alg), digest});
-    return e;
-}
-
 // Writes the stages' records into the log area the DCE initialised, in
 // order, as SKL/SINIT and then the DLME append them.
 Bytes write_log(Flavour flavour, BootSetup& setup, const std::vector<LogRecord>& records) {
@@ -93,6 +67,23 @@ Bytes slrt_bytes_of(const BootSetup& setup) {
 
 std::string_view flavour_name(Flavour f) {
     return f == Flavour::amd ? "amd" : "intel";
+}
+
+void verify_drtm_sequence(tpm::Tpm& t, const std::vector<HashAlg>& banks, ByteView data) {
+    auto pcrs = t.read_pcrs(banks, kDrtmPcrs);
+    for (HashAlg bank : banks) {
+        auto expected = crypto::extend(bank, crypto::zero_digest(bank), crypto::hash(bank, data));
+        if (pcrs[bank][17] != expected)
+            throw std::runtime_error(
+                "the dynamic launch did not take effect: PCR 17 (" +
+                std::string(crypto::alg_name(bank)) + ") is " + binary::to_hex(pcrs[bank][17]) +
+                ", expected " + binary::to_hex(expected) +
+                " (was the TPM started? did another client talk to it during the sequence?)");
+        for (std::uint32_t p = 18; p <= 22; ++p)
+            if (!binary::all_equal(pcrs[bank][p], 0))
+                throw std::runtime_error("the dynamic launch did not reset PCR " +
+                                         std::to_string(p));
+    }
 }
 
 const std::vector<HashAlg>& log_banks() {

@@ -20,6 +20,7 @@
 #include "launch/emulated_grub.hpp"
 #include "launch/launch_request.hpp"
 #include "launch/txt_platform.hpp"
+#include "tpm/tpm.hpp"
 
 namespace drtm::launch {
 
@@ -54,6 +55,11 @@ void run_dlme_stage(Measurer& m, const LaunchRequest& request, const PreparedLau
 // The bootloader half alone (no TPM): the SLRT GRUB would write for this
 // launch, as its `size` bytes. What `drtm slrt build` prints.
 binary::Bytes build_slrt(const LaunchRequest& request);
+
+// Checks that the DRTM hash sequence with `data` took effect: PCR 17 =
+// E(0, H(data)) and PCR 18-22 zero in every bank. Throws saying what differs.
+void verify_drtm_sequence(tpm::Tpm& tpm, const std::vector<crypto::HashAlg>& banks,
+                          binary::ByteView data);
 
 // Writes eventlog.bin, slrt.bin and summary.json into `dir` atomically.
 void write_launch_outputs(const LaunchResult& result, const std::filesystem::path& dir);

@@ -50,6 +50,15 @@ void Measurer::cap_other_banks(std::uint8_t locality, std::uint32_t pcr,
     target_.extend(locality, pcr, caps);
 }
 
+eventlog::Event to_event(const LogRecord& r) {
+    eventlog::Event e;
+    e.pcr = r.pcr;
+    e.type = r.type;
+    e.data = r.data;
+    for (const auto& [alg, digest] : r.digests) e.digests.push_back({crypto::alg_id(alg), digest});
+    return e;
+}
+
 nlohmann::json records_to_json(const std::vector<LogRecord>& records) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : records) {

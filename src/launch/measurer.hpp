@@ -13,6 +13,7 @@
 
 #include "binary/bytes.hpp"
 #include "crypto/hash_alg.hpp"
+#include "eventlog/event.hpp"
 #include "launch/pcr_target.hpp"
 
 namespace drtm::launch {
@@ -32,6 +33,9 @@ struct LogRecord {
     std::uint8_t locality = 0;
     bool extended = false;
 };
+
+// The record as the log carries it.
+eventlog::Event to_event(const LogRecord& r);
 
 // [{"stage", "pcr", "type", "label", "data", "locality", "extended", "digests"}]
 nlohmann::json records_to_json(const std::vector<LogRecord>& records);

@@ -135,7 +135,14 @@ TEST(VmCli, ALaunchOntoARunningGuestIsVerifiedAndSeenByTheGuest) {
     fs::remove_all(dir);
 }
 
-TEST(VmCli, InspectFindsAChangedKernelByteAndNamesIt) {
+// The whole runtime inspection as a user runs it: an AK on the guest's TPM,
+// the prediction for an intact guest (checked against PCR values computed
+// without drtm by tests/support/inspection_pcrs.py), an inspection measured
+// and quoted into evidence the verifier affirms; then one byte changed in
+// the paused guest: named by symbol, measured into PCR 19, and refused by
+// the same policy. The guest sees the inspector's launch in its own TPM and
+// keeps running.
+TEST(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     const fs::path dir =
         fs::temp_directory_path() / ("drtm-vm-inspect-" + std::to_string(::getpid()));
     fs::remove_all(dir);
@@ -147,16 +154,69 @@ TEST(VmCli, InspectFindsAChangedKernelByteAndNamesIt) {
     auto line = vm.ready_line(120000);
     ASSERT_FALSE(line.empty());
     auto ready = nlohmann::json::parse(line);
+    const std::string tcti = ready["tcti"];
+    const std::string keys = (dir / "keys.json").string();
+    auto made =
+        run_command(drtm_cmd("attest keys --tcti " + quote(tcti) + " --out " + quote(keys)));
+    ASSERT_EQ(made.status, 0) << made.err;
 
-    const std::string inspect =
-        drtm_cmd("inspect --vm " + quote((dir / "vm").string()) + " --kernel " + quote(vmlinuz));
-    auto clean = run_command(inspect + " --json");
+    // Golden values, computed without drtm.
+    auto independent = run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") +
+                                   " " + quote(DRTM_BINARY) + " " + quote(vmlinuz));
+    ASSERT_EQ(independent.status, 0) << independent.err;
+    const auto expected = nlohmann::json::parse(independent.out);
+
+    auto predicted = run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz)));
+    ASSERT_EQ(predicted.status, 0) << predicted.err;
+    const auto prediction = nlohmann::json::parse(predicted.out);
+    for (const char* pcr : {"17", "18", "19"})
+        EXPECT_EQ(prediction["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
+    const fs::path policy = dir / "policy.json";
+    drtm::binary::write_file_atomic(
+        policy, std::string_view(nlohmann::json({{"format", "drtm-appraisal-policy"},
+                                                 {"version", 1},
+                                                 {"id", "inspected-linux"},
+                                                 {"reference_values", {prediction}}})
+                                     .dump()));
+
+    const std::string inspect = drtm_cmd("inspect --vm " + quote((dir / "vm").string()) +
+                                         " --kernel " + quote(vmlinuz) + " --keys " + quote(keys));
+    auto appraise = [&](const std::string& evidence, const std::string& nonce) {
+        return run_command(drtm_cmd("attest verify --evidence " + quote(evidence) + " --nonce " +
+                                    nonce + " --keys " + quote(keys) + " --policy " +
+                                    quote(policy.string())));
+    };
+
+    const std::string nonce1 = "0123456789abcdef0123456789abcdef";
+    const std::string evidence1 = (dir / "clean.json").string();
+    auto clean =
+        run_command(inspect + " --json --nonce " + nonce1 + " --evidence " + quote(evidence1));
     ASSERT_EQ(clean.status, 0) << clean.out << clean.err;
     auto report = nlohmann::json::parse(clean.out);
     EXPECT_EQ(report["verdict"], "intact");
     EXPECT_EQ(report["text"]["bytes_unexplained"], 0);
     EXPECT_GT(report["text"]["bytes_differing_raw"].get<int>(), 0);
     EXPECT_LT(report["pause_ms"]["window"].get<double>(), 1000.0);
+    EXPECT_TRUE(report["measurement"]["verified"].get<bool>());
+    for (const char* pcr : {"17", "18", "19"})
+        EXPECT_EQ(report["measurement"]["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
+    auto affirmed = appraise(evidence1, nonce1);
+    EXPECT_EQ(affirmed.status, 0) << affirmed.out << affirmed.err;
+    EXPECT_NE(affirmed.out.find("status: affirming"), std::string::npos) << affirmed.out;
+    auto log_verify =
+        run_command(drtm_cmd("log verify " + quote((dir / "vm/inspection-eventlog.bin").string()) +
+                             " --tcti " + quote(tcti)));
+    EXPECT_EQ(log_verify.status, 0) << log_verify.out << log_verify.err;
+
+    // The guest reads the inspector's launch from its own TPM.
+    std::string pcr17 = expected["17"];
+    for (auto& c : pcr17) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; ++i) {
+        seen = binary_console_has(dir / "vm/console.log", "PCR17 " + pcr17);
+        if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(seen) << "the guest never read PCR 17 = " << pcr17;
 
     // Change one byte of a function the running guest no longer calls
     // (early command-line parsing), outside every patch site, while the
@@ -182,11 +242,24 @@ TEST(VmCli, InspectFindsAChangedKernelByteAndNamesIt) {
         ::close(fd);
         qmp.cont();
     }
-    auto modified = run_command(inspect);
+    const std::string nonce2 = "fedcba9876543210fedcba9876543210";
+    const std::string evidence2 = (dir / "modified.json").string();
+    auto modified = run_command(inspect + " --nonce " + nonce2 + " --evidence " + quote(evidence2));
     EXPECT_EQ(modified.status, 2) << modified.out << modified.err;
     EXPECT_NE(modified.out.find("verdict: modified"), std::string::npos) << modified.out;
     EXPECT_NE(modified.out.find("differs at cmdline_find_option_bool+0x"), std::string::npos)
         << modified.out;
+    EXPECT_NE(modified.out.find("PCR 17 sha256 " + expected["17"].get<std::string>()),
+              std::string::npos)
+        << modified.out;
+    EXPECT_EQ(modified.out.find("PCR 19 sha256 " + expected["19"].get<std::string>()),
+              std::string::npos)
+        << "the changed byte must change PCR 19\n"
+        << modified.out;
+    auto refused = appraise(evidence2, nonce2);
+    EXPECT_NE(refused.status, 0) << refused.out;
+    EXPECT_NE(refused.out.find("FAILED reference_values"), std::string::npos) << refused.out;
+
     // The guest still runs: its counter moves on.
     const auto console = drtm::binary::read_text_file(dir / "vm/console.log").size();
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));

@@ -43,3 +43,22 @@ TEST(CodeCompare, IdenticalCodeIsIntact) {
         inspect::compare_code(code, binary::Bytes(4, 0), 0, {}, [](std::uint64_t) { return ""; }),
         std::invalid_argument);
 }
+
+TEST(CodeCompare, RestoringSitesGivesTheGoldenCodeAndKeepsOtherBytes) {
+    binary::Bytes golden(64, 0x90), found = golden;
+    const std::uint64_t base = 0x1000;
+    found[8] = 0xE8;  // a site at 8..12, patched at run time
+    found[12] = 0x0F;
+    found[40] = 0xCC;  // outside every site
+    found[62] = 0xE9;  // a site running past the end is clipped
+    std::vector<inspect::PatchSite> sites = {{base + 8, 5, PatchKind::ftrace},
+                                             {base + 60, 5, PatchKind::ftrace},
+                                             {base - 16, 5, PatchKind::ftrace}};  // before the code
+    inspect::restore_patch_sites(golden, found, base, sites);
+    binary::Bytes expected(64, 0x90);
+    expected[40] = 0xCC;
+    EXPECT_EQ(found, expected);
+    binary::Bytes short_copy(10);
+    EXPECT_THROW(inspect::restore_patch_sites(golden, short_copy, base, sites),
+                 std::invalid_argument);
+}

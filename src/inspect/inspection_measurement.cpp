@@ -1,0 +1,139 @@
+#include "inspect/inspection_measurement.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "crypto/digest.hpp"
+#include "eventlog/json.hpp"
+#include "eventlog/log_writer.hpp"
+#include "eventlog/parse.hpp"
+#include "eventlog/replay.hpp"
+#include "launch/event_types.hpp"
+#include "launch/launcher.hpp"
+#include "launch/pcr_target.hpp"
+#include "tpm/swtpm_control.hpp"
+#include "tpm/tcti_spec.hpp"
+
+namespace drtm::inspect {
+
+namespace {
+
+const std::vector<std::uint32_t> kDrtmPcrs = {17, 18, 19, 20, 21, 22};
+constexpr std::uint8_t kDlmeLocality = 2;
+constexpr const char* kStage = "inspector";
+
+// The stages after the launch: identical on a TPM and on software PCRs.
+void measure_subject(launch::Measurer& m, const InspectionSubject& s) {
+    using binary::as_bytes;
+    m.measure(kStage, kDlmeLocality, 18, launch::evtype::kSecureLaunch,
+              as_bytes("drtm-inspect golden image build-id " + s.golden_build_id), s.golden_image);
+    m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
+              as_bytes(std::string("drtm-inspect .text normalised")), s.text);
+    m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
+              as_bytes(std::string("drtm-inspect .rodata normalised")), s.rodata);
+}
+
+binary::Bytes write_log(const std::vector<launch::LogRecord>& records) {
+    std::vector<eventlog::Event> events;
+    for (const auto& r : records) events.push_back(launch::to_event(r));
+    return eventlog::write_crypto_agile_log(eventlog::make_spec_id_event(launch::log_banks()),
+                                            events);
+}
+
+void log_launch(launch::Measurer& m, binary::ByteView descriptor) {
+    // Logged, not extended: the hash sequence already put it into PCR 17.
+    m.log_only(kStage, 17, launch::evtype::kSecureLaunch, descriptor, m.digests_of(descriptor));
+}
+
+}  // namespace
+
+binary::Bytes inspector_descriptor(binary::ByteView inspector_sha256) {
+    const std::string text =
+        "drtm-inspector/1\ninspector-sha256 " + binary::to_hex(inspector_sha256) + "\n";
+    return binary::Bytes(text.begin(), text.end());
+}
+
+binary::Bytes inspector_sha256(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    crypto::Hasher h(crypto::HashAlg::sha256);
+    std::vector<std::uint8_t> buf(1 << 20);
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int e = errno;
+            ::close(fd);
+            throw std::runtime_error("cannot read " + path + ": " + std::strerror(e));
+        }
+        if (n == 0) break;
+        h.update(binary::ByteView(buf.data(), static_cast<std::size_t>(n)));
+    }
+    ::close(fd);
+    return h.finish();
+}
+
+InspectionMeasurement measure_inspection(const std::string& tcti, const InspectionSubject& s) {
+    const auto control = tpm::parse_tcti(tcti).swtpm_control();
+    if (!control)
+        throw std::runtime_error("TCTI '" + tcti +
+                                 "' has no control channel for the inspector's launch: use the "
+                                 "VM's swtpm:path=<vm>/tpm.sock");
+    tpm::Tpm t(tcti);
+    const auto banks = t.allocated_banks();
+    for (auto b : launch::log_banks())
+        if (std::find(banks.begin(), banks.end(), b) == banks.end())
+            throw std::runtime_error("the guest's TPM has no " + std::string(crypto::alg_name(b)) +
+                                     " PCR bank; the inspector measures SHA-1 and SHA-256");
+    const auto descriptor = inspector_descriptor(s.inspector_sha256);
+    // The multiplexer holds the guest's TPM commands from HASH_START to
+    // HASH_END, as the CPU does during SKINIT/SENTER.
+    tpm::SwtpmControl(*control).drtm_sequence(descriptor);
+    launch::verify_drtm_sequence(t, banks, descriptor);
+
+    launch::TpmTarget target(t);
+    launch::Measurer m(target, launch::log_banks());
+    log_launch(m, descriptor);
+    measure_subject(m, s);
+
+    InspectionMeasurement out;
+    out.records = m.records();
+    out.eventlog = write_log(out.records);
+    const auto tpm_pcrs = t.read_pcrs(launch::log_banks(), kDrtmPcrs);
+    t.set_locality(0);
+    const auto replayed =
+        eventlog::replay(eventlog::parse_event_log(binary::ByteView(out.eventlog)));
+    out.verified =
+        eventlog::compare(replayed, eventlog::PcrValues(tpm_pcrs.begin(), tpm_pcrs.end())).ok();
+    out.pcrs = tpm_pcrs;
+    return out;
+}
+
+InspectionMeasurement predict_inspection(const InspectionSubject& s) {
+    launch::SoftwarePcrs pcrs(launch::log_banks());
+    const auto descriptor = inspector_descriptor(s.inspector_sha256);
+    pcrs.dynamic_launch(descriptor);
+    launch::Measurer m(pcrs, launch::log_banks());
+    log_launch(m, descriptor);
+    measure_subject(m, s);
+    InspectionMeasurement out;
+    out.records = m.records();
+    out.eventlog = write_log(out.records);
+    out.pcrs = pcrs.values(kDrtmPcrs);
+    out.verified = true;
+    return out;
+}
+
+nlohmann::json to_json(const InspectionMeasurement& m) {
+    return {
+        {"pcrs", eventlog::pcr_values_to_json(eventlog::PcrValues(m.pcrs.begin(), m.pcrs.end()))},
+        {"verified", m.verified},
+        {"events", launch::records_to_json(m.records)}};
+}
+
+}  // namespace drtm::inspect

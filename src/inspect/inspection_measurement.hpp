@@ -1,0 +1,66 @@
+// What an inspection measures, and where: the same stage code extends a
+// running guest's TPM (through its multiplexer) and a software model of the
+// PCRs (the prediction a verifier appraises against), as launch/ and
+// predict/ do for a first launch.
+//
+//   PCR 17  the dynamic launch of the inspector: _TPM_Hash_Start/Data/End at
+//           locality 4 with the inspector descriptor (its own SHA-256), so
+//           PCR 17 = E(0, H(descriptor)); logged as SKL logs SKINIT.
+//   PCR 18  the golden image the guest is compared with (the file's bytes),
+//           at locality 2, as a DLME measures its configuration.
+//   PCR 19  the guest's normalised .text, then .rodata, at locality 2:
+//           equal to the golden sections when only patch sites differ, so an
+//           intact guest gives a predictable value and one unexplained byte
+//           gives another. The verifier needs no trust in the verdict text.
+//
+// Records use TrenchBoot's DLME event type (0x502) with ASCII labels, in a
+// crypto-agile (SHA-1, SHA-256) log that `drtm log verify` and the verifier
+// replay like any DRTM log.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "binary/bytes.hpp"
+#include "launch/measurer.hpp"
+#include "tpm/tpm.hpp"
+
+namespace drtm::inspect {
+
+struct InspectionSubject {
+    binary::Bytes inspector_sha256;  // of the inspector's executable
+    binary::ByteView golden_image;   // the golden file (the bzImage)
+    std::string golden_build_id;     // hex; named in the log, not measured separately
+    binary::ByteView text;           // normalised (a guest) or golden (a prediction)
+    binary::ByteView rodata;
+};
+
+// The bytes the inspector's launch hashes into PCR 17 (ASCII, one line per
+// field): "drtm-inspector/1", then "inspector-sha256 <hex>".
+binary::Bytes inspector_descriptor(binary::ByteView inspector_sha256);
+
+// SHA-256 of an inspector executable, read in 1 MiB pieces (drtm's own
+// binary is over 100 MiB with its debug information); by default the running
+// one (/proc/self/exe).
+binary::Bytes inspector_sha256(const std::string& path = "/proc/self/exe");
+
+struct InspectionMeasurement {
+    std::vector<launch::LogRecord> records;
+    binary::Bytes eventlog;  // crypto-agile log of `records`
+    tpm::PcrBanks pcrs;      // PCR 17-22 in the log banks
+    bool verified = false;   // the log replays to the TPM's PCRs (always true for a prediction)
+};
+
+// On the guest's TPM: `tcti` must be the multiplexer's host side
+// (swtpm:path=<vm>/tpm.sock), whose control channel carries the hash
+// sequence. Throws if the sequence did not take effect.
+InspectionMeasurement measure_inspection(const std::string& tcti, const InspectionSubject& subject);
+
+// The same stages on software PCRs.
+InspectionMeasurement predict_inspection(const InspectionSubject& subject);
+
+// {"pcrs": {...}, "events": [...], "verified"} — "pcrs" shaped as `drtm
+// predict --json`, so a policy's reference_values take it as it is.
+nlohmann::json to_json(const InspectionMeasurement& m);
+
+}  // namespace drtm::inspect

@@ -1,0 +1,78 @@
+// The prediction of an inspection on software PCRs. Expected values were
+// computed with Python's hashlib from the documented layout: PCR 17 =
+// E(0, H("drtm-inspector/1\ninspector-sha256 <hex>\n")), PCR 18 = E(0,
+// H(golden file)), PCR 19 = E(E(0, H(.text)), H(.rodata)).
+#include "inspect/inspection_measurement.hpp"
+
+#include <gtest/gtest.h>
+
+#include "eventlog/parse.hpp"
+#include "eventlog/replay.hpp"
+
+using namespace drtm;
+using crypto::HashAlg;
+
+namespace {
+
+struct Subject {
+    binary::Bytes inspector;
+    std::string golden = "golden bzImage";
+    binary::Bytes text = {0x90, 0x90, 0xC3};
+    std::string rodata = "rodata";
+    Subject() {
+        for (int i = 0; i < 32; ++i) inspector.push_back(static_cast<std::uint8_t>(i));
+    }
+    inspect::InspectionSubject view() const {
+        return {inspector, binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata)};
+    }
+};
+
+}  // namespace
+
+TEST(InspectionMeasurement, DescriptorNamesTheInspector) {
+    Subject s;
+    const auto d = inspect::inspector_descriptor(s.inspector);
+    EXPECT_EQ(std::string(d.begin(), d.end()),
+              "drtm-inspector/1\ninspector-sha256 "
+              "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
+}
+
+TEST(InspectionMeasurement, PredictionMatchesIndependentValues) {
+    Subject s;
+    auto m = inspect::predict_inspection(s.view());
+    const auto& sha256 = m.pcrs.at(HashAlg::sha256);
+    EXPECT_EQ(binary::to_hex(sha256.at(17)),
+              "8ea384fd74fa923ea1d64df2cf4fa5afd5fc2849755c0bc2a8bce213ba76ea39");
+    EXPECT_EQ(binary::to_hex(m.pcrs.at(HashAlg::sha1).at(17)),
+              "00a35c82251387c9625434f5ac526fad6199f85b");
+    EXPECT_EQ(binary::to_hex(sha256.at(18)),
+              "e89d9cb3f5d31faec4ad546e2df427165e460f8984990dc23cdb2c53adde89c1");
+    EXPECT_EQ(binary::to_hex(sha256.at(19)),
+              "7e45b958bae07f0286dbbd3891d10f6e680003ec6039ad0a99653e6e6fd4a483");
+    for (std::uint32_t p = 20; p <= 22; ++p) EXPECT_EQ(sha256.at(p), binary::Bytes(32, 0));
+    EXPECT_TRUE(m.verified);
+}
+
+TEST(InspectionMeasurement, LogReplaysToThePrediction) {
+    Subject s;
+    auto m = inspect::predict_inspection(s.view());
+    auto log = eventlog::parse_event_log(binary::ByteView(m.eventlog));
+    ASSERT_EQ(log.events().size(), 5u);  // Spec ID header, launch, golden, .text, .rodata
+    auto replayed = eventlog::replay(log);
+    auto cmp = eventlog::compare(replayed, eventlog::PcrValues(m.pcrs.begin(), m.pcrs.end()));
+    EXPECT_TRUE(cmp.ok());
+    const auto data = log.events()[2].data;
+    EXPECT_EQ(std::string(data.begin(), data.end()), "drtm-inspect golden image build-id abcd");
+}
+
+TEST(InspectionMeasurement, OneChangedByteChangesOnlyPcr19) {
+    Subject s;
+    auto clean = inspect::predict_inspection(s.view());
+    s.text[1] = 0xCC;
+    auto changed = inspect::predict_inspection(s.view());
+    const auto& a = clean.pcrs.at(HashAlg::sha256);
+    const auto& b = changed.pcrs.at(HashAlg::sha256);
+    EXPECT_EQ(a.at(17), b.at(17));
+    EXPECT_EQ(a.at(18), b.at(18));
+    EXPECT_NE(a.at(19), b.at(19));
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Expected PCR 17-19 (SHA-256) of an inspection of an intact guest, computed
+without drtm: hashlib, lzma and binutils' objcopy. The golden values of the
+inspection e2e tests.
+
+    inspection_pcrs.py DRTM_EXECUTABLE VMLINUZ  ->  {"17": hex, "18": hex, "19": hex}
+
+PCR 17: the inspector's dynamic launch, E(0, H(descriptor)) with the
+descriptor "drtm-inspector/1\\ninspector-sha256 <hex>\\n".
+PCR 18: E(0, H(the bzImage file)).
+PCR 19: E(E(0, H(.text)), H(.rodata)) of the vmlinux inside the bzImage.
+"""
+import hashlib
+import json
+import lzma
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+
+def sha256(data):
+    return hashlib.sha256(data).digest()
+
+
+def extend(pcr, data):
+    return sha256(pcr + sha256(data))
+
+
+def vmlinux_of(bzimage):
+    # Boot protocol: setup_sects at 0x1f1, payload_offset/length at 0x248;
+    # the payload is an xz stream followed by its 4-byte decompressed size.
+    setup_sects = bzimage[0x1F1] or 4
+    start = (setup_sects + 1) * 512
+    offset, length = struct.unpack_from("<II", bzimage, 0x248)
+    return lzma.LZMADecompressor().decompress(bzimage[start + offset:start + offset + length])
+
+
+def section(elf_path, name, work):
+    out = os.path.join(work, name.strip(".") + ".bin")
+    subprocess.run(["objcopy", "-O", "binary", "--only-section=" + name, elf_path, out], check=True)
+    with open(out, "rb") as f:
+        return f.read()
+
+
+def main():
+    drtm, vmlinuz = sys.argv[1], sys.argv[2]
+    with open(drtm, "rb") as f:
+        inspector = hashlib.sha256(f.read()).hexdigest()
+    with open(vmlinuz, "rb") as f:
+        bzimage = f.read()
+    descriptor = ("drtm-inspector/1\ninspector-sha256 %s\n" % inspector).encode()
+    zero = bytes(32)
+    with tempfile.TemporaryDirectory() as work:
+        elf = os.path.join(work, "vmlinux")
+        with open(elf, "wb") as f:
+            f.write(vmlinux_of(bzimage))
+        text = section(elf, ".text", work)
+        rodata = section(elf, ".rodata", work)
+    pcrs = {
+        "17": extend(zero, descriptor),
+        "18": extend(zero, bzimage),
+        "19": extend(extend(zero, text), rodata),
+    }
+    print(json.dumps({k: v.hex() for k, v in pcrs.items()}))
+
+
+if __name__ == "__main__":
+    main()
