@@ -65,13 +65,15 @@ void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGo
               << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")\n"
               << ".text: " << result.text.bytes_compared << " bytes, "
               << result.text.bytes_differing << " differ, all but " << result.text.bytes_unexplained
-              << " at patch sites (" << golden.sites().size() << " sites)\n"
+              << " at patch sites (" << golden.sites().size() << " sites, " << result.sites_changed
+              << " rewritten, " << result.sites_rejected << " not in a form the kernel writes)\n"
               << ".rodata (without ro_after_init): " << result.rodata.bytes_compared << " bytes, "
               << result.rodata.bytes_unexplained << " differ\n";
     for (const auto* c : {&result.text, &result.rodata})
         for (const auto& r : c->unexplained)
-            std::cout << "  differs at " << r.symbol << ": expected " << binary::to_hex(r.expected)
-                      << ", found " << binary::to_hex(r.found) << "\n";
+            std::cout << "  differs at " << r.symbol << (r.note.empty() ? "" : " (" + r.note + ")")
+                      << ": expected " << binary::to_hex(r.expected) << ", found "
+                      << binary::to_hex(r.found) << "\n";
 }
 
 void run_inspect(const InspectOptions& o) {

@@ -149,6 +149,15 @@ std::uint64_t KernelSymbols::require(std::string_view name) const {
     throw std::runtime_error("the kernel's symbol table has no '" + std::string(name) + "'");
 }
 
+std::span<const KernelSymbol> KernelSymbols::at(std::uint64_t address) const {
+    auto first =
+        std::lower_bound(symbols_.begin(), symbols_.end(), address,
+                         [](const KernelSymbol& s, std::uint64_t a) { return s.address < a; });
+    auto last = first;
+    while (last != symbols_.end() && last->address == address) ++last;
+    return {first, last};
+}
+
 std::string KernelSymbols::symbolize(std::uint64_t address) const {
     auto it =
         std::upper_bound(symbols_.begin(), symbols_.end(), address,

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -53,6 +54,8 @@ class KernelSymbols {
     // The first symbol of that name (static functions may repeat).
     std::optional<std::uint64_t> address(std::string_view name) const;
     std::uint64_t require(std::string_view name) const;  // throws when absent
+    // The symbols that start exactly at `address` (aliases share one).
+    std::span<const KernelSymbol> at(std::uint64_t address) const;
     // "name+0xoff" for the nearest symbol at or below `address`.
     std::string symbolize(std::uint64_t address) const;
 

@@ -45,10 +45,31 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
                 }
             }
             if (c.unexplained.size() < max_regions)
-                c.unexplained.push_back({base + i, symbolize(base + i), {golden[i]}, {found[i]}});
+                c.unexplained.push_back(
+                    {base + i, symbolize(base + i), {golden[i]}, {found[i]}, ""});
         }
     }
     return c;
+}
+
+void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected) {
+    std::sort(rejected.begin(), rejected.end(),
+              [](const PatchSite& a, const PatchSite& b) { return a.address < b.address; });
+    for (auto& region : c.unexplained) {
+        auto it =
+            std::upper_bound(rejected.begin(), rejected.end(), region.address,
+                             [](std::uint64_t a, const PatchSite& s) { return a < s.address; });
+        // Sites are at most 255 bytes long: look back over the few that could cover it.
+        while (it != rejected.begin()) {
+            --it;
+            if (region.address - it->address >= 256) break;
+            if (region.address < it->address + it->length) {
+                region.note = std::string("in a ") + patch_kind_name(it->kind) +
+                              " site, not a form the kernel writes there";
+                break;
+            }
+        }
+    }
 }
 
 void restore_patch_sites(binary::ByteView golden, std::span<std::uint8_t> found, std::uint64_t base,

@@ -19,6 +19,7 @@ struct DifferingRegion {
     std::string symbol;  // "name+0xoff"
     binary::Bytes expected;
     binary::Bytes found;
+    std::string note;  // e.g. the patch site whose contents are not an allowed form
 };
 
 struct CodeComparison {
@@ -36,6 +37,10 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
                             const std::vector<PatchSite>& sites,
                             const std::function<std::string(std::uint64_t)>& symbolize,
                             std::size_t max_regions = 64);
+
+// Notes on each region that starts inside one of `rejected` (sites whose
+// contents are not a form the kernel writes) which site kind it is.
+void note_rejected_sites(CodeComparison& comparison, std::vector<PatchSite> rejected);
 
 // Puts every patch site's golden bytes back into `found` (which starts at
 // `base`): the result equals the golden code when only sites differed, and

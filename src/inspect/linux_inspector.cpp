@@ -33,7 +33,8 @@ nlohmann::json to_json(const CodeComparison& c) {
         regions.push_back({{"address", binary::hex_number(r.address)},
                            {"symbol", r.symbol},
                            {"expected", binary::to_hex(r.expected)},
-                           {"found", binary::to_hex(r.found)}});
+                           {"found", binary::to_hex(r.found)},
+                           {"note", r.note}});
     return {
         {"bytes_compared", c.bytes_compared},           {"bytes_differing_raw", c.bytes_differing},
         {"bytes_unexplained", c.bytes_unexplained},     {"pages", c.pages},
@@ -48,6 +49,7 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     g->elf_ = image::ElfImage::parse(g->elf_bytes_);
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
+    g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     return g;
 }
 
@@ -94,7 +96,14 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     r.pause = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0)};
 
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
-    r.text = compare_code(elf.contents(*text), text_copy, text->addr, golden.sites(), symbolize);
+    // Only sites holding their golden bytes or a form the kernel writes
+    // explain differences; the others are reported like any changed byte.
+    const auto sites = validate_sites(elf.contents(*text), text_copy, text->addr, golden.sites(),
+                                      golden.site_forms());
+    r.sites_changed = sites.changed;
+    r.sites_rejected = sites.rejected.size();
+    r.text = compare_code(elf.contents(*text), text_copy, text->addr, sites.allowed, symbolize);
+    note_rejected_sites(r.text, sites.rejected);
     if (r.text.pages_identical_raw == 0)
         throw std::runtime_error(
             "no page of the golden .text is at physical " + binary::hex_number(r.text_physical) +
@@ -113,7 +122,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     merge(r.rodata,
           compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata->addr + b, {}, symbolize));
 
-    restore_patch_sites(elf.contents(*text), text_copy, text->addr, golden.sites());
+    restore_patch_sites(elf.contents(*text), text_copy, text->addr, sites.allowed);
     std::copy(golden_ro.begin() + static_cast<std::ptrdiff_t>(a),
               golden_ro.begin() + static_cast<std::ptrdiff_t>(std::max(a, b)),
               rodata_copy.begin() + static_cast<std::ptrdiff_t>(a));
@@ -134,6 +143,8 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
               {"copy", r.pause.copy_ms},
               {"cont", r.pause.cont_ms}}},
             {"patch_sites", kinds},
+            {"patch_sites_changed", r.sites_changed},
+            {"patch_sites_rejected", r.sites_rejected},
             {"text", to_json(r.text)},
             {"rodata", to_json(r.rodata)}};
 }

@@ -16,6 +16,7 @@
 #include "inspect/code_compare.hpp"
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_patch_sites.hpp"
+#include "inspect/patch_site_forms.hpp"
 #include "inspect/qmp_client.hpp"
 
 namespace drtm::inspect {
@@ -27,6 +28,7 @@ class LinuxGolden {
     const image::ElfImage& elf() const { return elf_; }
     const image::KernelSymbols& symbols() const { return *symbols_; }
     const std::vector<PatchSite>& sites() const { return sites_; }
+    const SiteFormChecker& site_forms() const { return *site_forms_; }
     std::string build_id() const;
 
   private:
@@ -35,6 +37,7 @@ class LinuxGolden {
     image::ElfImage elf_;
     std::unique_ptr<image::KernelSymbols> symbols_;
     std::vector<PatchSite> sites_;
+    std::unique_ptr<SiteFormChecker> site_forms_;
 };
 
 struct PauseTiming {
@@ -49,6 +52,8 @@ struct LinuxInspection {
     CodeComparison rodata;
     PauseTiming pause;
     std::uint64_t text_physical = 0;
+    std::size_t sites_changed = 0;   // patch sites the running kernel rewrote
+    std::size_t sites_rejected = 0;  // ... into a form the kernel does not write
     // The copies with patch sites (and .rodata's ro_after_init window) put
     // back to the golden bytes: equal to the golden sections when intact.
     binary::Bytes text_normalised;

@@ -75,13 +75,14 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
     for (binary::Reader r(alt.bytes); r.remaining() >= 12;) {
         const std::uint64_t at = alt.start + r.position();
         const auto instr = s32(r);
-        s32(r);     // replacement
+        const auto repl = s32(r);
         r.u16le();  // cpuid
         const auto len = r.u8();
-        r.u8();  // replacement length
+        const auto repl_len = r.u8();
         if (len)
             sites.push_back({at + static_cast<std::uint64_t>(std::int64_t(instr)), len,
-                             PatchKind::alternative});
+                             PatchKind::alternative,
+                             at + 4 + static_cast<std::uint64_t>(std::int64_t(repl)), repl_len});
     }
 
     auto pv = section_table(elf, ".parainstructions");
@@ -93,7 +94,14 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
         if (len) sites.push_back({instr, len, PatchKind::paravirt});
     }
 
-    self_relative(section_table(elf, ".retpoline_sites"), 6, PatchKind::retpoline, sites);
+    // A retpoline site is a call/jmp rel32 (5 bytes) or a Jcc rel32 (6).
+    std::vector<PatchSite> retpolines;
+    self_relative(section_table(elf, ".retpoline_sites"), 6, PatchKind::retpoline, retpolines);
+    for (auto& site : retpolines) {
+        auto op = elf.bytes_at(site.address, 1);
+        if (op[0] == 0xE8 || op[0] == 0xE9) site.length = 5;
+        sites.push_back(site);
+    }
     self_relative(section_table(elf, ".return_sites"), 5, PatchKind::return_thunk, sites);
     self_relative(section_table(elf, ".smp_locks"), 1, PatchKind::lock_prefix, sites);
 
@@ -101,12 +109,13 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
     for (binary::Reader r(jumps.bytes); r.remaining() >= 16;) {
         const std::uint64_t at = jumps.start + r.position();
         const auto code = at + static_cast<std::uint64_t>(std::int64_t(s32(r)));
-        r.skip(12);  // target, key
+        const auto target = at + 4 + static_cast<std::uint64_t>(std::int64_t(s32(r)));
+        r.skip(8);  // key
         // A short jump or 2-byte nop in the golden code stays 2 bytes.
         auto op = elf.bytes_at(code, 2);
         const bool short_form = op[0] == 0xEB || (op[0] == 0x66 && op[1] == 0x90);
         sites.push_back(
-            {code, static_cast<std::uint16_t>(short_form ? 2 : 5), PatchKind::jump_label});
+            {code, static_cast<std::uint16_t>(short_form ? 2 : 5), PatchKind::jump_label, target});
     }
 
     auto calls =

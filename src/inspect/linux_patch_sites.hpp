@@ -6,7 +6,8 @@
 //   alternatives     .altinstructions   12 B: s32 instr_off, s32 repl_off,
 //                                       u16 cpuid, u8 instrlen, u8 replacementlen
 //   paravirt         .parainstructions  16 B: u64 instr, u8 type, u8 len
-//   retpoline sites  .retpoline_sites   s32 self-relative, 6 bytes patched
+//   retpoline sites  .retpoline_sites   s32 self-relative; the call or jmp
+//                                       (5 bytes) or Jcc (6 bytes) to a thunk
 //   return sites     .return_sites      s32 self-relative, 5 bytes
 //   lock prefixes    .smp_locks         s32 self-relative, 1 byte
 //   jump labels      __start___jump_table..__stop: 16 B: s32 code (self-rel),
@@ -45,6 +46,10 @@ struct PatchSite {
     std::uint64_t address = 0;
     std::uint16_t length = 0;
     PatchKind kind = PatchKind::alternative;
+    // Jump label: the address its jump goes to when enabled. Alternative:
+    // the address of its replacement bytes (in .altinstr_replacement).
+    std::uint64_t target = 0;
+    std::uint16_t replacement_length = 0;  // alternatives only
 };
 
 // Sites inside .text, in table order. Throws binary::ParseError when a

@@ -46,11 +46,26 @@ class LinuxInspection : public ::testing::Test {
         vm_.reset();
         fs::remove_all(dir_);
     }
-    inspect::CodeComparison compare(const binary::Bytes& copy) {
+    // As inspect_linux does: only sites in an allowed form explain bytes.
+    inspect::CodeComparison compare(const binary::Bytes& copy, std::size_t* rejected = nullptr) {
         const auto* text = golden_->elf().section(".text");
-        return inspect::compare_code(
-            golden_->elf().contents(*text), copy, text->addr, golden_->sites(),
+        const auto golden = golden_->elf().contents(*text);
+        auto sites = inspect::validate_sites(golden, copy, text->addr, golden_->sites(),
+                                             golden_->site_forms());
+        if (rejected) *rejected = sites.rejected.size();
+        auto c = inspect::compare_code(
+            golden, copy, text->addr, sites.allowed,
             [](std::uint64_t va) { return golden_->symbols().symbolize(va); });
+        inspect::note_rejected_sites(c, sites.rejected);
+        return c;
+    }
+    // The first site of `kind` in `function`'s first `span` bytes.
+    static inspect::PatchSite site_in(const char* function, inspect::PatchKind kind,
+                                      std::uint64_t span = 0x400) {
+        const auto start = golden_->symbols().require(function);
+        for (const auto& s : golden_->sites())
+            if (s.kind == kind && s.address >= start && s.address < start + span) return s;
+        throw std::runtime_error(std::string("no such site in ") + function);
     }
     binary::Bytes copy_text() {
         const auto* text = golden_->elf().section(".text");
@@ -71,7 +86,9 @@ TEST_F(LinuxInspection, ACleanKernelHasNoUnexplainedByte) {
     vm_->qmp().stop();
     auto copy = copy_text();
     vm_->qmp().cont();
-    auto c = compare(copy);
+    std::size_t rejected = 0;
+    auto c = compare(copy, &rejected);
+    EXPECT_EQ(rejected, 0u) << "sites in a form the kernel does not write";
     // Per kind, for the record (reference/runtime-inspection.md §4.3).
     std::map<std::string, int> kinds;
     for (const auto& s : golden_->sites()) ++kinds[inspect::patch_kind_name(s.kind)];
@@ -125,4 +142,77 @@ TEST_F(LinuxInspection, OneChangedByteIsFoundAndNamed) {
     EXPECT_TRUE(vm_->wait_for_console("TICK", 1000));
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     EXPECT_GT(vm_->console().size(), before);
+}
+
+// Hooks where the kernel itself rewrites code: a call into the attacker's
+// choice placed in an ftrace site, a return site turned into a jump, and a
+// static call aimed into the middle of a function. Each is reported, named
+// by symbol and by the kind of site it abuses.
+TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
+    const auto commit_creds = golden_->symbols().require("commit_creds");
+    struct Hook {
+        inspect::PatchSite site;
+        binary::Bytes bytes;
+        const char* kind;
+    };
+    auto rel32 = [](std::uint8_t op, std::uint64_t at, std::uint64_t to) {
+        const auto rel = static_cast<std::uint32_t>(to - (at + 5));
+        return binary::Bytes{
+            op, static_cast<std::uint8_t>(rel), static_cast<std::uint8_t>(rel >> 8),
+            static_cast<std::uint8_t>(rel >> 16), static_cast<std::uint8_t>(rel >> 24)};
+    };
+    std::vector<Hook> hooks;
+    auto f = site_in("cmdline_find_option_bool", inspect::PatchKind::ftrace);
+    hooks.push_back({f, rel32(0xE8, f.address, commit_creds), "ftrace"});
+    auto r = site_in("cmdline_find_option_bool", inspect::PatchKind::return_thunk);
+    hooks.push_back({r, rel32(0xE9, r.address, commit_creds), "return thunk"});
+    // Any static call site: the guest is paused and restored before it runs.
+    inspect::PatchSite sc{};
+    for (const auto& s : golden_->sites())
+        if (s.kind == inspect::PatchKind::static_call) {
+            sc = s;
+            break;
+        }
+    hooks.push_back({sc, rel32(0xE8, sc.address, commit_creds + 1), "static call"});
+
+    const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    vm_->qmp().stop();
+    std::vector<binary::Bytes> saved;
+    for (const auto& h : hooks) {
+        const off_t at = static_cast<off_t>(h.site.address - kKernelMap);
+        binary::Bytes old(h.bytes.size());
+        ASSERT_EQ(::pread(fd, old.data(), old.size(), at), static_cast<ssize_t>(old.size()));
+        saved.push_back(old);
+        ASSERT_EQ(::pwrite(fd, h.bytes.data(), h.bytes.size(), at),
+                  static_cast<ssize_t>(h.bytes.size()));
+    }
+    auto copy = copy_text();
+    for (std::size_t i = 0; i < hooks.size(); ++i)
+        ASSERT_EQ(::pwrite(fd, saved[i].data(), saved[i].size(),
+                           static_cast<off_t>(hooks[i].site.address - kKernelMap)),
+                  static_cast<ssize_t>(saved[i].size()));
+    vm_->qmp().cont();
+    ::close(fd);
+
+    std::size_t rejected = 0;
+    auto c = compare(copy, &rejected);
+    EXPECT_FALSE(c.intact());
+    EXPECT_EQ(rejected, hooks.size());
+    for (const auto& h : hooks) {
+        bool reported = false;
+        for (const auto& region : c.unexplained)
+            if (region.address >= h.site.address && region.address < h.site.address + 5) {
+                reported = true;
+                EXPECT_NE(region.note.find(std::string("in a ") + h.kind + " site"),
+                          std::string::npos)
+                    << region.note;
+                EXPECT_EQ(region.symbol.rfind(
+                              golden_->symbols().symbolize(h.site.address).substr(0, 8), 0),
+                          0u)
+                    << region.symbol;
+            }
+        EXPECT_TRUE(reported) << h.kind << " hook at "
+                              << golden_->symbols().symbolize(h.site.address) << " not reported";
+    }
 }

@@ -1,0 +1,277 @@
+#include "inspect/patch_site_forms.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace drtm::inspect {
+
+namespace {
+
+using binary::ByteView;
+
+constexpr std::array<std::uint8_t, 5> kNop5 = {0x0F, 0x1F, 0x44, 0x00, 0x00};
+constexpr std::array<std::uint8_t, 5> kRetInt3 = {0xC3, 0xCC, 0xCC, 0xCC, 0xCC};
+// A static call to __static_call_return0, inlined: cs cs cs xor %eax,%eax.
+constexpr std::array<std::uint8_t, 5> kXorEax5 = {0x2E, 0x2E, 0x2E, 0x31, 0xC0};
+constexpr std::uint8_t kCall = 0xE8, kJmp = 0xE9, kJmp8 = 0xEB;
+
+// The nop encodings the kernel's x86_nops table and the SDM list, longest first.
+const std::vector<std::vector<std::uint8_t>>& nop_encodings() {
+    static const std::vector<std::vector<std::uint8_t>> nops = {
+        {0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00},
+        {0x0F, 0x1F, 0x44, 0x00, 0x00},
+        {0x0F, 0x1F, 0x40, 0x00},
+        {0x0F, 0x1F, 0x00},
+        {0x66, 0x90},
+        {0x90},
+    };
+    return nops;
+}
+
+bool equals(ByteView a, std::span<const std::uint8_t> b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+std::int32_t s32_at(ByteView b, std::size_t i) {
+    std::int32_t v;
+    std::memcpy(&v, b.data() + i, 4);  // x86 is little-endian, as the image
+    return v;
+}
+
+// Where a rel32 call/jmp at `at` (opcode at byte 0) goes.
+std::uint64_t rel32_target(ByteView insn, std::uint64_t at) {
+    return at + 5 + static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(insn, 1)));
+}
+
+bool is_int3_run(ByteView b) {
+    return std::all_of(b.begin(), b.end(), [](std::uint8_t c) { return c == 0xCC; });
+}
+
+// The thunk's register: the name's last "_" field (…thunk_rax, …thunk_r11).
+int register_index(std::string_view thunk) {
+    static const char* const names[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    const auto reg = thunk.substr(thunk.rfind('_') + 1);
+    for (int i = 0; i < 16; ++i)
+        if (reg == names[i]) return i;
+    return -1;
+}
+
+}  // namespace
+
+bool is_nop_run(ByteView b) {
+    std::size_t i = 0;
+    while (i < b.size()) {
+        const auto rest = b.subspan(i);
+        // A short jmp over int3 padding (how long runs are filled).
+        if (rest.size() >= 2 && rest[0] == kJmp8 && 2u + rest[1] <= rest.size() &&
+            is_int3_run(rest.subspan(2, rest[1]))) {
+            i += 2u + rest[1];
+            continue;
+        }
+        bool matched = false;
+        for (const auto& nop : nop_encodings())
+            if (nop.size() <= rest.size() && std::equal(nop.begin(), nop.end(), rest.begin())) {
+                i += nop.size();
+                matched = true;
+                break;
+            }
+        if (!matched) return false;
+    }
+    return true;
+}
+
+SiteFormChecker::SiteFormChecker(const image::ElfImage& golden, const image::KernelSymbols& symbols)
+    : elf_(golden), symbols_(symbols) {}
+
+bool SiteFormChecker::is_function(std::uint64_t address) const {
+    for (const auto& s : symbols_.at(address))
+        if (s.type == 'T' || s.type == 't') return true;
+    return false;
+}
+
+bool SiteFormChecker::symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const {
+    for (const auto& s : symbols_.at(address))
+        if (match(s.name)) return true;
+    return false;
+}
+
+bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView found) const {
+    if (golden.size() != found.size()) return false;
+    if (std::equal(golden.begin(), golden.end(), found.begin())) return true;
+    const std::uint64_t at = s.address;
+    switch (s.kind) {
+        case PatchKind::lock_prefix:
+            return found.size() == 1 && (found[0] == 0xF0 || found[0] == 0x3E);
+        case PatchKind::return_thunk:
+            return equals(found, kRetInt3) ||
+                   (found.size() == 5 && found[0] == kJmp &&
+                    symbol_named(rel32_target(found, at), [](std::string_view n) {
+                        return n.find("return_thunk") != n.npos || n.find("untrain_ret") != n.npos;
+                    }));
+        case PatchKind::ftrace:
+            return equals(found, kNop5) ||
+                   (found.size() == 5 && found[0] == kCall &&
+                    symbol_named(rel32_target(found, at), [](std::string_view n) {
+                        return n == "ftrace_caller" || n == "ftrace_regs_caller";
+                    }));
+        case PatchKind::static_call:
+        case PatchKind::static_call_trampoline:
+            if (found.size() != 5) return false;
+            if (golden[0] == kCall)
+                return equals(found, kNop5) || equals(found, kXorEax5) ||
+                       (found[0] == kCall && is_function(rel32_target(found, at)));
+            // A tail call (and every trampoline): jmp, or ret for a NULL target.
+            return equals(found, kRetInt3) ||
+                   (found[0] == kJmp && is_function(rel32_target(found, at)));
+        case PatchKind::jump_label:
+            if (found.size() == 2)
+                return (found[0] == 0x66 && found[1] == 0x90) ||
+                       (found[0] == kJmp8 &&
+                        at + 2 +
+                                static_cast<std::uint64_t>(static_cast<std::int64_t>(
+                                    static_cast<std::int8_t>(found[1]))) ==
+                            s.target);
+            return equals(found, kNop5) ||
+                   (found.size() == 5 && found[0] == kJmp && rel32_target(found, at) == s.target);
+        case PatchKind::retpoline:
+            return retpoline(s, golden, found);
+        case PatchKind::alternative:
+            return alternative(s, golden, found);
+        case PatchKind::paravirt:
+            // A call to an operation that does nothing (paravirt_nop) is nops.
+            return is_nop_run(found) ||
+                   (found.size() >= 5 && found[0] == kCall &&
+                    is_function(rel32_target(found, at)) && is_nop_run(found.subspan(5)));
+    }
+    return false;
+}
+
+bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView found) const {
+    // The golden call/jmp/Jcc and the thunk (hence the register) it uses.
+    std::uint64_t thunk = 0;
+    bool is_call = false;
+    if ((golden[0] == kCall || golden[0] == kJmp) && golden.size() == 5) {
+        thunk = rel32_target(golden, s.address);
+        is_call = golden[0] == kCall;
+        if (found[0] == golden[0] &&
+            symbol_named(rel32_target(found, s.address),
+                         [](std::string_view n) { return n.starts_with("__x86_indirect_"); }))
+            return true;
+    } else if (golden.size() == 6 && golden[0] == 0x0F && (golden[1] & 0xF0) == 0x80) {
+        thunk = s.address + 6 +
+                static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(golden, 2)));
+        if (found[0] == 0x0F && found[1] == golden[1]) {
+            const auto to = s.address + 6 +
+                            static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(found, 2)));
+            return symbol_named(
+                to, [](std::string_view n) { return n.starts_with("__x86_indirect_"); });
+        }
+    } else {
+        return false;
+    }
+    int reg = -1;
+    for (const auto& sym : symbols_.at(thunk))
+        if (sym.name.starts_with("__x86_indirect_")) reg = register_index(sym.name);
+    if (reg < 0) return false;
+    // [Jncc over it] [lfence] call/jmp *%reg, then padding.
+    std::size_t i = 0;
+    if (golden.size() == 6 && (found[0] & 0xF0) == 0x70) i = 2;
+    if (i + 3 <= found.size() && found[i] == 0x0F && found[i + 1] == 0xAE && found[i + 2] == 0xE8)
+        i += 3;
+    if (reg >= 8) {
+        if (i >= found.size() || found[i] != 0x41) return false;
+        ++i;
+    }
+    const std::uint8_t modrm = static_cast<std::uint8_t>((is_call ? 0xD0 : 0xE0) + (reg & 7));
+    if (i + 2 > found.size() || found[i] != 0xFF || found[i + 1] != modrm) return false;
+    const auto pad = found.subspan(i + 2);
+    return is_nop_run(pad) || is_int3_run(pad);
+}
+
+bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView found) const {
+    // Not applied: the original, its 0x90 padding re-encoded as long nops.
+    bool original = true;
+    for (std::size_t i = 0; i < golden.size() && original;) {
+        if (golden[i] != 0x90) {
+            original = golden[i] == found[i];
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < golden.size() && golden[j] == 0x90) ++j;
+        original = is_nop_run(found.subspan(i, j - i));
+        i = j;
+    }
+    if (original) return true;
+
+    // Applied: the replacement, with rel32 calls/jmps re-based to the site.
+    if (s.replacement_length > found.size()) return false;
+    ByteView repl;
+    try {
+        repl = elf_.bytes_at(s.target, s.replacement_length);
+    } catch (const std::exception&) {
+        return false;
+    }
+    std::size_t i = 0;
+    while (i < repl.size()) {
+        if ((repl[i] == kCall || repl[i] == kJmp) && i + 5 <= repl.size()) {
+            const auto want = rel32_target(repl.subspan(i), s.target + i);
+            if (found[i] == repl[i] && rel32_target(found.subspan(i), s.address + i) == want) {
+                i += 5;
+                continue;
+            }
+            // A leading jmp the kernel shortened to jmp rel8 + a 3-byte nop.
+            if (i == 0 && repl[0] == kJmp && found[0] == kJmp8 &&
+                s.address + 2 +
+                        static_cast<std::uint64_t>(
+                            static_cast<std::int64_t>(static_cast<std::int8_t>(found[1]))) ==
+                    want &&
+                is_nop_run(found.subspan(2, 3))) {
+                i += 5;
+                continue;
+            }
+        }
+        if (found[i] != repl[i]) return false;
+        ++i;
+    }
+    return is_nop_run(found.subspan(repl.size()));
+}
+
+SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t base,
+                              const std::vector<PatchSite>& sites, const SiteFormChecker& check) {
+    SiteValidation v;
+    const std::size_t n = std::min(golden.size(), found.size());
+    for (const auto& s : sites) {
+        if (s.address < base || s.address - base >= n || s.length > n - (s.address - base))
+            continue;
+        const std::size_t off = s.address - base;
+        const auto g = golden.subspan(off, s.length), f = found.subspan(off, s.length);
+        if (std::equal(g.begin(), g.end(), f.begin())) {
+            v.allowed.push_back(s);
+            continue;
+        }
+        ++v.changed;
+        (check.allowed(s, g, f) ? v.allowed : v.rejected).push_back(s);
+    }
+    // Sites overlap: a paravirt call the alternatives replaced with native
+    // code is no paravirt form, but its alternative's; an alternative left
+    // unapplied holds a return site the kernel rewrote. A rejected site whose
+    // changed bytes allowed sites cover hides nothing.
+    std::vector<std::uint8_t> covered(n, 0);
+    for (const auto& s : v.allowed)
+        std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(s.address - base), s.length, 1);
+    std::erase_if(v.rejected, [&](const PatchSite& s) {
+        const std::size_t off = s.address - base;
+        for (std::size_t i = off; i < off + s.length; ++i)
+            if (golden[i] != found[i] && !covered[i]) return false;
+        return true;
+    });
+    return v;
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,67 @@
+// What a patch site may hold in a running kernel: only the forms the
+// kernel's own patching code writes there (Linux 6.1: alternative.c,
+// ftrace.c, static_call.c, jump_label.c, paravirt.c). A site that differs
+// from the golden image and holds anything else explains nothing: a hook
+// placed in an ftrace, static-call or return-thunk site is reported like
+// any other changed byte.
+//
+//   lock prefix        f0, or 3e (a uniprocessor kernel's DS prefix)
+//   return thunk       golden; ret + int3 x4; jmp to a *return_thunk/*untrain_ret symbol
+//   ftrace             golden; 5-byte nop; call ftrace_caller/ftrace_regs_caller
+//   static call        golden; call→nop5, cs cs cs xor %eax,%eax (return0), or
+//                      call to a function; jmp→ret+int3 x4
+//                      or jmp to a function (trampolines: the jmp forms)
+//   jump label         golden; the nop of its length; jmp (rel8/rel32) to its target
+//   retpoline          golden; call/jmp/Jcc to another __x86_indirect_* thunk;
+//                      [lfence] call/jmp *%reg (the thunk's register), padded
+//   alternative        golden with its 0x90 runs re-encoded as long nops; or
+//                      its replacement (call/jmp displacements re-based, a
+//                      jmp possibly shortened), the rest a nop run
+//   paravirt           golden; a direct call to a function, padded with nops;
+//                      only nops (the operation is paravirt_nop)
+//
+// "A function" is a text symbol of the golden image starting exactly at the
+// target. Nop runs are sequences of the x86 nop encodings (1-11 bytes) or a
+// short jmp over int3 padding.
+#pragma once
+
+#include "binary/bytes.hpp"
+#include "image/elf.hpp"
+#include "image/kallsyms.hpp"
+#include "inspect/linux_patch_sites.hpp"
+
+namespace drtm::inspect {
+
+class SiteFormChecker {
+  public:
+    SiteFormChecker(const image::ElfImage& golden, const image::KernelSymbols& symbols);
+
+    // `golden` and `found` are the site's `site.length` bytes.
+    bool allowed(const PatchSite& site, binary::ByteView golden, binary::ByteView found) const;
+
+  private:
+    bool is_function(std::uint64_t address) const;
+    bool symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const;
+    bool alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
+    bool retpoline(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
+
+    const image::ElfImage& elf_;
+    const image::KernelSymbols& symbols_;
+};
+
+// The sites of `sites` within [base, base + size) of the code, split by
+// whether their found bytes are golden or an allowed form (`allowed`) or not
+// (`rejected`; a rejected site whose changed bytes allowed sites cover is
+// dropped: other sites' forms explain them). Only allowed sites explain bytes.
+struct SiteValidation {
+    std::vector<PatchSite> allowed;
+    std::vector<PatchSite> rejected;
+    std::size_t changed = 0;  // sites whose bytes differ from the golden image
+};
+SiteValidation validate_sites(binary::ByteView golden, binary::ByteView found, std::uint64_t base,
+                              const std::vector<PatchSite>& sites, const SiteFormChecker& check);
+
+// True when `bytes` is a sequence of x86 nop instructions (or empty).
+bool is_nop_run(binary::ByteView bytes);
+
+}  // namespace drtm::inspect

@@ -1,0 +1,203 @@
+// The forms a patch site may hold, on hand-made sites: each kind accepts
+// what Linux's own patching code writes there and refuses a hook (a call or
+// jump somewhere else) in the same place.
+#include "inspect/patch_site_forms.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/tiny_elf.hpp"
+
+using namespace drtm;
+using binary::Bytes;
+using inspect::PatchKind;
+using inspect::PatchSite;
+
+namespace {
+
+constexpr std::uint64_t kText = testsupport::kTextAddr;
+constexpr std::uint64_t kSite = kText + 0x1000;
+constexpr std::uint64_t kCommitCreds = kText + 0x2000;
+constexpr std::uint64_t kFtraceCaller = kText + 0x3000;
+constexpr std::uint64_t kReturnThunk = kText + 0x4000;
+constexpr std::uint64_t kThunkRax = kText + 0x5000;
+constexpr std::uint64_t kItsThunkRax = kText + 0x5100;
+constexpr std::uint64_t kThunkR11 = kText + 0x5200;
+constexpr std::uint64_t kSct = kText + 0x6000;
+
+// A rel32 call (e8) or jmp (e9) at `at` to `to`.
+Bytes rel32(std::uint8_t op, std::uint64_t at, std::uint64_t to) {
+    const auto rel = static_cast<std::uint32_t>(to - (at + 5));
+    return {op, static_cast<std::uint8_t>(rel), static_cast<std::uint8_t>(rel >> 8),
+            static_cast<std::uint8_t>(rel >> 16), static_cast<std::uint8_t>(rel >> 24)};
+}
+
+Bytes cat(Bytes a, const Bytes& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+class SiteForms : public ::testing::Test {
+  protected:
+    // .rodata stands in for .altinstr_replacement: a call to commit_creds
+    // (at the replacement's own address), then lfence.
+    SiteForms()
+        : elf_bytes_(testsupport::TinyElf(true)
+                         .with_rodata(cat(rel32(0xE8, testsupport::kRodataAddr, kCommitCreds),
+                                          {0x0F, 0xAE, 0xE8}))
+                         .build()),
+          elf_(image::ElfImage::parse(elf_bytes_)),
+          symbols_({{kCommitCreds, 'T', "commit_creds"},
+                    {kFtraceCaller, 'T', "ftrace_caller"},
+                    {kReturnThunk, 'T', "__x86_return_thunk"},
+                    {kThunkRax, 'T', "__x86_indirect_thunk_rax"},
+                    {kItsThunkRax, 'T', "__x86_indirect_its_thunk_rax"},
+                    {kThunkR11, 'T', "__x86_indirect_thunk_r11"},
+                    {kSct, 'T', "__SCT__tp_func_foo"}}),
+          check_(elf_, symbols_) {}
+
+    bool allowed(PatchKind kind, const Bytes& golden, const Bytes& found, std::uint64_t target = 0,
+                 std::uint16_t replacement_length = 0) {
+        PatchSite s{kSite, static_cast<std::uint16_t>(golden.size()), kind, target,
+                    replacement_length};
+        return check_.allowed(s, golden, found);
+    }
+
+    Bytes elf_bytes_;
+    image::ElfImage elf_;
+    image::KernelSymbols symbols_;
+    inspect::SiteFormChecker check_;
+};
+
+const Bytes kNop5 = {0x0F, 0x1F, 0x44, 0x00, 0x00};
+
+}  // namespace
+
+TEST(NopRun, TheKernelsNopsAndAJumpOverInt3) {
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x90}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x66, 0x90, 0x0F, 0x1F, 0x00}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00, 0x90}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0xEB, 0x03, 0xCC, 0xCC, 0xCC}));
+    EXPECT_FALSE(inspect::is_nop_run(Bytes{0xEB, 0x03, 0xCC, 0xCC, 0x90}));
+    EXPECT_FALSE(inspect::is_nop_run(Bytes{0xC3}));
+    EXPECT_FALSE(inspect::is_nop_run(Bytes{0x0F, 0x1F, 0x44, 0x00}));  // cut short
+}
+
+TEST_F(SiteForms, GoldenBytesAreAlwaysAllowed) {
+    const Bytes g = rel32(0xE8, kSite, kCommitCreds);
+    for (auto kind :
+         {PatchKind::ftrace, PatchKind::static_call, PatchKind::paravirt, PatchKind::return_thunk})
+        EXPECT_TRUE(allowed(kind, g, g)) << inspect::patch_kind_name(kind);
+}
+
+TEST_F(SiteForms, LockPrefix) {
+    EXPECT_TRUE(allowed(PatchKind::lock_prefix, {0xF0}, {0x3E}));
+    EXPECT_FALSE(allowed(PatchKind::lock_prefix, {0xF0}, {0x90}));
+}
+
+TEST_F(SiteForms, ReturnThunk) {
+    const Bytes g = rel32(0xE9, kSite, kReturnThunk);
+    EXPECT_TRUE(allowed(PatchKind::return_thunk, g, {0xC3, 0xCC, 0xCC, 0xCC, 0xCC}));
+    EXPECT_FALSE(allowed(PatchKind::return_thunk, g, rel32(0xE9, kSite, kCommitCreds)));
+    EXPECT_FALSE(allowed(PatchKind::return_thunk, g, {0xC3, 0x90, 0x90, 0x90, 0x90}));
+}
+
+TEST_F(SiteForms, FtraceIsANopOrACallIntoFtrace) {
+    const Bytes g = rel32(0xE8, kSite, kText);  // call __fentry__
+    EXPECT_TRUE(allowed(PatchKind::ftrace, g, kNop5));
+    EXPECT_TRUE(allowed(PatchKind::ftrace, g, rel32(0xE8, kSite, kFtraceCaller)));
+    EXPECT_FALSE(allowed(PatchKind::ftrace, g, rel32(0xE8, kSite, kCommitCreds)));
+    EXPECT_FALSE(allowed(PatchKind::ftrace, g, rel32(0xE9, kSite, kFtraceCaller)));
+}
+
+TEST_F(SiteForms, StaticCallsGoToFunctionStarts) {
+    const Bytes call = rel32(0xE8, kSite, kSct);
+    EXPECT_TRUE(allowed(PatchKind::static_call, call, kNop5));
+    EXPECT_TRUE(allowed(PatchKind::static_call, call, {0x2E, 0x2E, 0x2E, 0x31, 0xC0}));
+    EXPECT_TRUE(allowed(PatchKind::static_call, call, rel32(0xE8, kSite, kCommitCreds)));
+    EXPECT_FALSE(allowed(PatchKind::static_call, call, rel32(0xE8, kSite, kCommitCreds + 1)));
+    EXPECT_FALSE(allowed(PatchKind::static_call, call, {0xC3, 0xCC, 0xCC, 0xCC, 0xCC}));
+    const Bytes tramp = rel32(0xE9, kSite, kCommitCreds);
+    EXPECT_TRUE(allowed(PatchKind::static_call_trampoline, tramp, {0xC3, 0xCC, 0xCC, 0xCC, 0xCC}));
+    EXPECT_TRUE(allowed(PatchKind::static_call_trampoline, tramp, rel32(0xE9, kSite, kSct)));
+    EXPECT_FALSE(allowed(PatchKind::static_call_trampoline, tramp, kNop5));
+}
+
+TEST_F(SiteForms, JumpLabelsJumpOnlyToTheirTarget) {
+    const std::uint64_t target = kSite + 0x22;
+    EXPECT_TRUE(allowed(PatchKind::jump_label, {0x66, 0x90}, {0xEB, 0x20}, target));
+    EXPECT_FALSE(allowed(PatchKind::jump_label, {0x66, 0x90}, {0xEB, 0x21}, target));
+    EXPECT_TRUE(allowed(PatchKind::jump_label, kNop5, rel32(0xE9, kSite, target), target));
+    EXPECT_TRUE(allowed(PatchKind::jump_label, rel32(0xE9, kSite, target), kNop5, target));
+    EXPECT_FALSE(allowed(PatchKind::jump_label, kNop5, rel32(0xE9, kSite, kCommitCreds), target));
+}
+
+TEST_F(SiteForms, RetpolinesKeepTheirRegister) {
+    const Bytes g = rel32(0xE8, kSite, kThunkRax);
+    EXPECT_TRUE(allowed(PatchKind::retpoline, g, {0xFF, 0xD0, 0x0F, 0x1F, 0x00}));  // call *%rax
+    EXPECT_TRUE(allowed(PatchKind::retpoline, g, {0x0F, 0xAE, 0xE8, 0xFF, 0xD0}));  // lfence
+    EXPECT_TRUE(allowed(PatchKind::retpoline, g, rel32(0xE8, kSite, kItsThunkRax)));
+    EXPECT_FALSE(allowed(PatchKind::retpoline, g, {0xFF, 0xD1, 0x0F, 0x1F, 0x00}));  // %rcx
+    EXPECT_FALSE(allowed(PatchKind::retpoline, g, {0xFF, 0xE0, 0x0F, 0x1F, 0x00}));  // jmp
+    EXPECT_FALSE(allowed(PatchKind::retpoline, g, rel32(0xE8, kSite, kCommitCreds)));
+    const Bytes r11 = rel32(0xE9, kSite, kThunkR11);
+    EXPECT_TRUE(allowed(PatchKind::retpoline, r11, {0x41, 0xFF, 0xE3, 0xCC, 0xCC}));
+}
+
+TEST_F(SiteForms, AlternativesAreTheOriginalOrTheReplacement) {
+    const std::uint64_t repl = testsupport::kRodataAddr;
+    const Bytes g = {0xF3, 0xAA, 0x90, 0x90, 0x90, 0x90};  // rep stosb + padding
+    // Not applied: the padding re-encoded.
+    EXPECT_TRUE(allowed(PatchKind::alternative, g, {0xF3, 0xAA, 0x0F, 0x1F, 0x40, 0x00}, repl, 5));
+    // Applied: the call re-based to the site, then a nop.
+    EXPECT_TRUE(
+        allowed(PatchKind::alternative, g, cat(rel32(0xE8, kSite, kCommitCreds), {0x90}), repl, 5));
+    // The replacement's bytes copied without re-basing call elsewhere.
+    EXPECT_FALSE(allowed(PatchKind::alternative, g,
+                         cat(rel32(0xE8, kSite, kCommitCreds + 0x10), {0x90}), repl, 5));
+    // A replacement longer than the site cannot be what the kernel wrote.
+    EXPECT_FALSE(allowed(PatchKind::alternative, {0x90, 0x90, 0x90}, {0x0F, 0xAE, 0xE8}, repl, 8));
+    EXPECT_FALSE(allowed(PatchKind::alternative, g, {0xF3, 0xAA, 0xC3, 0x90, 0x90, 0x90}, repl, 5));
+}
+
+TEST_F(SiteForms, ParavirtIsADirectCallOrNops) {
+    const Bytes g = {0xFF, 0x15, 0x10, 0x20, 0x30, 0x00};  // call *pv_ops+x(%rip)
+    EXPECT_TRUE(allowed(PatchKind::paravirt, g, cat(rel32(0xE8, kSite, kCommitCreds), {0x90})));
+    EXPECT_TRUE(allowed(PatchKind::paravirt, g, {0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00}));
+    EXPECT_FALSE(
+        allowed(PatchKind::paravirt, g, cat(rel32(0xE8, kSite, kCommitCreds + 3), {0x90})));
+    EXPECT_FALSE(allowed(PatchKind::paravirt, g, cat(rel32(0xE8, kSite, kCommitCreds), {0xC3})));
+}
+
+TEST_F(SiteForms, OnlyAllowedSitesExplainAndCoveredRejectsAreDropped) {
+    Bytes golden(64, 0xCC), found = golden;
+    const std::uint64_t base = kSite;
+    auto put = [](Bytes& b, std::size_t at, const Bytes& v) {
+        std::copy(v.begin(), v.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
+    };
+    // An ftrace site at 0, hooked.
+    put(golden, 0, rel32(0xE8, base, kText));
+    put(found, 0, rel32(0xE8, base, kCommitCreds));
+    // A lock prefix at 10, as a uniprocessor kernel leaves it.
+    golden[10] = 0xF0;
+    found[10] = 0x3E;
+    // An unapplied alternative at 30 (10 bytes) holding a return site at 35
+    // the kernel rewrote: the alternative's form fails, the return site's
+    // explains every changed byte, so the alternative is not reported.
+    put(golden, 35, rel32(0xE9, base + 35, kReturnThunk));
+    put(found, 35, {0xC3, 0xCC, 0xCC, 0xCC, 0xCC});
+    std::vector<PatchSite> sites = {
+        {base, 5, PatchKind::ftrace},
+        {base + 10, 1, PatchKind::lock_prefix},
+        {base + 30, 10, PatchKind::alternative, testsupport::kRodataAddr, 5},
+        {base + 35, 5, PatchKind::return_thunk},
+        {base + 50, 5, PatchKind::ftrace},  // unchanged
+        {base + 62, 5, PatchKind::ftrace},  // runs past the code: skipped
+    };
+    auto v = inspect::validate_sites(golden, found, base, sites, check_);
+    EXPECT_EQ(v.changed, 4u);
+    ASSERT_EQ(v.rejected.size(), 1u);
+    EXPECT_EQ(v.rejected[0].address, base);
+    EXPECT_EQ(v.rejected[0].kind, PatchKind::ftrace);
+    ASSERT_EQ(v.allowed.size(), 3u);  // the lock prefix, the return site, the unchanged one
+}
