@@ -24,6 +24,7 @@ void register_vm(CLI::App& app) {
                                          wait_for;
         std::uint32_t memory = 512, cpus = 1;
         int wait_seconds = 120;
+        std::string boot = "pvh";
         bool json = false;
     };
     auto o = std::make_shared<Options>();
@@ -37,6 +38,12 @@ void register_vm(CLI::App& app) {
                     "an ELF with a PVH note")
         ->required()
         ->check(CLI::ExistingFile);
+    run->add_option("--boot", o->boot,
+                    "pvh: boot the bzImage's ELF through its PVH entry (fast, at the link "
+                    "address); bzimage: boot the bzImage itself, so its decompressor "
+                    "randomises the kernel (KASLR)")
+        ->check(CLI::IsMember({"pvh", "bzimage"}))
+        ->capture_default_str();
     run->add_option("--initrd", o->initrd, "Initial ramdisk")->check(CLI::ExistingFile);
     run->add_option("--append", o->append, "Kernel command line")->capture_default_str();
     run->add_option("--memory", o->memory, "Guest RAM in MiB (at most 2048)")
@@ -61,7 +68,7 @@ void register_vm(CLI::App& app) {
         c.cpus = o->cpus;
         c.cpu_model = o->cpu;
         auto kernel = binary::read_file(o->kernel);
-        if (image::looks_elf(kernel)) {
+        if (image::looks_elf(kernel) || o->boot == "bzimage") {
             c.kernel = fs::absolute(o->kernel);
         } else {
             // QEMU boots the kernel's own ELF through its PVH note: no

@@ -9,7 +9,6 @@ namespace drtm::inspect {
 
 namespace {
 
-constexpr std::uint64_t kKernelMap = 0xffffffff80000000ull;  // __START_KERNEL_map
 using Clock = std::chrono::steady_clock;
 
 double ms(Clock::duration d) {
@@ -45,7 +44,10 @@ nlohmann::json to_json(const CodeComparison& c) {
 
 std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage) {
     std::unique_ptr<LinuxGolden> g(new LinuxGolden);
-    g->elf_bytes_ = image::extract_vmlinux(bzimage).elf;
+    auto vmlinux = image::extract_vmlinux(bzimage);
+    g->elf_bytes_ = std::move(vmlinux.elf);
+    if (!vmlinux.relocations.empty())
+        g->relocations_ = image::parse_x86_relocations(vmlinux.relocations);
     g->elf_ = image::ElfImage::parse(g->elf_bytes_);
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
@@ -64,7 +66,10 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     const auto* rodata = elf.section(".rodata");
     if (!text || !rodata) throw std::runtime_error("the golden kernel has no .text or .rodata");
     LinuxInspection r;
-    r.text_physical = text->addr - kKernelMap;
+    // Before the pause: the kernel does not move while it runs.
+    r.placement = locate_linux(golden, ram);
+    r.text_physical = r.placement.text_physical;
+    const std::uint64_t rodata_physical = r.text_physical + (rodata->addr - text->addr);
 
     // Buffers are touched before the pause, so the copy does not fault.
     binary::Bytes text_copy(text->size), rodata_copy(rodata->size);
@@ -84,8 +89,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     }
     const auto t1 = Clock::now();
     try {
-        ram.copy(text->addr - kKernelMap, text->size, text_copy, 2);
-        ram.copy(rodata->addr - kKernelMap, rodata->size, rodata_copy, 2);
+        ram.copy(r.text_physical, text->size, text_copy, 2);
+        ram.copy(rodata_physical, rodata->size, rodata_copy, 2);
     } catch (...) {
         qmp.cont();
         throw;
@@ -95,6 +100,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     const auto t3 = Clock::now();
     r.pause = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0)};
 
+    undo_relocations(text_copy, text->addr, r.placement.virtual_delta, golden.relocations());
+    undo_relocations(rodata_copy, rodata->addr, r.placement.virtual_delta, golden.relocations());
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
     // Only sites holding their golden bytes or a form the kernel writes
     // explain differences; the others are reported like any changed byte.
@@ -107,7 +114,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     if (r.text.pages_identical_raw == 0)
         throw std::runtime_error(
             "no page of the golden .text is at physical " + binary::hex_number(r.text_physical) +
-            ": the guest runs another kernel, or a randomised one (KASLR is not located yet)");
+            ": the guest runs another kernel");
 
     // .rodata without the ro_after_init window the kernel fills at boot.
     const auto ro_start = golden.symbols().require("__start_ro_after_init");
@@ -137,6 +144,11 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     return {{"verdict", r.intact() ? "intact" : "modified"},
             {"kernel_build_id", golden.build_id()},
             {"text_physical", binary::hex_number(r.text_physical)},
+            {"kaslr",
+             {{"virtual_offset",
+               binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
+              {"relocation_fields_agreeing", r.placement.delta_votes},
+              {"relocation_fields_read", r.placement.delta_voters}}},
             {"pause_ms",
              {{"window", r.pause.window_ms},
               {"stop", r.pause.stop_ms},

@@ -4,8 +4,8 @@
 // ro_after_init window of .rodata, which the kernel writes at boot, left
 // out). The guest is paused only for the copy.
 //
-// Located at its link address: a kernel booted through its PVH entry (as
-// drtm vm run boots it) is not randomised. KASLR is not handled yet.
+// Located anywhere in guest RAM, KASLR included (linux_locate.hpp): the
+// relocations the decompressor applied are undone in the copy.
 #pragma once
 
 #include <memory>
@@ -15,6 +15,7 @@
 #include "image/kallsyms.hpp"
 #include "inspect/code_compare.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/linux_locate.hpp"
 #include "inspect/linux_patch_sites.hpp"
 #include "inspect/patch_site_forms.hpp"
 #include "inspect/qmp_client.hpp"
@@ -29,6 +30,8 @@ class LinuxGolden {
     const image::KernelSymbols& symbols() const { return *symbols_; }
     const std::vector<PatchSite>& sites() const { return sites_; }
     const SiteFormChecker& site_forms() const { return *site_forms_; }
+    // Empty for a kernel built without CONFIG_RELOCATABLE.
+    const image::X86Relocations& relocations() const { return relocations_; }
     std::string build_id() const;
 
   private:
@@ -38,6 +41,7 @@ class LinuxGolden {
     std::unique_ptr<image::KernelSymbols> symbols_;
     std::vector<PatchSite> sites_;
     std::unique_ptr<SiteFormChecker> site_forms_;
+    image::X86Relocations relocations_;
 };
 
 struct PauseTiming {
@@ -52,6 +56,7 @@ struct LinuxInspection {
     CodeComparison rodata;
     PauseTiming pause;
     std::uint64_t text_physical = 0;
+    LinuxPlacement placement;        // where it was found, and its KASLR offset
     std::size_t sites_changed = 0;   // patch sites the running kernel rewrote
     std::size_t sites_rejected = 0;  // ... into a form the kernel does not write
     // The copies with patch sites (and .rodata's ro_after_init window) put

@@ -216,3 +216,58 @@ TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
                               << golden_->symbols().symbolize(h.site.address) << " not reported";
     }
 }
+
+// A guest booted from the bzImage, so the decompressor randomised where the
+// kernel lives (KASLR): found by its stable bytes, its virtual offset voted
+// by relocation fields, the relocations undone; intact, and one changed
+// byte still named by its link-time symbol.
+TEST(KaslrLinuxInspection, ARandomisedKernelIsLocatedAndInspected) {
+    auto golden = inspect::LinuxGolden::from_bzimage(binary::read_file(kArtifacts / "vmlinuz"));
+    const fs::path dir = fs::temp_directory_path() / ("drtm-kaslr-" + std::to_string(::getpid()));
+    auto vm = testsupport::boot_debian_guest(dir, /*kaslr=*/true);
+    inspect::GuestMemory ram(vm->ram_file(), vm->ram_size());
+    inspect::QmpClient qmp(vm->inspector_qmp_socket());
+
+    auto clean = inspect::inspect_linux(*golden, ram, qmp);
+    EXPECT_TRUE(clean.intact());
+    EXPECT_EQ(clean.sites_rejected, 0u);
+    EXPECT_NE(clean.placement.virtual_delta, 0) << "the decompressor did not randomise";
+    EXPECT_NE(clean.text_physical, 0x1000000u);
+    EXPECT_EQ(clean.placement.text_physical % (2u << 20), 0u);
+    EXPECT_EQ(clean.placement.delta_votes, clean.placement.delta_voters);
+    // Normalised, it is the golden .text: the PCR 19 an intact guest predicts.
+    const auto* text = golden->elf().section(".text");
+    const auto golden_text = golden->elf().contents(*text);
+    EXPECT_TRUE(std::equal(golden_text.begin(), golden_text.end(), clean.text_normalised.begin()));
+
+    // One byte of cmdline_find_option_bool, at its randomised place.
+    std::uint64_t target = golden->symbols().require("cmdline_find_option_bool") + 4;
+    for (bool covered = true; covered;) {
+        covered = false;
+        for (const auto& s : golden->sites())
+            if (target >= s.address && target < s.address + s.length) covered = true;
+        for (auto va : golden->relocations().rel32)
+            if (target >= va && target < va + 4) covered = true;
+        if (covered) ++target;
+    }
+    const off_t offset = static_cast<off_t>(clean.text_physical + (target - text->addr));
+    const int fd = ::open(vm->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    qmp.stop();
+    std::uint8_t original = 0;
+    ASSERT_EQ(::pread(fd, &original, 1, offset), 1);
+    const std::uint8_t changed = original ^ 0xFF;
+    ASSERT_EQ(::pwrite(fd, &changed, 1, offset), 1);
+    qmp.cont();
+    auto modified = inspect::inspect_linux(*golden, ram, qmp);
+    qmp.stop();
+    ASSERT_EQ(::pwrite(fd, &original, 1, offset), 1);  // before the guest could run it again
+    qmp.cont();
+    ::close(fd);
+    EXPECT_FALSE(modified.intact());
+    ASSERT_EQ(modified.text.unexplained.size(), 1u);
+    EXPECT_EQ(modified.text.unexplained[0].address, target);
+    EXPECT_EQ(modified.text.unexplained[0].symbol.rfind("cmdline_find_option_bool+0x", 0), 0u);
+    vm.reset();
+    fs::remove_all(dir);
+}

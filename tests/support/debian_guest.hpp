@@ -34,15 +34,17 @@ inline const std::filesystem::path& debian_vmlinux_elf() {
     return file.path;
 }
 
-// Boots the guest in `dir` (emptied first) and waits for GUEST-READY.
+// Boots the guest in `dir` (emptied first) and waits for GUEST-READY. With
+// `kaslr`, QEMU boots the bzImage itself and its decompressor randomises
+// the kernel's physical and virtual addresses.
 inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_debian_guest(
-    const std::filesystem::path& dir) {
+    const std::filesystem::path& dir, bool kaslr = false) {
     if (!std::filesystem::exists(artifacts() / "guest-initrd.img"))
         throw std::runtime_error("no guest-initrd.img: run scripts/fetch-artifacts.sh");
     drtm::inspect::VmConfig c;
     c.dir = dir;
     std::filesystem::remove_all(dir);
-    c.kernel = debian_vmlinux_elf();
+    c.kernel = kaslr ? artifacts() / "vmlinuz" : debian_vmlinux_elf();
     c.initrd = artifacts() / "guest-initrd.img";
     c.append = drtm::inspect::kDefaultLinuxAppend;
     auto vm = std::make_unique<drtm::inspect::VirtualMachine>(c);
