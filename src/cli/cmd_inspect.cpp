@@ -14,6 +14,7 @@
 #include "inspect/inspection_measurement.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "launch/launcher.hpp"
+#include "service/agent.hpp"
 
 namespace drtm::cli {
 
@@ -22,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct InspectOptions {
-    std::string vm, kernel, log, keys, nonce, evidence, inspector;
+    std::string vm, kernel, log, keys, nonce, evidence, inspector, verifier, identity;
     bool json = false, predict = false, no_measure = false;
 };
 
@@ -78,8 +79,11 @@ void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGo
 
 void run_inspect(const InspectOptions& o) {
     if (o.vm.empty()) throw CLI::RequiredError("--vm (or --predict)");
-    if (!o.keys.empty() && o.nonce.empty())
-        throw CLI::ValidationError("--keys", "a quote needs the verifier's --nonce");
+    if (!o.verifier.empty() && (o.identity.empty() || o.keys.empty()))
+        throw CLI::ValidationError("--verifier", "needs --identity and --keys");
+    if (!o.keys.empty() && o.nonce.empty() && o.verifier.empty())
+        throw CLI::ValidationError("--keys",
+                                   "a quote needs the verifier's --nonce (or --verifier)");
     if (o.no_measure && !o.keys.empty())
         throw CLI::ValidationError("--keys", "a quote needs the measurement (drop --no-measure)");
     const binary::Bytes nonce = o.nonce.empty() ? binary::Bytes{} : parse_nonce(o.nonce);
@@ -113,7 +117,19 @@ void run_inspect(const InspectOptions& o) {
         auto measurement = inspect::to_json(m);
         measurement["eventlog"] = log_path.string();
         measured_ok = m.verified;
-        if (!o.keys.empty()) {
+        if (!o.verifier.empty()) {
+            // The agent's protocol: the service's nonce, the quote, its verdict.
+            auto id = service::ClientIdentity::in_directory(o.identity);
+            service::VerifierClient client(o.verifier, id);
+            auto keys = attest::load_attester_keys(o.keys);
+            tpm::Tpm t(tcti);
+            attest::CollectOptions opts;
+            opts.ek = keys.ek_type;
+            opts.banks = launch::log_banks();
+            progress("sending the quoted inspection to " + o.verifier);
+            report["attestation"] =
+                service::attest_node(client, id.common_name(), t, keys, m.eventlog, opts);
+        } else if (!o.keys.empty()) {
             auto keys = attest::load_attester_keys(o.keys);
             tpm::Tpm t(tcti);
             attest::CollectOptions opts;
@@ -145,10 +161,18 @@ void run_inspect(const InspectOptions& o) {
             if (m.contains("evidence"))
                 std::cout << "evidence: " << m["evidence"].get<std::string>() << "\n";
         }
+        if (report.contains("attestation")) {
+            const auto& a = report["attestation"];
+            std::cout << "verifier: " << a["status"].get<std::string>();
+            for (const auto& f : a["failed"]) std::cout << "  failed:" << f.get<std::string>();
+            std::cout << "\n";
+        }
     }
     if (!measured_ok)
         throw std::runtime_error("the inspection log does not replay to the guest TPM's PCRs");
     if (!result.intact()) throw CLI::RuntimeError(2);
+    if (report.contains("attestation") && report["attestation"]["status"] != "affirming")
+        throw CLI::RuntimeError(2);
 }
 
 }  // namespace
@@ -181,6 +205,11 @@ void register_inspect(CLI::App& app) {
     cmd->add_option("--nonce", o->nonce, "The verifier's nonce for the quote (hex)");
     cmd->add_option("--evidence", o->evidence,
                     "Where to write the evidence (default VM/inspection-evidence.json)");
+    cmd->add_option("--verifier", o->verifier,
+                    "Send the quoted inspection to this verifier (https://HOST:PORT) as `drtm "
+                    "agent attest` does; its verdict joins the report");
+    cmd->add_option("--identity", o->identity,
+                    "With --verifier: the agent's directory from `drtm verifier client-cert`");
     cmd->add_flag("--json", o->json, "Print the report as JSON");
     cmd->callback([o] { o->predict ? run_predict(*o) : run_inspect(*o); });
 }

@@ -50,6 +50,17 @@ binary::ByteView GuestMemory::view(std::uint64_t gpa, std::size_t n) const {
     return {base_ + gpa, n};
 }
 
+std::uint8_t GuestMemory::prefault(std::uint64_t gpa, std::size_t n) const {
+    auto source = view(gpa, n);
+    // One read per page maps it into this process; the sum keeps the
+    // compiler from dropping the reads.
+    std::uint8_t sum = 0;
+    for (std::size_t off = 0; off < n; off += 4096)
+        sum = static_cast<std::uint8_t>(
+            sum + static_cast<const volatile std::uint8_t*>(source.data())[off]);
+    return sum;
+}
+
 void GuestMemory::copy(std::uint64_t gpa, std::size_t n, binary::Bytes& out,
                        unsigned threads) const {
     auto source = view(gpa, n);

@@ -38,16 +38,21 @@ void measure_subject(launch::Measurer& m, const InspectionSubject& s) {
               as_bytes(std::string("drtm-inspect .rodata normalised")), s.rodata);
 }
 
-binary::Bytes write_log(const std::vector<launch::LogRecord>& records) {
-    std::vector<eventlog::Event> events;
-    for (const auto& r : records) events.push_back(launch::to_event(r));
-    return eventlog::write_crypto_agile_log(eventlog::make_spec_id_event(launch::log_banks()),
-                                            events);
-}
-
-void log_launch(launch::Measurer& m, binary::ByteView descriptor) {
-    // Logged, not extended: the hash sequence already put it into PCR 17.
+// Every stage after the hash sequence, on `target`; returns the records and
+// their log. The launch record is logged, not extended: the hash sequence
+// already put the descriptor into PCR 17.
+InspectionMeasurement run_stages(launch::PcrTarget& target, binary::ByteView descriptor,
+                                 const InspectionSubject& s) {
+    launch::Measurer m(target, launch::log_banks());
     m.log_only(kStage, 17, launch::evtype::kSecureLaunch, descriptor, m.digests_of(descriptor));
+    measure_subject(m, s);
+    InspectionMeasurement out;
+    out.records = m.records();
+    std::vector<eventlog::Event> events;
+    for (const auto& r : out.records) events.push_back(launch::to_event(r));
+    out.eventlog =
+        eventlog::write_crypto_agile_log(eventlog::make_spec_id_event(launch::log_banks()), events);
+    return out;
 }
 
 }  // namespace
@@ -97,13 +102,7 @@ InspectionMeasurement measure_inspection(const std::string& tcti, const Inspecti
     launch::verify_drtm_sequence(t, banks, descriptor);
 
     launch::TpmTarget target(t);
-    launch::Measurer m(target, launch::log_banks());
-    log_launch(m, descriptor);
-    measure_subject(m, s);
-
-    InspectionMeasurement out;
-    out.records = m.records();
-    out.eventlog = write_log(out.records);
+    auto out = run_stages(target, descriptor, s);
     const auto tpm_pcrs = t.read_pcrs(launch::log_banks(), kDrtmPcrs);
     t.set_locality(0);
     const auto replayed =
@@ -118,12 +117,7 @@ InspectionMeasurement predict_inspection(const InspectionSubject& s) {
     launch::SoftwarePcrs pcrs(launch::log_banks());
     const auto descriptor = inspector_descriptor(s.inspector_sha256);
     pcrs.dynamic_launch(descriptor);
-    launch::Measurer m(pcrs, launch::log_banks());
-    log_launch(m, descriptor);
-    measure_subject(m, s);
-    InspectionMeasurement out;
-    out.records = m.records();
-    out.eventlog = write_log(out.records);
+    auto out = run_stages(pcrs, descriptor, s);
     out.pcrs = pcrs.values(kDrtmPcrs);
     out.verified = true;
     return out;

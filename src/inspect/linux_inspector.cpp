@@ -71,8 +71,11 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     r.text_physical = r.placement.text_physical;
     const std::uint64_t rodata_physical = r.text_physical + (rodata->addr - text->addr);
 
-    // Buffers are touched before the pause, so the copy does not fault.
+    // Buffers and the guest's pages are touched before the pause, so the
+    // copy does not fault.
     binary::Bytes text_copy(text->size), rodata_copy(rodata->size);
+    ram.prefault(r.text_physical, text->size);
+    ram.prefault(rodata_physical, rodata->size);
     // Someone else's pause is not ours to end.
     if (qmp.status() != "running")
         throw std::runtime_error("the guest is not running (QMP status '" + qmp.status() +
@@ -112,9 +115,9 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     r.text = compare_code(elf.contents(*text), text_copy, text->addr, sites.allowed, symbolize);
     note_rejected_sites(r.text, sites.rejected);
     if (r.text.pages_identical_raw == 0)
-        throw std::runtime_error(
-            "no page of the golden .text is at physical " + binary::hex_number(r.text_physical) +
-            ": the guest runs another kernel");
+        throw std::runtime_error("no page of the golden .text is at physical " +
+                                 binary::hex_number(r.text_physical) +
+                                 ": the guest runs another kernel");
 
     // .rodata without the ro_after_init window the kernel fills at boot.
     const auto ro_start = golden.symbols().require("__start_ro_after_init");

@@ -104,14 +104,7 @@ TEST_F(LinuxInspection, ACleanKernelHasNoUnexplainedByte) {
 
 TEST_F(LinuxInspection, OneChangedByteIsFoundAndNamed) {
     // A byte of cmdline_find_option_bool that no patch site covers.
-    const auto function = golden_->symbols().require("cmdline_find_option_bool");
-    std::uint64_t target = function + 4;
-    auto covered = [&](std::uint64_t va) {
-        for (const auto& s : golden_->sites())
-            if (va >= s.address && va < s.address + s.length) return true;
-        return false;
-    };
-    while (covered(target)) ++target;
+    const std::uint64_t target = testsupport::plain_byte_of(*golden_, "cmdline_find_option_bool");
     const off_t offset = static_cast<off_t>(target - kKernelMap);
 
     const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
@@ -240,30 +233,14 @@ TEST(KaslrLinuxInspection, ARandomisedKernelIsLocatedAndInspected) {
     const auto golden_text = golden->elf().contents(*text);
     EXPECT_TRUE(std::equal(golden_text.begin(), golden_text.end(), clean.text_normalised.begin()));
 
-    // One byte of cmdline_find_option_bool, at its randomised place.
-    std::uint64_t target = golden->symbols().require("cmdline_find_option_bool") + 4;
-    for (bool covered = true; covered;) {
-        covered = false;
-        for (const auto& s : golden->sites())
-            if (target >= s.address && target < s.address + s.length) covered = true;
-        for (auto va : golden->relocations().rel32)
-            if (target >= va && target < va + 4) covered = true;
-        if (covered) ++target;
-    }
-    const off_t offset = static_cast<off_t>(clean.text_physical + (target - text->addr));
-    const int fd = ::open(vm->ram_file().c_str(), O_RDWR | O_CLOEXEC);
-    ASSERT_GE(fd, 0);
-    qmp.stop();
-    std::uint8_t original = 0;
-    ASSERT_EQ(::pread(fd, &original, 1, offset), 1);
-    const std::uint8_t changed = original ^ 0xFF;
-    ASSERT_EQ(::pwrite(fd, &changed, 1, offset), 1);
-    qmp.cont();
+    // One byte of cmdline_find_option_bool, at its randomised place; put
+    // back once inspected.
+    const std::uint64_t target = testsupport::plain_byte_of(*golden, "cmdline_find_option_bool");
+    const std::uint64_t offset = clean.text_physical + (target - text->addr);
+    const std::uint8_t original = testsupport::guest_byte(vm->ram_file(), offset);
+    testsupport::set_guest_byte(qmp, vm->ram_file(), offset, original ^ 0xFF);
     auto modified = inspect::inspect_linux(*golden, ram, qmp);
-    qmp.stop();
-    ASSERT_EQ(::pwrite(fd, &original, 1, offset), 1);  // before the guest could run it again
-    qmp.cont();
-    ::close(fd);
+    testsupport::set_guest_byte(qmp, vm->ram_file(), offset, original);
     EXPECT_FALSE(modified.intact());
     ASSERT_EQ(modified.text.unexplained.size(), 1u);
     EXPECT_EQ(modified.text.unexplained[0].address, target);

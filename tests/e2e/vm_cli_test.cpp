@@ -18,9 +18,12 @@
 #include "binary/file_io.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "inspect/qmp_client.hpp"
+#include "support/debian_guest.hpp"
 #include "support/run_command.hpp"
+#include "support/serve_process.hpp"
 
 namespace fs = std::filesystem;
+using testsupport::drtm_cmd;
 using testsupport::quote;
 using testsupport::run_command;
 
@@ -28,12 +31,15 @@ namespace {
 
 const fs::path kArtifacts = DRTM_ARTIFACTS_DIR;
 
-bool binary_console_has(const fs::path& console, const std::string& text) {
-    return drtm::binary::read_text_file(console).find(text) != std::string::npos;
-}
-
-std::string drtm_cmd(const std::string& args) {
-    return std::string(DRTM_BINARY) + " " + args;
+// Whether the guest prints PCR 17 = `hex` (its counter line) within 10 s.
+bool guest_reads_pcr17(const fs::path& console, std::string hex) {
+    for (auto& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (int i = 0; i < 100; ++i) {
+        if (drtm::binary::read_text_file(console).find("PCR17 " + hex) != std::string::npos)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
 }
 
 // A background `drtm vm run --json`; its first stdout line is the ready line.
@@ -86,19 +92,53 @@ class BackgroundVm {
     int out_ = -1;
 };
 
+// `drtm vm run --json` of the Debian guest in `vm_dir`, and its ready line
+// (empty when it never came).
+std::unique_ptr<BackgroundVm> run_debian_guest(const fs::path& vm_dir, nlohmann::json& ready) {
+    auto vm = std::make_unique<BackgroundVm>(std::vector<std::string>{
+        DRTM_BINARY, "vm", "run", "--dir", vm_dir.string(), "--kernel",
+        (kArtifacts / "vmlinuz").string(), "--initrd", (kArtifacts / "guest-initrd.img").string(),
+        "--wait-for", "GUEST-READY", "--json"});
+    const auto line = vm->ready_line(120000);
+    ready = line.empty() ? nlohmann::json() : nlohmann::json::parse(line);
+    return vm;
+}
+
+// Flips a byte of cmdline_find_option_bool (which the running kernel no
+// longer calls, outside every patch site) in the guest `vm run` reported
+// ready, pausing it over the inspectors' QMP monitor.
+void change_kernel_byte(const nlohmann::json& ready) {
+    auto golden =
+        drtm::inspect::LinuxGolden::from_bzimage(drtm::binary::read_file(kArtifacts / "vmlinuz"));
+    const auto offset =
+        testsupport::plain_byte_of(*golden, "cmdline_find_option_bool") - 0xffffffff80000000ull;
+    const std::string ram = ready["ram_file"];
+    drtm::inspect::QmpClient qmp(ready["qmp"].get<std::string>());
+    testsupport::set_guest_byte(qmp, ram, offset, testsupport::guest_byte(ram, offset) ^ 0xFF);
+}
+
+// Each test in a fresh directory of its own, removed afterwards.
+class VmCli : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("drtm-vm-cli-" +
+                std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" +
+                std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_;
+};
+
 }  // namespace
 
-TEST(VmCli, ALaunchOntoARunningGuestIsVerifiedAndSeenByTheGuest) {
-    const fs::path dir = fs::temp_directory_path() / ("drtm-vm-cli-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    BackgroundVm vm({DRTM_BINARY, "vm", "run", "--dir", (dir / "vm").string(), "--kernel",
-                     (kArtifacts / "vmlinuz").string(), "--initrd",
-                     (kArtifacts / "guest-initrd.img").string(), "--wait-for", "GUEST-READY",
-                     "--json"});
-    auto line = vm.ready_line(120000);
-    ASSERT_FALSE(line.empty()) << "drtm vm run printed no ready line";
-    auto ready = nlohmann::json::parse(line);
+TEST_F(VmCli, ALaunchOntoARunningGuestIsVerifiedAndSeenByTheGuest) {
+    const fs::path& dir = dir_;
+    nlohmann::json ready;
+    auto vm = run_debian_guest(dir / "vm", ready);
+    ASSERT_FALSE(ready.is_null()) << "drtm vm run printed no ready line";
     const std::string tcti = ready["tcti"];
     const fs::path ram = ready["ram_file"].get<std::string>();
     EXPECT_TRUE(fs::exists(ram));
@@ -120,19 +160,13 @@ TEST(VmCli, ALaunchOntoARunningGuestIsVerifiedAndSeenByTheGuest) {
     auto replay =
         run_command(drtm_cmd("log replay --json " + quote((dir / "launch/eventlog.bin").string())));
     ASSERT_EQ(replay.status, 0);
-    std::string pcr17 = nlohmann::json::parse(replay.out)["pcrs"]["sha256"]["17"];
-    for (auto& c : pcr17) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    bool seen = false;
-    for (int i = 0; i < 100 && !seen; ++i) {
-        seen = binary_console_has(dir / "vm/console.log", "PCR17 " + pcr17);
-        if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_TRUE(seen) << "the guest never read PCR 17 = " << pcr17;
+    const std::string pcr17 = nlohmann::json::parse(replay.out)["pcrs"]["sha256"]["17"];
+    EXPECT_TRUE(guest_reads_pcr17(dir / "vm/console.log", pcr17))
+        << "the guest never read PCR 17 = " << pcr17;
 
-    EXPECT_EQ(vm.terminate(), 0);
+    EXPECT_EQ(vm->terminate(), 0);
     EXPECT_FALSE(fs::exists(ram));
     EXPECT_FALSE(fs::exists(dir / "vm/tpm.sock"));
-    fs::remove_all(dir);
 }
 
 // The whole runtime inspection as a user runs it: an AK on the guest's TPM,
@@ -142,18 +176,12 @@ TEST(VmCli, ALaunchOntoARunningGuestIsVerifiedAndSeenByTheGuest) {
 // the paused guest: named by symbol, measured into PCR 19, and refused by
 // the same policy. The guest sees the inspector's launch in its own TPM and
 // keeps running.
-TEST(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
-    const fs::path dir =
-        fs::temp_directory_path() / ("drtm-vm-inspect-" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
+    const fs::path& dir = dir_;
     const std::string vmlinuz = (kArtifacts / "vmlinuz").string();
-    BackgroundVm vm({DRTM_BINARY, "vm", "run", "--dir", (dir / "vm").string(), "--kernel", vmlinuz,
-                     "--initrd", (kArtifacts / "guest-initrd.img").string(), "--wait-for",
-                     "GUEST-READY", "--json"});
-    auto line = vm.ready_line(120000);
-    ASSERT_FALSE(line.empty());
-    auto ready = nlohmann::json::parse(line);
+    nlohmann::json ready;
+    auto vm = run_debian_guest(dir / "vm", ready);
+    ASSERT_FALSE(ready.is_null()) << "drtm vm run printed no ready line";
     const std::string tcti = ready["tcti"];
     const std::string keys = (dir / "keys.json").string();
     auto made =
@@ -209,39 +237,11 @@ TEST(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     EXPECT_EQ(log_verify.status, 0) << log_verify.out << log_verify.err;
 
     // The guest reads the inspector's launch from its own TPM.
-    std::string pcr17 = expected["17"];
-    for (auto& c : pcr17) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    bool seen = false;
-    for (int i = 0; i < 100 && !seen; ++i) {
-        seen = binary_console_has(dir / "vm/console.log", "PCR17 " + pcr17);
-        if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_TRUE(seen) << "the guest never read PCR 17 = " << pcr17;
+    EXPECT_TRUE(guest_reads_pcr17(dir / "vm/console.log", expected["17"]))
+        << "the guest never read PCR 17 = " << expected["17"];
 
-    // Change one byte of a function the running guest no longer calls
-    // (early command-line parsing), outside every patch site, while the
-    // guest is paused over the inspectors' QMP monitor.
-    auto golden = drtm::inspect::LinuxGolden::from_bzimage(drtm::binary::read_file(vmlinuz));
-    std::uint64_t target = golden->symbols().require("cmdline_find_option_bool") + 4;
-    for (bool covered = true; covered;) {
-        covered = false;
-        for (const auto& s : golden->sites())
-            if (target >= s.address && target < s.address + s.length) covered = true;
-        if (covered) ++target;
-    }
-    {
-        drtm::inspect::QmpClient qmp(ready["qmp"].get<std::string>());
-        qmp.stop();
-        const int fd = ::open(ready["ram_file"].get<std::string>().c_str(), O_RDWR | O_CLOEXEC);
-        ASSERT_GE(fd, 0);
-        const off_t offset = static_cast<off_t>(target - 0xffffffff80000000ull);
-        std::uint8_t b = 0;
-        ASSERT_EQ(::pread(fd, &b, 1, offset), 1);
-        b ^= 0xFF;
-        ASSERT_EQ(::pwrite(fd, &b, 1, offset), 1);
-        ::close(fd);
-        qmp.cont();
-    }
+    // One byte changed in the paused guest's kernel.
+    change_kernel_byte(ready);
     const std::string nonce2 = "fedcba9876543210fedcba9876543210";
     const std::string evidence2 = (dir / "modified.json").string();
     auto modified = run_command(inspect + " --nonce " + nonce2 + " --evidence " + quote(evidence2));
@@ -264,6 +264,67 @@ TEST(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     const auto console = drtm::binary::read_text_file(dir / "vm/console.log").size();
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_GT(drtm::binary::read_text_file(dir / "vm/console.log").size(), console);
-    EXPECT_EQ(vm.terminate(), 0);
-    fs::remove_all(dir);
+    EXPECT_EQ(vm->terminate(), 0);
+}
+
+// The inspection as a fleet operator runs it: the guest's TPM enrolled with
+// the verifier service, the prediction stored as the node's policy, and
+// `drtm inspect --verifier` sending the quoted inspection the way `drtm
+// agent attest` does. Intact: affirming. One byte changed: the service
+// refuses the reference values, and inspect exits 2.
+TEST_F(VmCli, TheVerifierServiceAppraisesInspections) {
+    const fs::path& dir = dir_;
+    const auto p = [&](const char* f) { return quote((dir / f).string()); };
+    const std::string vmlinuz = (kArtifacts / "vmlinuz").string();
+    nlohmann::json ready;
+    auto vm = run_debian_guest(dir / "vm", ready);
+    ASSERT_FALSE(ready.is_null()) << "drtm vm run printed no ready line";
+    const std::string tcti = " --tcti " + quote(ready["tcti"].get<std::string>());
+
+    auto r = run_command(drtm_cmd("attest keys" + tcti + " --out " + p("keys.json")));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string v = " --dir " + p("verifier");
+    ASSERT_EQ(run_command(drtm_cmd("verifier init" + v)).status, 0);
+    r = run_command(drtm_cmd("verifier client-cert" + v + " --name guest-1 --out " + p("agent")));
+    ASSERT_EQ(r.status, 0) << r.err;
+    // swtpm_setup gave the guest's TPM no EK certificate.
+    testsupport::ServeProcess server(dir / "verifier", "--allow-no-ek-certificate");
+    const std::string admin = v + " --url " + server.url();
+    r = run_command(drtm_cmd("agent enroll --verifier " + server.url() + " --identity " +
+                             p("agent") + tcti + " --keys " + p("keys.json")));
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+
+    r = run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz)));
+    ASSERT_EQ(r.status, 0) << r.err;
+    drtm::binary::write_file_atomic(
+        dir / "policy.json",
+        std::string_view(nlohmann::json({{"format", "drtm-appraisal-policy"},
+                                         {"version", 1},
+                                         {"id", "inspected-linux"},
+                                         {"reference_values", {nlohmann::json::parse(r.out)}}})
+                             .dump()));
+    ASSERT_EQ(run_command(drtm_cmd("verifier policy" + admin + " " + p("policy.json"))).status, 0);
+    ASSERT_EQ(
+        run_command(drtm_cmd("verifier assign guest-1 --policy inspected-linux" + admin)).status,
+        0);
+
+    const std::string inspect =
+        drtm_cmd("inspect --vm " + p("vm") + " --kernel " + quote(vmlinuz) + " --keys " +
+                 p("keys.json") + " --verifier " + server.url() + " --identity " + p("agent"));
+    r = run_command(inspect + " --json");
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    auto report = nlohmann::json::parse(r.out);
+    EXPECT_EQ(report["verdict"], "intact");
+    EXPECT_EQ(report["attestation"]["status"], "affirming") << report["attestation"].dump();
+
+    // One byte changed in the paused guest's kernel.
+    change_kernel_byte(ready);
+    r = run_command(inspect);
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_NE(r.out.find("verdict: modified"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("failed:reference_values"), std::string::npos) << r.out;
+    r = run_command(drtm_cmd("verifier history guest-1" + admin));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("affirming"), std::string::npos) << r.out;
+    EXPECT_EQ(vm->terminate(), 0);
 }

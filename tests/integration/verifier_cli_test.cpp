@@ -18,48 +18,17 @@
 #include "launch/emulated_platform.hpp"
 #include "support/postgres_server.hpp"
 #include "support/run_command.hpp"
+#include "support/serve_process.hpp"
 #include "support/synthetic_amd_launch.hpp"
 
 using namespace drtm;
 using testsupport::drtm_cmd;
 using testsupport::quote;
 using testsupport::run_command;
+using testsupport::ServeProcess;
 namespace fs = std::filesystem;
 
 namespace {
-// `drtm verifier serve` in the background; stopped with SIGTERM.
-class ServeProcess {
-  public:
-    ServeProcess(const fs::path& dir, const std::string& extra) : port_file_(dir / "port") {
-        fs::remove(port_file_);
-        auto r = run_command(drtm_cmd("verifier serve --dir " + quote(dir.string()) +
-                                      " --listen 127.0.0.1:0 --port-file " +
-                                      quote(port_file_.string()) + " " + extra) +
-                             " >/dev/null 2>" + quote((dir / "serve.log").string()) + " & echo $!");
-        pid_ = std::stoi(r.out);
-        for (int i = 0; i < 100 && !fs::exists(port_file_); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        auto text = binary::read_file(port_file_);
-        port_ = std::stoi(std::string(text.begin(), text.end()));
-    }
-    ~ServeProcess() { stop(); }
-    int stop() {
-        if (pid_ <= 0) return 0;
-        ::kill(pid_, SIGTERM);
-        for (int i = 0; i < 100 && ::kill(pid_, 0) == 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        bool gone = ::kill(pid_, 0) != 0;
-        pid_ = 0;
-        return gone ? 0 : 1;
-    }
-    std::string url() const { return "https://localhost:" + std::to_string(port_); }
-
-  private:
-    fs::path port_file_;
-    int pid_ = 0;
-    int port_ = 0;
-};
-
 class VerifierCli : public ::testing::TestWithParam<std::string> {};
 }  // namespace
 

@@ -3,6 +3,7 @@
 // and drtm's default command line.
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +12,8 @@
 
 #include "binary/file_io.hpp"
 #include "image/vmlinux.hpp"
+#include "inspect/linux_inspector.hpp"
+#include "inspect/qmp_client.hpp"
 #include "inspect/virtual_machine.hpp"
 
 namespace testsupport {
@@ -51,6 +54,44 @@ inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_debian_guest(
     if (!vm->wait_for_console("GUEST-READY", 90000))
         throw std::runtime_error("the guest did not boot:\n" + vm->console());
     return vm;
+}
+
+// A byte of `function` (from +4 on) that no patch site and no relocation
+// field covers: a change there is one every inspection must report. The
+// tests use cmdline_find_option_bool, which a running kernel no longer calls.
+inline std::uint64_t plain_byte_of(const drtm::inspect::LinuxGolden& golden, const char* function) {
+    std::uint64_t va = golden.symbols().require(function) + 4;
+    for (bool covered = true; covered;) {
+        covered = false;
+        for (const auto& s : golden.sites())
+            if (va >= s.address && va < s.address + s.length) covered = true;
+        for (auto r : golden.relocations().rel32)
+            if (va >= r && va < r + 4) covered = true;
+        if (covered) ++va;
+    }
+    return va;
+}
+
+// The guest-RAM byte at guest-physical `offset`.
+inline std::uint8_t guest_byte(const std::filesystem::path& ram_file, std::uint64_t offset) {
+    const int fd = ::open(ram_file.c_str(), O_RDONLY | O_CLOEXEC);
+    std::uint8_t b = 0;
+    const bool ok = fd >= 0 && ::pread(fd, &b, 1, static_cast<off_t>(offset)) == 1;
+    if (fd >= 0) ::close(fd);
+    if (!ok) throw std::runtime_error("cannot read the guest's RAM file");
+    return b;
+}
+
+// Writes it while the guest is paused over `qmp`, then resumes the guest.
+inline void set_guest_byte(drtm::inspect::QmpClient& qmp, const std::filesystem::path& ram_file,
+                           std::uint64_t offset, std::uint8_t value) {
+    const int fd = ::open(ram_file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open the guest's RAM file");
+    qmp.stop();
+    const bool ok = ::pwrite(fd, &value, 1, static_cast<off_t>(offset)) == 1;
+    qmp.cont();
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write the guest's RAM file");
 }
 
 }  // namespace testsupport
