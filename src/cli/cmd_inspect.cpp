@@ -70,6 +70,8 @@ void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGo
               << " rewritten, " << result.sites_rejected << " not in a form the kernel writes)\n"
               << ".rodata (without ro_after_init): " << result.rodata.bytes_compared << " bytes, "
               << result.rodata.bytes_unexplained << " differ\n";
+    if (!result.mapping_problem.empty())
+        std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
     for (const auto* c : {&result.text, &result.rodata})
         for (const auto& r : c->unexplained)
             std::cout << "  differs at " << r.symbol << (r.note.empty() ? "" : " (" + r.note + ")")
@@ -77,8 +79,60 @@ void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGo
                       << binary::to_hex(r.found) << "\n";
 }
 
+// The inspection's dynamic launch and measurements on the guest's TPM, then
+// the quote (evidence file or verifier service). Adds "measurement" (and
+// "attestation") to the report; returns whether the log replays to the TPM.
+bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
+                        const inspect::LinuxGolden& golden, binary::ByteView golden_file,
+                        const binary::Bytes& inspector, const inspect::LinuxInspection& result,
+                        const binary::Bytes& nonce, nlohmann::json& report) {
+    const auto tcti = vm.at("tcti").get<std::string>();
+    progress("measuring the inspection into the guest's TPM (" + tcti + ")");
+    inspect::InspectionSubject subject{inspector, golden_file, golden.build_id(),
+                                       result.text_normalised, result.rodata_normalised};
+    auto m = inspect::measure_inspection(tcti, subject);
+    const auto log_path =
+        o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
+    binary::write_file_atomic(log_path, m.eventlog);
+    auto measurement = inspect::to_json(m);
+    measurement["eventlog"] = log_path.string();
+    if (!o.keys.empty()) {
+        auto keys = attest::load_attester_keys(o.keys);
+        tpm::Tpm t(tcti);
+        attest::CollectOptions opts;
+        opts.ek = keys.ek_type;
+        // The banks the log carries: a verifier cannot replay the others.
+        opts.banks = launch::log_banks();
+        if (!o.verifier.empty()) {
+            // The agent's protocol: the service's nonce, the quote, its verdict.
+            auto id = service::ClientIdentity::in_directory(o.identity);
+            service::VerifierClient client(o.verifier, id);
+            progress("sending the quoted inspection to " + o.verifier);
+            report["attestation"] =
+                service::attest_node(client, id.common_name(), t, keys, m.eventlog, opts);
+        } else {
+            opts.node = vm.value("name", std::string{});
+            auto evidence = attest::collect_evidence(t, keys.ak, nonce, m.eventlog, opts);
+            const auto evidence_path = o.evidence.empty()
+                                           ? fs::path(o.vm) / "inspection-evidence.json"
+                                           : fs::path(o.evidence);
+            binary::write_file_atomic(evidence_path,
+                                      std::string_view(attest::to_json(evidence).dump(2) + "\n"));
+            measurement["evidence"] = evidence_path.string();
+        }
+    }
+    report["measurement"] = measurement;
+    return m.verified;
+}
+
 void run_inspect(const InspectOptions& o) {
     if (o.vm.empty()) throw CLI::RequiredError("--vm (or --predict)");
+    if (!o.inspector.empty())
+        throw CLI::ValidationError("--inspector",
+                                   "names the inspector of a prediction (--predict); an "
+                                   "inspection measures the running drtm itself");
+    if (!o.verifier.empty() && !o.nonce.empty())
+        throw CLI::ValidationError("--nonce", "the verifier service issues the nonce");
     if (!o.verifier.empty() && (o.identity.empty() || o.keys.empty()))
         throw CLI::ValidationError("--verifier", "needs --identity and --keys");
     if (!o.keys.empty() && o.nonce.empty() && o.verifier.empty())
@@ -96,7 +150,7 @@ void run_inspect(const InspectOptions& o) {
     auto golden = load_golden(o.kernel, bytes);
     // Before the pause: hashing the inspector is slow and needs no guest.
     binary::Bytes inspector;
-    if (!o.no_measure) inspector = inspector_digest(o.inspector);
+    if (!o.no_measure) inspector = inspect::inspector_sha256();
 
     inspect::GuestMemory ram(vm.at("ram_file").get<std::string>(),
                              vm.at("ram_size").get<std::uint64_t>());
@@ -105,47 +159,17 @@ void run_inspect(const InspectOptions& o) {
     auto report = inspect::to_json(result, *golden);
 
     bool measured_ok = true;
+    std::string measurement_error;
     if (!o.no_measure) {
-        const auto tcti = vm.at("tcti").get<std::string>();
-        progress("measuring the inspection into the guest's TPM (" + tcti + ")");
-        inspect::InspectionSubject subject{inspector, bytes, golden->build_id(),
-                                           result.text_normalised, result.rodata_normalised};
-        auto m = inspect::measure_inspection(tcti, subject);
-        const auto log_path =
-            o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
-        binary::write_file_atomic(log_path, m.eventlog);
-        auto measurement = inspect::to_json(m);
-        measurement["eventlog"] = log_path.string();
-        measured_ok = m.verified;
-        if (!o.verifier.empty()) {
-            // The agent's protocol: the service's nonce, the quote, its verdict.
-            auto id = service::ClientIdentity::in_directory(o.identity);
-            service::VerifierClient client(o.verifier, id);
-            auto keys = attest::load_attester_keys(o.keys);
-            tpm::Tpm t(tcti);
-            attest::CollectOptions opts;
-            opts.ek = keys.ek_type;
-            opts.banks = launch::log_banks();
-            progress("sending the quoted inspection to " + o.verifier);
-            report["attestation"] =
-                service::attest_node(client, id.common_name(), t, keys, m.eventlog, opts);
-        } else if (!o.keys.empty()) {
-            auto keys = attest::load_attester_keys(o.keys);
-            tpm::Tpm t(tcti);
-            attest::CollectOptions opts;
-            opts.ek = keys.ek_type;
-            opts.node = vm.value("name", std::string{});
-            // The banks the log carries: a verifier cannot replay the others.
-            opts.banks = launch::log_banks();
-            auto evidence = attest::collect_evidence(t, keys.ak, nonce, m.eventlog, opts);
-            const auto evidence_path = o.evidence.empty()
-                                           ? fs::path(o.vm) / "inspection-evidence.json"
-                                           : fs::path(o.evidence);
-            binary::write_file_atomic(evidence_path,
-                                      std::string_view(attest::to_json(evidence).dump(2) + "\n"));
-            measurement["evidence"] = evidence_path.string();
+        // A guest that makes the measurement fail must not turn "modified"
+        // into a mere error: the verdict is reported first either way.
+        try {
+            measured_ok =
+                measure_and_attest(o, vm, *golden, bytes, inspector, result, nonce, report);
+        } catch (const std::exception& e) {
+            measurement_error = e.what();
+            report["measurement_error"] = measurement_error;
         }
-        report["measurement"] = measurement;
     }
 
     if (o.json) {
@@ -168,9 +192,14 @@ void run_inspect(const InspectOptions& o) {
             std::cout << "\n";
         }
     }
+    if (!result.intact()) {
+        if (!measurement_error.empty())
+            std::cerr << "drtm: the measurement failed too: " << measurement_error << "\n";
+        throw CLI::RuntimeError(2);
+    }
+    if (!measurement_error.empty()) throw std::runtime_error(measurement_error);
     if (!measured_ok)
         throw std::runtime_error("the inspection log does not replay to the guest TPM's PCRs");
-    if (!result.intact()) throw CLI::RuntimeError(2);
     if (report.contains("attestation") && report["attestation"]["status"] != "affirming")
         throw CLI::RuntimeError(2);
 }

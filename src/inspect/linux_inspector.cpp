@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "image/vmlinux.hpp"
+#include "inspect/guest_page_tables.hpp"
 
 namespace drtm::inspect {
 
@@ -38,6 +39,27 @@ nlohmann::json to_json(const CodeComparison& c) {
         {"bytes_compared", c.bytes_compared},           {"bytes_differing_raw", c.bytes_differing},
         {"bytes_unexplained", c.bytes_unexplained},     {"pages", c.pages},
         {"pages_identical_raw", c.pages_identical_raw}, {"unexplained", regions}};
+}
+
+// .text and .rodata at their runtime addresses must map onto the copies.
+// Under page-table isolation CR3 may hold the user half of the pair (bit 12
+// set); the kernel half is checked then.
+std::string check_kernel_mapping(const GuestMemory& ram, std::uint64_t cr3,
+                                 const image::ElfSection& text, const image::ElfSection& rodata,
+                                 const LinuxPlacement& p) {
+    auto check = [&](std::uint64_t root) {
+        const auto delta = static_cast<std::uint64_t>(p.virtual_delta);
+        auto problem = check_mapping(ram, root, text.addr + delta, p.text_physical, text.size);
+        if (problem.empty())
+            problem = check_mapping(ram, root, rodata.addr + delta,
+                                    p.text_physical + (rodata.addr - text.addr), rodata.size);
+        return problem;
+    };
+    auto problem = check(cr3);
+    if (!problem.empty() && (cr3 & 0x1000) && check(cr3 & ~0x1000ull).empty()) return "";
+    return problem.empty()
+               ? ""
+               : "the vCPU's page tables (CR3 " + binary::hex_number(cr3) + "): " + problem;
 }
 
 }  // namespace
@@ -94,6 +116,10 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     try {
         ram.copy(r.text_physical, text->size, text_copy, 2);
         ram.copy(rodata_physical, rodata->size, rodata_copy, 2);
+        // While paused: what the vCPU executes is what was copied.
+        r.cr3 = parse_cr3(qmp.execute("human-monitor-command", {{"command-line", "info registers"}})
+                              .get<std::string>());
+        r.mapping_problem = check_kernel_mapping(ram, r.cr3, *text, *rodata, r.placement);
     } catch (...) {
         qmp.cont();
         throw;
@@ -147,6 +173,10 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     return {{"verdict", r.intact() ? "intact" : "modified"},
             {"kernel_build_id", golden.build_id()},
             {"text_physical", binary::hex_number(r.text_physical)},
+            {"page_tables",
+             {{"cr3", binary::hex_number(r.cr3)},
+              {"maps_the_copy", r.mapping_problem.empty()},
+              {"problem", r.mapping_problem}}},
             {"kaslr",
              {{"virtual_offset",
                binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},

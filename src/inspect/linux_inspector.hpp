@@ -46,7 +46,7 @@ class LinuxGolden {
 
 struct PauseTiming {
     double stop_ms = 0;    // QMP stop until the vCPUs stopped
-    double copy_ms = 0;    // copying the code out
+    double copy_ms = 0;    // copying the code out, and reading the page tables
     double cont_ms = 0;    // QMP cont
     double window_ms = 0;  // stop sent → cont answered
 };
@@ -63,7 +63,11 @@ struct LinuxInspection {
     // back to the golden bytes: equal to the golden sections when intact.
     binary::Bytes text_normalised;
     binary::Bytes rodata_normalised;
-    bool intact() const { return text.intact() && rodata.intact(); }
+    // The vCPU's page tables, read in the pause: .text and .rodata must map
+    // onto the copies compared. Empty when they do.
+    std::uint64_t cr3 = 0;
+    std::string mapping_problem;
+    bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };
 
 LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram, QmpClient& qmp);

@@ -154,33 +154,42 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
 bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView found) const {
     // The golden call/jmp/Jcc and the thunk (hence the register) it uses.
     std::uint64_t thunk = 0;
-    bool is_call = false;
+    std::size_t target_at = 1;  // where the rel32 is
+    bool is_call = false, is_jcc = false;
     if ((golden[0] == kCall || golden[0] == kJmp) && golden.size() == 5) {
-        thunk = rel32_target(golden, s.address);
         is_call = golden[0] == kCall;
-        if (found[0] == golden[0] &&
-            symbol_named(rel32_target(found, s.address),
-                         [](std::string_view n) { return n.starts_with("__x86_indirect_"); }))
-            return true;
     } else if (golden.size() == 6 && golden[0] == 0x0F && (golden[1] & 0xF0) == 0x80) {
-        thunk = s.address + 6 +
-                static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(golden, 2)));
-        if (found[0] == 0x0F && found[1] == golden[1]) {
-            const auto to = s.address + 6 +
-                            static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(found, 2)));
-            return symbol_named(
-                to, [](std::string_view n) { return n.starts_with("__x86_indirect_"); });
-        }
+        is_jcc = true;
+        target_at = 2;
     } else {
         return false;
     }
-    int reg = -1;
-    for (const auto& sym : symbols_.at(thunk))
-        if (sym.name.starts_with("__x86_indirect_")) reg = register_index(sym.name);
+    auto rel_target = [&](ByteView b) {
+        return s.address + golden.size() +
+               static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(b, target_at)));
+    };
+    thunk = rel_target(golden);
+    // The thunk's register; aliases at the same address (the thunk array)
+    // name none, so the first register found counts.
+    auto thunk_register = [&](std::uint64_t address) {
+        for (const auto& sym : symbols_.at(address))
+            if (sym.name.starts_with("__x86_indirect_"))
+                if (int r = register_index(sym.name); r >= 0) return r;
+        return -1;
+    };
+    const int reg = thunk_register(thunk);
     if (reg < 0) return false;
-    // [Jncc over it] [lfence] call/jmp *%reg, then padding.
+    // The same branch to another thunk of the same register (ITS thunks).
+    if (found[0] == golden[0] && (!is_jcc || found[1] == golden[1]))
+        return thunk_register(rel_target(found)) == reg;
+    // apply_retpolines' rewrite: [Jncc.d8 over it] [lfence] call/jmp *%reg,
+    // an int3 after a jmp, nops to the end.
     std::size_t i = 0;
-    if (golden.size() == 6 && (found[0] & 0xF0) == 0x70) i = 2;
+    if (is_jcc) {
+        const std::uint8_t inverted = static_cast<std::uint8_t>(0x70 + ((golden[1] & 0x0F) ^ 1));
+        if (found[0] != inverted || found[1] != golden.size() - 2) return false;
+        i = 2;
+    }
     if (i + 3 <= found.size() && found[i] == 0x0F && found[i + 1] == 0xAE && found[i + 2] == 0xE8)
         i += 3;
     if (reg >= 8) {
@@ -189,8 +198,9 @@ bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView fo
     }
     const std::uint8_t modrm = static_cast<std::uint8_t>((is_call ? 0xD0 : 0xE0) + (reg & 7));
     if (i + 2 > found.size() || found[i] != 0xFF || found[i + 1] != modrm) return false;
-    const auto pad = found.subspan(i + 2);
-    return is_nop_run(pad) || is_int3_run(pad);
+    i += 2;
+    if (!is_call && i < found.size() && found[i] == 0xCC) ++i;
+    return is_nop_run(found.subspan(i));
 }
 
 bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView found) const {

@@ -12,8 +12,9 @@
 //                      call to a function; jmp→ret+int3 x4
 //                      or jmp to a function (trampolines: the jmp forms)
 //   jump label         golden; the nop of its length; jmp (rel8/rel32) to its target
-//   retpoline          golden; call/jmp/Jcc to another __x86_indirect_* thunk;
-//                      [lfence] call/jmp *%reg (the thunk's register), padded
+//   retpoline          golden; the same call/jmp/Jcc to another thunk of the same
+//                      register (ITS); [Jncc.d8 over it] [lfence] call/jmp *%reg
+//                      (the thunk's register), an int3 after a jmp, nops
 //   alternative        golden with its 0x90 runs re-encoded as long nops; or
 //                      its replacement (call/jmp displacements re-based, a
 //                      jmp possibly shortened), the rest a nop run

@@ -228,6 +228,9 @@ TEST(KaslrLinuxInspection, ARandomisedKernelIsLocatedAndInspected) {
     EXPECT_NE(clean.text_physical, 0x1000000u);
     EXPECT_EQ(clean.placement.text_physical % (2u << 20), 0u);
     EXPECT_EQ(clean.placement.delta_votes, clean.placement.delta_voters);
+    // The vCPU's page tables map the randomised addresses onto that copy.
+    EXPECT_NE(clean.cr3, 0u);
+    EXPECT_EQ(clean.mapping_problem, "");
     // Normalised, it is the golden .text: the PCR 19 an intact guest predicts.
     const auto* text = golden->elf().section(".text");
     const auto golden_text = golden->elf().contents(*text);

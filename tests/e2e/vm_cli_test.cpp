@@ -226,6 +226,7 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     EXPECT_GT(report["text"]["bytes_differing_raw"].get<int>(), 0);
     EXPECT_LT(report["pause_ms"]["window"].get<double>(), 1000.0);
     EXPECT_TRUE(report["measurement"]["verified"].get<bool>());
+    EXPECT_TRUE(report["page_tables"]["maps_the_copy"].get<bool>()) << report["page_tables"];
     for (const char* pcr : {"17", "18", "19"})
         EXPECT_EQ(report["measurement"]["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
     auto affirmed = appraise(evidence1, nonce1);

@@ -140,8 +140,23 @@ TEST_F(SiteForms, RetpolinesKeepTheirRegister) {
     EXPECT_FALSE(allowed(PatchKind::retpoline, g, {0xFF, 0xD1, 0x0F, 0x1F, 0x00}));  // %rcx
     EXPECT_FALSE(allowed(PatchKind::retpoline, g, {0xFF, 0xE0, 0x0F, 0x1F, 0x00}));  // jmp
     EXPECT_FALSE(allowed(PatchKind::retpoline, g, rel32(0xE8, kSite, kCommitCreds)));
+    EXPECT_FALSE(allowed(PatchKind::retpoline, g, rel32(0xE8, kSite, kThunkR11)));  // other reg
+    // A jmp gets an int3 after it, then nops (apply_retpolines).
     const Bytes r11 = rel32(0xE9, kSite, kThunkR11);
-    EXPECT_TRUE(allowed(PatchKind::retpoline, r11, {0x41, 0xFF, 0xE3, 0xCC, 0xCC}));
+    EXPECT_TRUE(allowed(PatchKind::retpoline, r11, {0x41, 0xFF, 0xE3, 0xCC, 0x90}));
+    EXPECT_TRUE(allowed(PatchKind::retpoline, r11, {0x41, 0xFF, 0xE3, 0x66, 0x90}));
+    EXPECT_FALSE(allowed(PatchKind::retpoline, r11, {0x41, 0xFF, 0xE3, 0xCC, 0xCC}));
+    // je thunk_rax (6 bytes) becomes jne over a jmp *%rax.
+    const auto rel = static_cast<std::uint32_t>(kThunkRax - (kSite + 6));
+    const Bytes je = {0x0F,
+                      0x84,
+                      static_cast<std::uint8_t>(rel),
+                      static_cast<std::uint8_t>(rel >> 8),
+                      static_cast<std::uint8_t>(rel >> 16),
+                      static_cast<std::uint8_t>(rel >> 24)};
+    EXPECT_TRUE(allowed(PatchKind::retpoline, je, {0x75, 0x04, 0xFF, 0xE0, 0xCC, 0x90}));
+    EXPECT_FALSE(allowed(PatchKind::retpoline, je, {0x74, 0x04, 0xFF, 0xE0, 0xCC, 0x90}));
+    EXPECT_FALSE(allowed(PatchKind::retpoline, je, {0x75, 0x10, 0xFF, 0xE0, 0xCC, 0x90}));
 }
 
 TEST_F(SiteForms, AlternativesAreTheOriginalOrTheReplacement) {

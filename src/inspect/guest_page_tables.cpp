@@ -1,0 +1,79 @@
+#include "inspect/guest_page_tables.hpp"
+
+#include <cctype>
+#include <cstring>
+#include <stdexcept>
+
+#include "binary/bytes.hpp"
+
+namespace drtm::inspect {
+
+namespace {
+
+constexpr std::uint64_t kPresent = 1ull << 0;
+constexpr std::uint64_t kLargePage = 1ull << 7;  // PS in a PDPTE or PDE
+constexpr std::uint64_t kAddressMask = 0x000FFFFFFFFFF000ull;
+
+std::optional<std::uint64_t> entry(const GuestMemory& ram, std::uint64_t table, unsigned index) {
+    const std::uint64_t at = table + 8ull * index;
+    if (at > ram.size() || ram.size() - at < 8 || at + 8 > GuestMemory::kMaxIdentityMapped)
+        return std::nullopt;
+    std::uint64_t e;
+    std::memcpy(&e, ram.view(at, 8).data(), 8);
+    if (!(e & kPresent)) return std::nullopt;
+    return e;
+}
+
+}  // namespace
+
+std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va) {
+    auto pml4e = entry(ram, cr3 & kAddressMask, (va >> 39) & 511);
+    if (!pml4e) return std::nullopt;
+    auto pdpte = entry(ram, *pml4e & kAddressMask, (va >> 30) & 511);
+    if (!pdpte) return std::nullopt;
+    if (*pdpte & kLargePage)
+        return Translation{(*pdpte & kAddressMask & ~0x3FFFFFFFull) | (va & 0x3FFFFFFFull),
+                           1ull << 30};
+    auto pde = entry(ram, *pdpte & kAddressMask, (va >> 21) & 511);
+    if (!pde) return std::nullopt;
+    if (*pde & kLargePage)
+        return Translation{(*pde & kAddressMask & ~0x1FFFFFull) | (va & 0x1FFFFFull), 1ull << 21};
+    auto pte = entry(ram, *pde & kAddressMask, (va >> 12) & 511);
+    if (!pte) return std::nullopt;
+    return Translation{(*pte & kAddressMask) | (va & 0xFFFull), 1ull << 12};
+}
+
+std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,
+                          std::uint64_t pa, std::uint64_t size) {
+    for (std::uint64_t off = 0; off < size;) {
+        const auto t = translate(ram, cr3, va + off);
+        if (!t) return binary::hex_number(va + off) + " is not mapped";
+        if (t->physical != pa + off)
+            return binary::hex_number(va + off) + " maps to physical " +
+                   binary::hex_number(t->physical) + ", not to the inspected copy at " +
+                   binary::hex_number(pa + off);
+        // The rest of this page maps contiguously with it.
+        off += t->page_size - ((va + off) & (t->page_size - 1));
+    }
+    return "";
+}
+
+std::uint64_t parse_cr3(std::string_view text) {
+    const auto at = text.find("CR3=");
+    if (at == std::string_view::npos) throw std::runtime_error("QEMU's register dump has no CR3");
+    std::uint64_t v = 0;
+    std::size_t digits = 0;
+    for (std::size_t i = at + 4; i < text.size(); ++i, ++digits) {
+        const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+        if (c >= '0' && c <= '9')
+            v = (v << 4) | static_cast<std::uint64_t>(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = (v << 4) | static_cast<std::uint64_t>(c - 'a' + 10);
+        else
+            break;
+    }
+    if (digits == 0 || digits > 16) throw std::runtime_error("QEMU's register dump has a bad CR3");
+    return v;
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,35 @@
+// The guest's own view of its memory: an x86-64 4-level page-table walk
+// over guest RAM, as the vCPU's MMU does it. The inspector uses it to bind
+// the kernel it found by its bytes to the kernel the vCPU executes: every
+// page of .text and .rodata must map onto the copy it compared. Without
+// this, a guest could keep a clean image where the scan looks and run a
+// modified one elsewhere.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "inspect/guest_memory.hpp"
+
+namespace drtm::inspect {
+
+struct Translation {
+    std::uint64_t physical = 0;
+    std::uint64_t page_size = 0;  // 4 KiB, 2 MiB or 1 GiB
+};
+
+// `cr3` as the vCPU holds it (PCID and flag bits are ignored). Empty when
+// the address is not mapped or a table lies outside guest RAM.
+std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va);
+
+// Empty when [va, va + size) maps contiguously onto [pa, pa + size); else
+// the first address that does not, and where it goes.
+std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,
+                          std::uint64_t pa, std::uint64_t size);
+
+// CR3 from QEMU's `info registers` (HMP) text. Throws when absent.
+std::uint64_t parse_cr3(std::string_view info_registers);
+
+}  // namespace drtm::inspect

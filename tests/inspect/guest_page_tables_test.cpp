@@ -1,0 +1,76 @@
+// The page-table walk on hand-built x86-64 tables in a RAM file (entries as
+// the SDM lays them out: present bit 0, PS bit 7, address bits 51:12).
+#include "inspect/guest_page_tables.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace drtm;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kVa = 0xffffffff81000000ull;  // PML4 511, PDPT 510, PD 8
+
+class PageTables : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::vector<std::uint8_t> ram(4 << 20, 0);
+        auto put = [&](std::uint64_t at, std::uint64_t v) { std::memcpy(&ram[at], &v, 8); };
+        put(0x1000 + 8 * 511, 0x2000 | 0x3);      // PML4[511] → PDPT
+        put(0x2000 + 8 * 510, 0x3000 | 0x3);      // PDPT[510] → PD
+        put(0x3000 + 8 * 8, 0x200000 | 0x83);     // PD[8]: 2 MiB page at 2 MiB
+        put(0x3000 + 8 * 9, 0x4000 | 0x3);        // PD[9] → PT
+        put(0x4000 + 8 * 0, 0x5000 | 0x3);        // PT[0]: 4 KiB page at 0x5000
+        put(0x4000 + 8 * 1, 0x7000 | 0x3);        // PT[1]: not contiguous with it
+        put(0x4000 + 8 * 2, 0x800000000ull | 3);  // PT[2]: beyond the guest's RAM
+        file_ = fs::temp_directory_path() / ("drtm-pt-" + std::to_string(::getpid()));
+        std::ofstream(file_, std::ios::binary)
+            .write(reinterpret_cast<const char*>(ram.data()), static_cast<long>(ram.size()));
+        ram_ = std::make_unique<inspect::GuestMemory>(file_, ram.size());
+    }
+    void TearDown() override {
+        ram_.reset();
+        fs::remove(file_);
+    }
+    fs::path file_;
+    std::unique_ptr<inspect::GuestMemory> ram_;
+};
+
+}  // namespace
+
+TEST_F(PageTables, WalksLargeAndSmallPages) {
+    auto big = inspect::translate(*ram_, 0x1000, kVa + 0x1234);
+    ASSERT_TRUE(big);
+    EXPECT_EQ(big->physical, 0x201234u);
+    EXPECT_EQ(big->page_size, 2u << 20);
+    auto small = inspect::translate(*ram_, 0x1000 | 0x5 /* PCID bits */, kVa + 0x200010);
+    ASSERT_TRUE(small);
+    EXPECT_EQ(small->physical, 0x5010u);
+    EXPECT_EQ(small->page_size, 4096u);
+    EXPECT_FALSE(inspect::translate(*ram_, 0x1000, 0xffffffff00000000ull));  // no PDPT entry
+    EXPECT_FALSE(inspect::translate(*ram_, 0x1000, kVa + 0x203000));         // no PT entry
+}
+
+TEST_F(PageTables, MappingMustBeContiguousOntoTheCopy) {
+    EXPECT_EQ(inspect::check_mapping(*ram_, 0x1000, kVa, 0x200000, 2 << 20), "");
+    const auto problem = inspect::check_mapping(*ram_, 0x1000, kVa, 0x200000, (2 << 20) + 4096);
+    EXPECT_NE(problem.find("maps to physical 0x5000"), std::string::npos) << problem;
+    EXPECT_NE(inspect::check_mapping(*ram_, 0x1000, kVa, 0x400000, 4096), "");  // a decoy elsewhere
+    EXPECT_NE(
+        inspect::check_mapping(*ram_, 0x1000, kVa + 0x203000, 0x9000, 4096).find("not mapped"),
+        std::string::npos);
+}
+
+TEST(ParseCr3, ReadsQemusRegisterDump) {
+    const std::string dump =
+        "RAX=0000000000000000 RBX=ffffffff82a13940\n"
+        "CR0=80050033 CR2=00007f1e2c0b1000 CR3=0000000002c0a000 CR4=000006f0\n";
+    EXPECT_EQ(inspect::parse_cr3(dump), 0x2c0a000u);
+    EXPECT_THROW(inspect::parse_cr3("CR0=80050033"), std::runtime_error);
+    EXPECT_THROW(inspect::parse_cr3("CR3=zz"), std::runtime_error);
+}
