@@ -43,9 +43,10 @@ binary::Bytes inspector_digest(const std::string& inspector) {
     return inspector.empty() ? inspect::inspector_sha256() : inspect::inspector_sha256(inspector);
 }
 
-void print_pcrs(const inspect::InspectionMeasurement& m) {
-    for (const auto& [pcr, value] : m.pcrs.at(crypto::HashAlg::sha256))
-        std::cout << "  PCR " << pcr << " sha256 " << binary::to_hex(value) << "\n";
+// The SHA-256 bank of a measurement's JSON ({"17": hex, ...}).
+void print_pcrs(const nlohmann::json& measurement) {
+    for (const auto& [pcr, value] : measurement["pcrs"]["sha256"].items())
+        std::cout << "  PCR " << pcr << " sha256 " << value.get<std::string>() << "\n";
 }
 
 void run_predict(const InspectOptions& o) {
@@ -53,8 +54,8 @@ void run_predict(const InspectOptions& o) {
     auto golden = load_golden(o.kernel, bytes);
     inspect::InspectionSubject subject{inspector_digest(o.inspector), bytes, golden->build_id(),
                                        section(*golden, ".text"), section(*golden, ".rodata")};
-    auto m = inspect::predict_inspection(subject);
-    if (o.json) return print_json(inspect::to_json(m));
+    const auto m = inspect::to_json(inspect::predict_inspection(subject));
+    if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
     print_pcrs(m);
 }
@@ -180,8 +181,7 @@ void run_inspect(const InspectOptions& o) {
             const auto& m = report["measurement"];
             std::cout << "measured into the guest's TPM: log " << m["eventlog"].get<std::string>()
                       << (measured_ok ? " (replays to PCR 17-22)" : " (DOES NOT replay)") << "\n";
-            for (const auto& [pcr, value] : m["pcrs"]["sha256"].items())
-                std::cout << "  PCR " << pcr << " sha256 " << value.get<std::string>() << "\n";
+            print_pcrs(m);
             if (m.contains("evidence"))
                 std::cout << "evidence: " << m["evidence"].get<std::string>() << "\n";
         }

@@ -45,8 +45,8 @@ void note_rejected_sites(CodeComparison& comparison, std::vector<PatchSite> reje
 // Puts every patch site's golden bytes back into `found` (which starts at
 // `base`): the result equals the golden code when only sites differed, and
 // keeps every other byte as found. Its digest is what an inspection extends,
-// so a verifier predicts it from the golden image alone. The sites' found
-// contents are not checked against their allowed forms yet.
+// so a verifier predicts it from the golden image alone. Pass only the
+// sites whose found contents are an allowed form (validate_sites).
 void restore_patch_sites(binary::ByteView golden, std::span<std::uint8_t> found, std::uint64_t base,
                          const std::vector<PatchSite>& sites);
 

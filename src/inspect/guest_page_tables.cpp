@@ -1,6 +1,6 @@
 #include "inspect/guest_page_tables.hpp"
 
-#include <cctype>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -61,18 +61,12 @@ std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64
 std::uint64_t parse_cr3(std::string_view text) {
     const auto at = text.find("CR3=");
     if (at == std::string_view::npos) throw std::runtime_error("QEMU's register dump has no CR3");
+    const char* first = text.data() + at + 4;
+    const char* last = text.data() + text.size();
     std::uint64_t v = 0;
-    std::size_t digits = 0;
-    for (std::size_t i = at + 4; i < text.size(); ++i, ++digits) {
-        const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-        if (c >= '0' && c <= '9')
-            v = (v << 4) | static_cast<std::uint64_t>(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v = (v << 4) | static_cast<std::uint64_t>(c - 'a' + 10);
-        else
-            break;
-    }
-    if (digits == 0 || digits > 16) throw std::runtime_error("QEMU's register dump has a bad CR3");
+    const auto [end, error] = std::from_chars(first, last, v, 16);
+    if (error != std::errc() || end == first)
+        throw std::runtime_error("QEMU's register dump has a bad CR3");
     return v;
 }
 
