@@ -11,10 +11,10 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-fetch_deb() {  # package-name -> path of the downloaded .deb
+fetch_deb() {  # package[=version] [package-name] -> path of the downloaded .deb
   (cd "$work" && apt-get download -qq "$1" >/dev/null 2>&1 || {
      apt-get update -qq >/dev/null && apt-get download -qq "$1" >/dev/null; })
-  ls "$work"/"$1"_*.deb
+  ls "$work"/"${2:-$1}"_*.deb
 }
 
 if [ ! -s "$out/vmlinuz" ]; then
@@ -28,14 +28,23 @@ if [ ! -s "$out/vmlinuz" ]; then
   rm -f "$deb"
 fi
 
-if [ ! -s "$out/xen.gz" ]; then
+# Xen's loader image (xen.gz) and, from the -dbg package of the same
+# version, xen-syms: the ELF with symbols runtime inspection compares a
+# running Xen with. Both come from one version so their build IDs agree.
+if [ ! -s "$out/xen.gz" ] || [ ! -s "$out/xen-syms" ]; then
   xpkg=$(apt-cache search --names-only '^xen-hypervisor-4\.[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -n1)
-  echo "fetch-artifacts: hypervisor $xpkg"
-  deb=$(fetch_deb "$xpkg")
+  [ -n "$xpkg" ] || { apt-get update -qq; xpkg=$(apt-cache search --names-only '^xen-hypervisor-4\.[0-9]+-amd64$' | awk '{print $1}' | sort -V | tail -n1); }
+  xver=$(apt-cache policy "$xpkg" | awk '/Candidate:/ {print $2}')
+  echo "fetch-artifacts: hypervisor $xpkg $xver (and its -dbg)"
+  deb=$(fetch_deb "$xpkg=$xver" "$xpkg")
+  dbg=$(fetch_deb "$xpkg-dbg=$xver" "$xpkg-dbg")
   dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work" --wildcards './boot/xen-*.gz'
-  cp "$(ls "$work"/boot/xen-*.gz | head -n1)" "$out/xen.gz.tmp" && mv "$out/xen.gz.tmp" "$out/xen.gz"
+  dpkg-deb --fsys-tarfile "$dbg" | tar -x -C "$work" --wildcards './usr/lib/debug/boot/xen-syms-*'
+  cp "$(ls "$work"/boot/xen-*.gz | head -n1)" "$out/xen.gz.tmp"
+  cp "$(ls "$work"/usr/lib/debug/boot/xen-syms-* | grep -v '\.map$' | head -n1)" "$out/xen-syms.tmp"
+  mv "$out/xen.gz.tmp" "$out/xen.gz" && mv "$out/xen-syms.tmp" "$out/xen-syms"
   echo "$xpkg" > "$out/xen.package"
-  rm -f "$deb"
+  rm -f "$deb" "$dbg"
 fi
 
 # pack_initrd ROOT OUT: ROOT (with an executable /init) as a gzipped cpio.

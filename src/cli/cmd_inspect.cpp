@@ -13,6 +13,7 @@
 #include "cli/output.hpp"
 #include "inspect/inspection_measurement.hpp"
 #include "inspect/linux_inspector.hpp"
+#include "inspect/xen_inspector.hpp"
 #include "launch/launcher.hpp"
 #include "service/agent.hpp"
 
@@ -23,20 +24,24 @@ namespace {
 namespace fs = std::filesystem;
 
 struct InspectOptions {
-    std::string vm, kernel, log, keys, nonce, evidence, inspector, verifier, identity;
+    std::string vm, kernel, xen, log, keys, nonce, evidence, inspector, verifier, identity;
     bool json = false, predict = false, no_measure = false;
 };
 
-std::unique_ptr<inspect::LinuxGolden> load_golden(const std::string& kernel, binary::Bytes& bytes) {
-    progress("reading the golden kernel " + kernel);
-    bytes = binary::read_file(kernel);
-    return binary::in_file(kernel, [&] { return inspect::LinuxGolden::from_bzimage(bytes); });
+// The golden image: Linux's bzImage (--kernel) or xen-syms (--xen).
+std::unique_ptr<inspect::GoldenCode> load_golden(const InspectOptions& o, binary::Bytes& bytes) {
+    const bool xen = !o.xen.empty();
+    const auto& file = xen ? o.xen : o.kernel;
+    progress(std::string("reading the golden ") + (xen ? "hypervisor " : "kernel ") + file);
+    bytes = binary::read_file(file);
+    return binary::in_file(file, [&]() -> std::unique_ptr<inspect::GoldenCode> {
+        if (xen) return inspect::XenGolden::from_xen_syms(bytes);
+        return inspect::LinuxGolden::from_bzimage(bytes);
+    });
 }
 
-binary::ByteView section(const inspect::LinuxGolden& g, const char* name) {
-    const auto* s = g.elf().section(name);
-    if (!s) throw std::runtime_error(std::string("the golden kernel has no ") + name);
-    return g.elf().contents(*s);
+binary::ByteView section(const inspect::GoldenCode& g, const image::ElfSection& s) {
+    return g.elf().contents(s);
 }
 
 binary::Bytes inspector_digest(const std::string& inspector) {
@@ -51,16 +56,17 @@ void print_pcrs(const nlohmann::json& measurement) {
 
 void run_predict(const InspectOptions& o) {
     binary::Bytes bytes;
-    auto golden = load_golden(o.kernel, bytes);
+    auto golden = load_golden(o, bytes);
     inspect::InspectionSubject subject{inspector_digest(o.inspector), bytes, golden->build_id(),
-                                       section(*golden, ".text"), section(*golden, ".rodata")};
+                                       section(*golden, golden->text()),
+                                       section(*golden, golden->rodata())};
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
     print_pcrs(m);
 }
 
-void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGolden& golden,
+void print_report(const inspect::CodeInspection& result, const inspect::GoldenCode& golden,
                   const nlohmann::json& report) {
     std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n"
               << "pause window: " << result.pause.window_ms << " ms (stop " << result.pause.stop_ms
@@ -84,8 +90,8 @@ void print_report(const inspect::LinuxInspection& result, const inspect::LinuxGo
 // the quote (evidence file or verifier service). Adds "measurement" (and
 // "attestation") to the report; returns whether the log replays to the TPM.
 bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
-                        const inspect::LinuxGolden& golden, binary::ByteView golden_file,
-                        const binary::Bytes& inspector, const inspect::LinuxInspection& result,
+                        const inspect::GoldenCode& golden, binary::ByteView golden_file,
+                        const binary::Bytes& inspector, const inspect::CodeInspection& result,
                         const binary::Bytes& nonce, nlohmann::json& report) {
     const auto tcti = vm.at("tcti").get<std::string>();
     progress("measuring the inspection into the guest's TPM (" + tcti + ")");
@@ -148,7 +154,7 @@ void run_inspect(const InspectOptions& o) {
                                  "` running?");
     auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
     binary::Bytes bytes;
-    auto golden = load_golden(o.kernel, bytes);
+    auto golden = load_golden(o, bytes);
     // Before the pause: hashing the inspector is slow and needs no guest.
     binary::Bytes inspector;
     if (!o.no_measure) inspector = inspect::inspector_sha256();
@@ -156,8 +162,20 @@ void run_inspect(const InspectOptions& o) {
     inspect::GuestMemory ram(vm.at("ram_file").get<std::string>(),
                              vm.at("ram_size").get<std::uint64_t>());
     inspect::QmpClient qmp(vm.at("qmp").get<std::string>());
-    auto result = inspect::inspect_linux(*golden, ram, qmp);
-    auto report = inspect::to_json(result, *golden);
+    // The report carries what is particular to each (KASLR, xen_phys_start);
+    // the rest works on the common part.
+    inspect::CodeInspection result;
+    nlohmann::json report;
+    if (const auto* xen = dynamic_cast<const inspect::XenGolden*>(golden.get())) {
+        auto r = inspect::inspect_xen(*xen, ram, qmp);
+        report = inspect::to_json(r, *xen);
+        result = std::move(r);
+    } else {
+        const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*golden);
+        auto r = inspect::inspect_linux(linux_golden, ram, qmp);
+        report = inspect::to_json(r, linux_golden);
+        result = std::move(r);
+    }
 
     bool measured_ok = true;
     std::string measurement_error;
@@ -214,9 +232,18 @@ void register_inspect(CLI::App& app) {
         "resume, compare (every difference must be a patch site the golden image's tables name), "
         "and measure the inspection into the guest's TPM. Exit 0 intact, 2 modified, 1 error");
     auto* vm = cmd->add_option("--vm", o->vm, "The directory of a running `drtm vm run`");
-    cmd->add_option("--kernel", o->kernel, "The golden kernel: the bzImage the guest booted")
-        ->required()
-        ->check(CLI::ExistingFile);
+    auto* kernel =
+        cmd->add_option("--kernel", o->kernel, "The golden kernel: the bzImage the guest booted")
+            ->check(CLI::ExistingFile);
+    auto* xen = cmd->add_option("--xen", o->xen,
+                                "The golden hypervisor: xen-syms (xen-hypervisor-*-dbg) of the "
+                                "xen.gz the guest booted; inspects Xen instead of Linux")
+                    ->check(CLI::ExistingFile);
+    kernel->excludes(xen);
+    auto* golden = cmd->add_option_group("golden", "The golden image");
+    golden->add_option(kernel);
+    golden->add_option(xen);
+    golden->require_option(1);
     auto* predict = cmd->add_flag("--predict", o->predict,
                                   "Print the PCR 17-22 values an intact guest's inspection gives "
                                   "(for an appraisal policy); needs no guest");

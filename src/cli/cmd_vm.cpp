@@ -11,6 +11,7 @@
 #include "cli/output.hpp"
 #include "image/elf.hpp"
 #include "image/vmlinux.hpp"
+#include "image/xen.hpp"
 #include "inspect/virtual_machine.hpp"
 
 namespace drtm::cli {
@@ -21,7 +22,7 @@ void register_vm(CLI::App& app) {
     cmd->require_subcommand(1);
     struct Options {
         std::string dir, kernel, initrd, append = inspect::kDefaultLinuxAppend, cpu = "qemu64",
-                                         wait_for;
+                                         wait_for, xen, xen_append;
         std::uint32_t memory = 512, cpus = 1;
         int wait_seconds = 120;
         std::string boot = "pvh";
@@ -35,9 +36,17 @@ void register_vm(CLI::App& app) {
     run->add_option("--dir", o->dir, "State directory (created, mode 0700)")->required();
     run->add_option("--kernel", o->kernel,
                     "Linux bzImage (its ELF is extracted and booted through the PVH entry) or "
-                    "an ELF with a PVH note")
+                    "an ELF with a PVH note; with --xen, dom0's bzImage")
         ->required()
         ->check(CLI::ExistingFile);
+    auto* xen = run->add_option("--xen", o->xen,
+                                "Boot this Xen (xen.gz, or its gunzipped ELF) through QEMU's "
+                                "multiboot loader, with --kernel and --initrd as dom0's")
+                    ->check(CLI::ExistingFile);
+    run->add_option("--xen-append", o->xen_append,
+                    "Xen's command line (default: console=com1 com1=115200,8n1 and half the "
+                    "guest's RAM for dom0)")
+        ->needs(xen);
     run->add_option("--boot", o->boot,
                     "pvh: boot the bzImage's ELF through its PVH entry (fast, at the link "
                     "address); bzimage: boot the bzImage itself, so its decompressor "
@@ -45,7 +54,10 @@ void register_vm(CLI::App& app) {
         ->check(CLI::IsMember({"pvh", "bzimage"}))
         ->capture_default_str();
     run->add_option("--initrd", o->initrd, "Initial ramdisk")->check(CLI::ExistingFile);
-    run->add_option("--append", o->append, "Kernel command line")->capture_default_str();
+    auto* append = run->add_option("--append", o->append,
+                                   "Kernel command line (with --xen, dom0's; default: " +
+                                       std::string(inspect::kDefaultDom0Append) + ")")
+                       ->capture_default_str();
     run->add_option("--memory", o->memory, "Guest RAM in MiB (at most 2048)")
         ->capture_default_str()
         ->check(CLI::Range(64, 2048));
@@ -58,7 +70,7 @@ void register_vm(CLI::App& app) {
     run->add_option("--wait-seconds", o->wait_seconds, "How long to wait for --wait-for")
         ->capture_default_str();
     run->add_flag("--json", o->json, "Print the ready line as JSON");
-    run->callback([o] {
+    run->callback([o, append] {
         namespace fs = std::filesystem;
         inspect::VmConfig c;
         c.dir = fs::absolute(o->dir);
@@ -68,7 +80,22 @@ void register_vm(CLI::App& app) {
         c.cpus = o->cpus;
         c.cpu_model = o->cpu;
         auto kernel = binary::read_file(o->kernel);
-        if (image::looks_elf(kernel) || o->boot == "bzimage") {
+        if (!o->xen.empty()) {
+            // QEMU's multiboot loader neither gunzips nor reads ELF64: Xen's
+            // own ELF32 image, with dom0's kernel and initrd as modules.
+            fs::create_directories(c.dir);
+            auto x =
+                binary::in_file(o->xen, [&] { return image::load_xen(binary::read_file(o->xen)); });
+            if (!x.is_elf) throw std::runtime_error(o->xen + ": not a Xen ELF image");
+            c.kernel = c.dir / "xen";
+            binary::write_file_atomic(c.kernel, binary::ByteView(x.image));
+            c.modules.push_back({fs::absolute(o->kernel),
+                                 append->count() ? o->append : inspect::kDefaultDom0Append});
+            if (!o->initrd.empty()) c.modules.push_back({fs::absolute(o->initrd), ""});
+            c.initrd.clear();
+            c.append =
+                o->xen_append.empty() ? inspect::default_xen_append(o->memory) : o->xen_append;
+        } else if (image::looks_elf(kernel) || o->boot == "bzimage") {
             c.kernel = fs::absolute(o->kernel);
         } else {
             // QEMU boots the kernel's own ELF through its PVH note: no

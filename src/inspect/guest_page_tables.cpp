@@ -70,4 +70,18 @@ std::uint64_t parse_cr3(std::string_view text) {
     return v;
 }
 
+std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
+                           std::span<const MappedRange> ranges, bool pti_pair) {
+    auto check = [&](std::uint64_t root) {
+        for (const auto& r : ranges)
+            if (auto problem = check_mapping(ram, root, r.va, r.pa, r.size); !problem.empty())
+                return problem;
+        return std::string();
+    };
+    auto problem = check(cr3);
+    if (problem.empty() || (pti_pair && (cr3 & 0x1000) && check(cr3 & ~0x1000ull).empty()))
+        return "";
+    return "the vCPU's page tables (CR3 " + binary::hex_number(cr3) + "): " + problem;
+}
+
 }  // namespace drtm::inspect

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,19 @@ std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, 
 // the first address that does not, and where it goes.
 std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,
                           std::uint64_t pa, std::uint64_t size);
+
+// An image's sections at their virtual addresses, and where the copy of
+// each was taken.
+struct MappedRange {
+    std::uint64_t va = 0, pa = 0, size = 0;
+};
+
+// Empty when every range maps onto its copy; else "the vCPU's page tables
+// (CR3 x): <first problem>". With `pti_pair` a CR3 with bit 12 set may be
+// the user half of a Linux page-table-isolation pair: the kernel half (bit
+// 12 clear) is checked when the user half does not map the ranges.
+std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
+                           std::span<const MappedRange> ranges, bool pti_pair);
 
 // CR3 from QEMU's `info registers` (HMP) text. Throws when absent.
 std::uint64_t parse_cr3(std::string_view info_registers);

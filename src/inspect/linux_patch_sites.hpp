@@ -50,6 +50,10 @@ struct PatchSite {
     // the address of its replacement bytes (in .altinstr_replacement).
     std::uint64_t target = 0;
     std::uint16_t replacement_length = 0;  // alternatives only
+    // Xen's alternatives: the site's last `padding` bytes are nops of the
+    // toolchain's choice, which Xen re-encodes with its own when it leaves
+    // the original in place.
+    std::uint16_t padding = 0;
 };
 
 // Sites inside .text, in table order. Throws binary::ParseError when a

@@ -15,6 +15,9 @@ constexpr std::array<std::uint8_t, 5> kRetInt3 = {0xC3, 0xCC, 0xCC, 0xCC, 0xCC};
 // A static call to __static_call_return0, inlined: cs cs cs xor %eax,%eax.
 constexpr std::array<std::uint8_t, 5> kXorEax5 = {0x2E, 0x2E, 0x2E, 0x31, 0xC0};
 constexpr std::uint8_t kCall = 0xE8, kJmp = 0xE9, kJmp8 = 0xEB;
+// ud2; ud0 %edi,%edi: what Xen writes at an altcall whose pointer is NULL.
+constexpr std::array<std::uint8_t, 5> kUd2Ud0 = {0x0F, 0x0B, 0x0F, 0xFF, 0xFF};
+constexpr std::array<std::uint8_t, 4> kEndbr64 = {0xF3, 0x0F, 0x1E, 0xFA};
 
 // The nop encodings the kernel's x86_nops table and the SDM list, longest first.
 const std::vector<std::vector<std::uint8_t>>& nop_encodings() {
@@ -26,6 +29,11 @@ const std::vector<std::vector<std::uint8_t>>& nop_encodings() {
         {0x0F, 0x1F, 0x44, 0x00, 0x00},
         {0x0F, 0x1F, 0x40, 0x00},
         {0x0F, 0x1F, 0x00},
+        // Operand-size prefixed nops: Xen's K8 nops (its choice on AMD
+        // family <= 0Fh, which QEMU's qemu64 reports), 2-8 bytes as runs of
+        // these four.
+        {0x66, 0x66, 0x66, 0x90},
+        {0x66, 0x66, 0x90},
         {0x66, 0x90},
         {0x90},
     };
@@ -204,16 +212,18 @@ bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView fo
 }
 
 bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView found) const {
-    // Not applied: the original, its 0x90 padding re-encoded as long nops.
-    bool original = true;
-    for (std::size_t i = 0; i < golden.size() && original;) {
+    // Not applied: the original, its 0x90 padding re-encoded as long nops
+    // (Linux); its trailing padding, a nop run, re-encoded as any (Xen).
+    const std::size_t unpadded = golden.size() - std::min<std::size_t>(s.padding, golden.size());
+    bool original = is_nop_run(golden.subspan(unpadded)) && is_nop_run(found.subspan(unpadded));
+    for (std::size_t i = 0; i < unpadded && original;) {
         if (golden[i] != 0x90) {
             original = golden[i] == found[i];
             ++i;
             continue;
         }
         std::size_t j = i;
-        while (j < golden.size() && golden[j] == 0x90) ++j;
+        while (j < unpadded && golden[j] == 0x90) ++j;
         original = is_nop_run(found.subspan(i, j - i));
         i = j;
     }
@@ -227,6 +237,9 @@ bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView 
     } catch (const std::exception&) {
         return false;
     }
+    if (repl.size() >= 5 && (repl[0] == kCall || repl[0] == kJmp) && s32_at(repl, 1) == -5 &&
+        golden.size() >= 6 && golden[0] == 0xFF && golden[1] == (repl[0] == kCall ? 0x15 : 0x25))
+        return altcall(s, repl[0], found);
     std::size_t i = 0;
     while (i < repl.size()) {
         if ((repl[i] == kCall || repl[i] == kJmp) && i + 5 <= repl.size()) {
@@ -250,6 +263,25 @@ bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView 
         ++i;
     }
     return is_nop_run(found.subspan(repl.size()));
+}
+
+// Xen's altcall: the replacement `call .` (or `jmp .`) of an indirect call
+// through a RIP-relative pointer becomes, at boot, a direct call to the
+// pointer's value, past the function's endbr64 when Xen is built for CET-IBT,
+// or `ud2; ud0` when the pointer is still NULL; nops fill the rest.
+bool SiteFormChecker::altcall(const PatchSite& s, std::uint8_t opcode, ByteView found) const {
+    bool ok = false;
+    if (found[0] == opcode) {
+        const auto target = rel32_target(found, s.address);
+        ok = is_function(target);
+        if (!ok && target >= kEndbr64.size() && is_function(target - kEndbr64.size())) try {
+                ok = equals(elf_.bytes_at(target - kEndbr64.size(), kEndbr64.size()), kEndbr64);
+            } catch (const std::exception&) {
+            }
+    } else {
+        ok = equals(found.first(kUd2Ud0.size()), kUd2Ud0);
+    }
+    return ok && is_nop_run(found.subspan(5));
 }
 
 SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t base,

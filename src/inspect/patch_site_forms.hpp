@@ -1,6 +1,7 @@
 // What a patch site may hold in a running kernel: only the forms the
 // kernel's own patching code writes there (Linux 6.1: alternative.c,
-// ftrace.c, static_call.c, jump_label.c, paravirt.c). A site that differs
+// ftrace.c, static_call.c, jump_label.c, paravirt.c; Xen 4.17:
+// alternative.c, whose sites are all alternatives). A site that differs
 // from the golden image and holds anything else explains nothing: a hook
 // placed in an ftrace, static-call or return-thunk site is reported like
 // any other changed byte.
@@ -17,7 +18,10 @@
 //                      (the thunk's register), an int3 after a jmp, nops
 //   alternative        golden with its 0x90 runs re-encoded as long nops; or
 //                      its replacement (call/jmp displacements re-based, a
-//                      jmp possibly shortened), the rest a nop run
+//                      jmp possibly shortened), the rest a nop run; Xen's
+//                      altcall (replacement `call .` for `call *p(%rip)`): a
+//                      direct call to a function (or past its endbr64), or
+//                      ud2; ud0 (a NULL pointer), the rest a nop run
 //   paravirt           golden; a direct call to a function, padded with nops;
 //                      only nops (the operation is paravirt_nop)
 //
@@ -45,6 +49,7 @@ class SiteFormChecker {
     bool symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const;
     bool alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
     bool retpoline(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
+    bool altcall(const PatchSite& s, std::uint8_t opcode, binary::ByteView found) const;
 
     const image::ElfImage& elf_;
     const image::KernelSymbols& symbols_;

@@ -21,6 +21,30 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// QEMU's multiboot -initrd: "file args,file args"; a comma inside a command
+// line is written twice, and a file name cannot hold one.
+std::string multiboot_modules_argument(const std::vector<MultibootModule>& modules) {
+    std::string out;
+    for (const auto& m : modules) {
+        const auto file = m.file.string();
+        if (file.find(',') != std::string::npos || file.find(' ') != std::string::npos)
+            throw std::runtime_error(
+                "a multiboot module's path cannot hold a comma or a space "
+                "(QEMU's -initrd syntax): " +
+                file);
+        if (!out.empty()) out += ',';
+        out += file;
+        if (!m.command_line.empty()) {
+            out += ' ';
+            for (char c : m.command_line) {
+                out += c;
+                if (c == ',') out += ',';
+            }
+        }
+    }
+    return out;
+}
+
 // Starts `argv` with stdout/stderr to `log`; the child is killed when this
 // process dies.
 pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
@@ -88,7 +112,14 @@ std::atomic<int> g_vm_counter{0};
 
 }  // namespace
 
+std::string default_xen_append(std::uint32_t memory_mib) {
+    const auto dom0 = std::to_string(memory_mib / 2) + "M";
+    return "console=com1 com1=115200,8n1 dom0_mem=" + dom0 + ",max:" + dom0 + " noreboot";
+}
+
 VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
+    if (!config_.initrd.empty() && !config_.modules.empty())
+        throw std::invalid_argument("a guest has an initrd or multiboot modules, not both");
     try {
         fs::create_directories(config_.dir / "tpm");
         fs::permissions(config_.dir, fs::perms::owner_all, fs::perm_options::replace);
@@ -203,6 +234,9 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
         if (!config_.initrd.empty()) {
             argv.push_back("-initrd");
             argv.push_back(config_.initrd.string());
+        } else if (!config_.modules.empty()) {
+            argv.push_back("-initrd");
+            argv.push_back(multiboot_modules_argument(config_.modules));
         }
         if (!config_.append.empty()) {
             argv.push_back("-append");

@@ -29,11 +29,30 @@ namespace drtm::inspect {
 inline constexpr const char* kDefaultLinuxAppend =
     "console=ttyS0 panic=-1 quiet acpi=off tpm_tis.force=1 tpm_tis.interrupts=0";
 
+// Xen's command line: its console on the first serial port (the same file
+// as dom0's, which Xen relays from hvc0), dom0 given half of the guest's RAM.
+std::string default_xen_append(std::uint32_t memory_mib);
+
+// Dom0's: the Linux one, but its console is Xen's (hvc0) and ACPI stays on
+// (QEMU's multiboot loader puts modules low, clear of the ACPI tables; dom0
+// needs ACPI for its interrupts, and finds the TPM in it).
+inline constexpr const char* kDefaultDom0Append =
+    "console=hvc0 panic=-1 quiet tpm_tis.interrupts=0";
+
+struct MultibootModule {
+    std::filesystem::path file;
+    std::string command_line;
+};
+
 struct VmConfig {
     std::filesystem::path dir;     // state directory: sockets, console.log, TPM state
-    std::filesystem::path kernel;  // Linux ELF with a PVH note (drtm image vmlinux), or a bzImage
+    std::filesystem::path kernel;  // Linux ELF with a PVH note (drtm image vmlinux), a bzImage,
+                                   // or a multiboot ELF (Xen, gunzipped)
     std::filesystem::path initrd;  // optional
-    std::string append;            // kernel command line
+    // Multiboot modules after the kernel (Xen: dom0's kernel, then its
+    // initrd). Instead of `initrd`.
+    std::vector<MultibootModule> modules;
+    std::string append;  // kernel (or Xen) command line
     std::uint32_t memory_mib = 512;
     std::uint32_t cpus = 1;
     std::string cpu_model = "qemu64";

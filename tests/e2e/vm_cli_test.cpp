@@ -5,9 +5,6 @@
 // leaves nothing behind.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,6 +15,7 @@
 #include "binary/file_io.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "inspect/qmp_client.hpp"
+#include "support/background_command.hpp"
 #include "support/debian_guest.hpp"
 #include "support/run_command.hpp"
 #include "support/serve_process.hpp"
@@ -42,64 +40,15 @@ bool guest_reads_pcr17(const fs::path& console, std::string hex) {
     return false;
 }
 
-// A background `drtm vm run --json`; its first stdout line is the ready line.
-class BackgroundVm {
-  public:
-    explicit BackgroundVm(const std::vector<std::string>& args) {
-        int out[2];
-        if (::pipe(out) != 0) throw std::runtime_error("pipe");
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::dup2(out[1], 1);
-            ::close(out[0]);
-            std::vector<char*> argv;
-            for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-        ::close(out[1]);
-        out_ = out[0];
-    }
-    ~BackgroundVm() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-        ::close(out_);
-    }
-    std::string ready_line(int timeout_ms) {
-        std::string line;
-        char c;
-        while (line.empty() || line.back() != '\n') {
-            pollfd p{out_, POLLIN, 0};
-            if (::poll(&p, 1, timeout_ms) <= 0) return "";
-            if (::read(out_, &c, 1) != 1) return "";
-            line += c;
-        }
-        return line;
-    }
-    int terminate() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-
-  private:
-    pid_t pid_ = -1;
-    int out_ = -1;
-};
-
 // `drtm vm run --json` of the Debian guest in `vm_dir`, and its ready line
 // (empty when it never came).
-std::unique_ptr<BackgroundVm> run_debian_guest(const fs::path& vm_dir, nlohmann::json& ready) {
-    auto vm = std::make_unique<BackgroundVm>(std::vector<std::string>{
+std::unique_ptr<testsupport::BackgroundCommand> run_debian_guest(const fs::path& vm_dir,
+                                                                 nlohmann::json& ready) {
+    auto vm = std::make_unique<testsupport::BackgroundCommand>(std::vector<std::string>{
         DRTM_BINARY, "vm", "run", "--dir", vm_dir.string(), "--kernel",
         (kArtifacts / "vmlinuz").string(), "--initrd", (kArtifacts / "guest-initrd.img").string(),
         "--wait-for", "GUEST-READY", "--json"});
-    const auto line = vm->ready_line(120000);
+    const auto line = vm->first_line(120000);
     ready = line.empty() ? nlohmann::json() : nlohmann::json::parse(line);
     return vm;
 }

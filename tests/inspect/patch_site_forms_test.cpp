@@ -23,6 +23,8 @@ constexpr std::uint64_t kThunkRax = kText + 0x5000;
 constexpr std::uint64_t kItsThunkRax = kText + 0x5100;
 constexpr std::uint64_t kThunkR11 = kText + 0x5200;
 constexpr std::uint64_t kSct = kText + 0x6000;
+constexpr std::uint64_t kAltcallReplacement = testsupport::kRodataAddr + 8;
+constexpr std::uint64_t kEndbrFunction = testsupport::kRodataAddr + 16;
 
 // A rel32 call (e8) or jmp (e9) at `at` to `to`.
 Bytes rel32(std::uint8_t op, std::uint64_t at, std::uint64_t to) {
@@ -39,11 +41,14 @@ Bytes cat(Bytes a, const Bytes& b) {
 class SiteForms : public ::testing::Test {
   protected:
     // .rodata stands in for .altinstr_replacement: a call to commit_creds
-    // (at the replacement's own address), then lfence.
+    // (at the replacement's own address), then lfence; at +8 Xen's altcall
+    // replacement `call .`; at +16 a function that starts with endbr64.
     SiteForms()
         : elf_bytes_(testsupport::TinyElf(true)
-                         .with_rodata(cat(rel32(0xE8, testsupport::kRodataAddr, kCommitCreds),
-                                          {0x0F, 0xAE, 0xE8}))
+                         .with_rodata(cat(cat(rel32(0xE8, testsupport::kRodataAddr, kCommitCreds),
+                                              {0x0F, 0xAE, 0xE8}),
+                                          {0xE8, 0xFB, 0xFF, 0xFF, 0xFF, 0xCC, 0xCC, 0xCC, 0xF3,
+                                           0x0F, 0x1E, 0xFA, 0xC3}))
                          .build()),
           elf_(image::ElfImage::parse(elf_bytes_)),
           symbols_({{kCommitCreds, 'T', "commit_creds"},
@@ -52,13 +57,15 @@ class SiteForms : public ::testing::Test {
                     {kThunkRax, 'T', "__x86_indirect_thunk_rax"},
                     {kItsThunkRax, 'T', "__x86_indirect_its_thunk_rax"},
                     {kThunkR11, 'T', "__x86_indirect_thunk_r11"},
-                    {kSct, 'T', "__SCT__tp_func_foo"}}),
+                    {kSct, 'T', "__SCT__tp_func_foo"},
+                    {kEndbrFunction, 't', "svm_vmexit_handler"}}),
           check_(elf_, symbols_) {}
 
     bool allowed(PatchKind kind, const Bytes& golden, const Bytes& found, std::uint64_t target = 0,
-                 std::uint16_t replacement_length = 0) {
-        PatchSite s{kSite, static_cast<std::uint16_t>(golden.size()), kind, target,
-                    replacement_length};
+                 std::uint16_t replacement_length = 0, std::uint16_t padding = 0) {
+        PatchSite s{
+            kSite,  static_cast<std::uint16_t>(golden.size()), kind, target, replacement_length,
+            padding};
         return check_.allowed(s, golden, found);
     }
 
@@ -81,6 +88,17 @@ TEST(NopRun, TheKernelsNopsAndAJumpOverInt3) {
     EXPECT_FALSE(inspect::is_nop_run(Bytes{0xEB, 0x03, 0xCC, 0xCC, 0x90}));
     EXPECT_FALSE(inspect::is_nop_run(Bytes{0xC3}));
     EXPECT_FALSE(inspect::is_nop_run(Bytes{0x0F, 0x1F, 0x44, 0x00}));  // cut short
+}
+
+// Xen's K8 nops (AMD family <= 0Fh): operand-size prefixes before 0x90,
+// NOP5-NOP8 being runs of NOP1-NOP4.
+TEST(NopRun, XensK8Nops) {
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x66, 0x66, 0x90}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x66, 0x66, 0x66, 0x90}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x66, 0x66, 0x90, 0x66, 0x90}));
+    EXPECT_TRUE(inspect::is_nop_run(Bytes{0x66, 0x66, 0x66, 0x90, 0x66, 0x66, 0x66, 0x90}));
+    EXPECT_FALSE(inspect::is_nop_run(Bytes{0x66, 0x66, 0x91}));  // xchg %cx,%ax
+    EXPECT_FALSE(inspect::is_nop_run(Bytes{0x66, 0x66}));
 }
 
 TEST_F(SiteForms, GoldenBytesAreAlwaysAllowed) {
@@ -173,6 +191,46 @@ TEST_F(SiteForms, AlternativesAreTheOriginalOrTheReplacement) {
     // A replacement longer than the site cannot be what the kernel wrote.
     EXPECT_FALSE(allowed(PatchKind::alternative, {0x90, 0x90, 0x90}, {0x0F, 0xAE, 0xE8}, repl, 8));
     EXPECT_FALSE(allowed(PatchKind::alternative, g, {0xF3, 0xAA, 0xC3, 0x90, 0x90, 0x90}, repl, 5));
+}
+
+// Xen keeps the original and re-encodes only its padding (pad_len bytes,
+// already long nops in the image) with its own nops, of any encoding.
+TEST_F(SiteForms, XenPaddingIsReencodedAsAnyNops) {
+    const std::uint64_t repl = testsupport::kRodataAddr;
+    const Bytes g = {0x31, 0xC0, 0x0F, 0x1F, 0x40, 0x00};  // xor %eax,%eax + nopl 0(%rax)
+    EXPECT_TRUE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x66, 0x66, 0x90}, repl, 5,
+                        /*padding=*/4));
+    EXPECT_TRUE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x90, 0x66, 0x90}, repl, 5,
+                        /*padding=*/4));
+    // The original itself is not Xen's to change, nor the padding into code.
+    EXPECT_FALSE(allowed(PatchKind::alternative, g, {0x31, 0xC9, 0x66, 0x66, 0x66, 0x90}, repl, 5,
+                         /*padding=*/4));
+    EXPECT_FALSE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x66, 0x90, 0xC3}, repl, 5,
+                         /*padding=*/4));
+    // Without padding (Linux), only 0x90 runs are re-encoded.
+    EXPECT_FALSE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x66, 0x66, 0x90}, repl, 5));
+}
+
+// Xen's altcall: `call *ptr(%rip)` with the replacement `call .` becomes a
+// direct call to the pointer's function (past its endbr64), or ud2; ud0
+// for a NULL pointer; a nop after either.
+TEST_F(SiteForms, XenAltcallIsADirectCallToAFunction) {
+    const Bytes g = {0xFF, 0x15, 0x10, 0x20, 0x30, 0x00};  // call *hvm_funcs+x(%rip)
+    auto altcall = [&](const Bytes& found) {
+        return allowed(PatchKind::alternative, g, found, kAltcallReplacement, 5);
+    };
+    EXPECT_TRUE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0x90})));
+    EXPECT_TRUE(altcall(cat(rel32(0xE8, kSite, kEndbrFunction + 4), {0x90})));
+    EXPECT_TRUE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}));
+    // Into a function, past something other than endbr64, or not a call.
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds + 4), {0x90})));
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kEndbrFunction + 5), {0x90})));
+    EXPECT_FALSE(altcall(cat(rel32(0xE9, kSite, kCommitCreds), {0x90})));
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0xC3})));
+    // `call .` as an ordinary replacement (no indirect call in the
+    // original) is only itself, re-based.
+    EXPECT_FALSE(allowed(PatchKind::alternative, {0x90, 0x90, 0x90, 0x90, 0x90, 0x90},
+                         cat(rel32(0xE8, kSite, kCommitCreds), {0x90}), kAltcallReplacement, 5));
 }
 
 TEST_F(SiteForms, ParavirtIsADirectCallOrNops) {

@@ -1,6 +1,7 @@
-// The Debian-kernel guest the e2e tests boot: the artifact bzImage's own ELF
-// through its PVH entry, the inspection initrd of scripts/fetch-artifacts.sh,
-// and drtm's default command line.
+// The guests the e2e tests boot: the Debian kernel (the artifact bzImage's
+// own ELF through its PVH entry, or the bzImage for KASLR), or Debian's Xen
+// with that kernel as dom0; the inspection initrd of
+// scripts/fetch-artifacts.sh, and drtm's default command lines.
 #pragma once
 
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 
 #include "binary/file_io.hpp"
 #include "image/vmlinux.hpp"
+#include "image/xen.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "inspect/qmp_client.hpp"
 #include "inspect/virtual_machine.hpp"
@@ -53,6 +55,28 @@ inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_debian_guest(
     auto vm = std::make_unique<drtm::inspect::VirtualMachine>(c);
     if (!vm->wait_for_console("GUEST-READY", 90000))
         throw std::runtime_error("the guest did not boot:\n" + vm->console());
+    return vm;
+}
+
+// Debian's Xen with the Debian kernel as dom0 (the same inspection initrd),
+// booted through QEMU's multiboot loader as `drtm vm run --xen` does it.
+inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_xen_guest(
+    const std::filesystem::path& dir) {
+    if (!std::filesystem::exists(artifacts() / "xen-syms"))
+        throw std::runtime_error("no xen-syms: run scripts/fetch-artifacts.sh");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    drtm::inspect::VmConfig c;
+    c.dir = dir;
+    c.kernel = dir / "xen";
+    const auto xen = drtm::image::load_xen(drtm::binary::read_file(artifacts() / "xen.gz"));
+    drtm::binary::write_file_atomic(c.kernel, drtm::binary::ByteView(xen.image));
+    c.modules = {{artifacts() / "vmlinuz", drtm::inspect::kDefaultDom0Append},
+                 {artifacts() / "guest-initrd.img", ""}};
+    c.append = drtm::inspect::default_xen_append(c.memory_mib);
+    auto vm = std::make_unique<drtm::inspect::VirtualMachine>(c);
+    if (!vm->wait_for_console("GUEST-READY", 120000))
+        throw std::runtime_error("Xen's dom0 did not boot:\n" + vm->console());
     return vm;
 }
 

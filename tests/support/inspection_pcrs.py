@@ -4,11 +4,13 @@ without drtm: hashlib, lzma and binutils' objcopy. The golden values of the
 inspection e2e tests.
 
     inspection_pcrs.py DRTM_EXECUTABLE VMLINUZ  ->  {"17": hex, "18": hex, "19": hex}
+    inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS  ->  the same for Xen
 
 PCR 17: the inspector's dynamic launch, E(0, H(descriptor)) with the
 descriptor "drtm-inspector/1\\ninspector-sha256 <hex>\\n".
 PCR 18: E(0, H(the bzImage file)).
 PCR 19: E(E(0, H(.text)), H(.rodata)) of the vmlinux inside the bzImage.
+For Xen, the golden file is xen-syms itself, and its own sections.
 """
 import hashlib
 import json
@@ -45,22 +47,28 @@ def section(elf_path, name, work):
 
 
 def main():
-    drtm, vmlinuz = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    xen = args[0] == "--xen"
+    if xen:
+        args = args[1:]
+    drtm, golden = args[0], args[1]
     with open(drtm, "rb") as f:
         inspector = hashlib.sha256(f.read()).hexdigest()
-    with open(vmlinuz, "rb") as f:
-        bzimage = f.read()
+    with open(golden, "rb") as f:
+        golden_bytes = f.read()
     descriptor = ("drtm-inspector/1\ninspector-sha256 %s\n" % inspector).encode()
     zero = bytes(32)
     with tempfile.TemporaryDirectory() as work:
-        elf = os.path.join(work, "vmlinux")
-        with open(elf, "wb") as f:
-            f.write(vmlinux_of(bzimage))
+        elf = golden
+        if not xen:
+            elf = os.path.join(work, "vmlinux")
+            with open(elf, "wb") as f:
+                f.write(vmlinux_of(golden_bytes))
         text = section(elf, ".text", work)
         rodata = section(elf, ".rodata", work)
     pcrs = {
         "17": extend(zero, descriptor),
-        "18": extend(zero, bzimage),
+        "18": extend(zero, golden_bytes),
         "19": extend(extend(zero, text), rodata),
     }
     print(json.dumps({k: v.hex() for k, v in pcrs.items()}))

@@ -1,0 +1,103 @@
+#include "inspect/code_inspection.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace drtm::inspect {
+
+namespace {
+
+// Adds `part` (covering a sub-range) to `total`.
+void merge(CodeComparison& total, const CodeComparison& part) {
+    total.bytes_compared += part.bytes_compared;
+    total.bytes_differing += part.bytes_differing;
+    total.bytes_unexplained += part.bytes_unexplained;
+    total.pages += part.pages;
+    total.pages_identical_raw += part.pages_identical_raw;
+    total.unexplained.insert(total.unexplained.end(), part.unexplained.begin(),
+                             part.unexplained.end());
+}
+
+nlohmann::json to_json(const CodeComparison& c) {
+    nlohmann::json regions = nlohmann::json::array();
+    for (const auto& r : c.unexplained)
+        regions.push_back({{"address", binary::hex_number(r.address)},
+                           {"symbol", r.symbol},
+                           {"expected", binary::to_hex(r.expected)},
+                           {"found", binary::to_hex(r.found)},
+                           {"note", r.note}});
+    return {
+        {"bytes_compared", c.bytes_compared},           {"bytes_differing_raw", c.bytes_differing},
+        {"bytes_unexplained", c.bytes_unexplained},     {"pages", c.pages},
+        {"pages_identical_raw", c.pages_identical_raw}, {"unexplained", regions}};
+}
+
+}  // namespace
+
+void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& r) {
+    const auto& elf = golden.elf();
+    const auto& text = golden.text();
+    const auto& rodata = golden.rodata();
+    r.pause = copy.pause;
+    r.cr3 = copy.cr3;
+    r.mapping_problem = std::move(copy.mapping_problem);
+    auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
+    // Only sites holding their golden bytes or a form the image's patching
+    // code writes explain differences; the others are reported like any
+    // changed byte.
+    const auto golden_text = elf.contents(text);
+    const auto sites =
+        validate_sites(golden_text, copy.text, text.addr, golden.sites(), golden.site_forms());
+    r.sites_changed = sites.changed;
+    r.sites_rejected = sites.rejected.size();
+    r.text = compare_code(golden_text, copy.text, text.addr, sites.allowed, symbolize);
+    note_rejected_sites(r.text, sites.rejected);
+    if (r.text.pages_identical_raw == 0)
+        throw std::runtime_error("no page of the golden .text is at physical " +
+                                 binary::hex_number(r.text_physical) +
+                                 ": the guest runs another image");
+
+    // .rodata without the ro_after_init window written at boot.
+    const auto golden_ro = elf.contents(rodata);
+    const binary::ByteView found_ro(copy.rodata);
+    auto offset_of = [&](std::uint64_t va) -> std::size_t {
+        return va > rodata.addr ? std::min(va - rodata.addr, rodata.size) : 0;
+    };
+    const std::size_t a = offset_of(golden.ro_after_init_start());
+    const std::size_t b = std::max(a, offset_of(golden.ro_after_init_end()));
+    merge(r.rodata,
+          compare_code(golden_ro.first(a), found_ro.first(a), rodata.addr, {}, symbolize));
+    merge(r.rodata,
+          compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata.addr + b, {}, symbolize));
+
+    restore_patch_sites(golden_text, copy.text, text.addr, sites.allowed);
+    std::copy(golden_ro.begin() + static_cast<std::ptrdiff_t>(a),
+              golden_ro.begin() + static_cast<std::ptrdiff_t>(b),
+              copy.rodata.begin() + static_cast<std::ptrdiff_t>(a));
+    r.text_normalised = std::move(copy.text);
+    r.rodata_normalised = std::move(copy.rodata);
+}
+
+nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
+    std::map<std::string, std::size_t> kinds;
+    for (const auto& s : golden.sites()) ++kinds[patch_kind_name(s.kind)];
+    return {{"verdict", r.intact() ? "intact" : "modified"},
+            {"build_id", golden.build_id()},
+            {"text_physical", binary::hex_number(r.text_physical)},
+            {"page_tables",
+             {{"cr3", binary::hex_number(r.cr3)},
+              {"maps_the_copy", r.mapping_problem.empty()},
+              {"problem", r.mapping_problem}}},
+            {"pause_ms",
+             {{"window", r.pause.window_ms},
+              {"stop", r.pause.stop_ms},
+              {"copy", r.pause.copy_ms},
+              {"cont", r.pause.cont_ms}}},
+            {"patch_sites", kinds},
+            {"patch_sites_changed", r.sites_changed},
+            {"patch_sites_rejected", r.sites_rejected},
+            {"text", to_json(r.text)},
+            {"rodata", to_json(r.rodata)}};
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,46 @@
+// The comparison half of an inspection, the same for Linux and Xen: the
+// copied .text checked site by site against the forms the image's own
+// patching code writes, then compared byte for byte with the golden
+// section; .rodata compared without its ro_after_init window; both
+// normalised (allowed sites and the window put back to golden bytes), which
+// is what the inspection measures into PCR 19.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "binary/bytes.hpp"
+#include "inspect/code_compare.hpp"
+#include "inspect/golden_code.hpp"
+#include "inspect/paused_copy.hpp"
+
+namespace drtm::inspect {
+
+struct CodeInspection {
+    CodeComparison text;
+    CodeComparison rodata;
+    PauseTiming pause;
+    std::uint64_t text_physical = 0;
+    std::size_t sites_changed = 0;   // patch sites the running code rewrote
+    std::size_t sites_rejected = 0;  // ... into a form its patching code does not write
+    // The copies with patch sites (and .rodata's ro_after_init window) put
+    // back to the golden bytes: equal to the golden sections when intact.
+    binary::Bytes text_normalised;
+    binary::Bytes rodata_normalised;
+    // The vCPU's page tables, read in the pause: .text and .rodata must map
+    // onto the copies compared. Empty when they do.
+    std::uint64_t cr3 = 0;
+    std::string mapping_problem;
+    bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
+};
+
+// Fills `out`'s comparisons, site counts and normalised copies from the
+// copies (already at link addresses: relocations undone). Throws when not
+// one page of .text matches: the guest runs another image.
+void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& out);
+
+// The report fields every inspection has: verdict, build id, where, page
+// tables, pause window, patch sites, the two comparisons.
+nlohmann::json to_json(const CodeInspection& result, const GoldenCode& golden);
+
+}  // namespace drtm::inspect

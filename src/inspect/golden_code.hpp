@@ -1,0 +1,52 @@
+// What every golden image of runtime inspection provides, Linux or Xen: the
+// linked ELF whose .text and .rodata a running guest is compared with, its
+// symbols (to name what differs), the patch sites its own tables list, the
+// forms the running code may hold at them, and the part of .rodata the
+// image writes at boot (ro_after_init), which is not compared.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "binary/bytes.hpp"
+#include "image/elf.hpp"
+#include "image/kallsyms.hpp"
+#include "inspect/linux_patch_sites.hpp"
+#include "inspect/patch_site_forms.hpp"
+
+namespace drtm::inspect {
+
+class GoldenCode {
+  public:
+    virtual ~GoldenCode() = default;
+    GoldenCode(const GoldenCode&) = delete;
+    GoldenCode& operator=(const GoldenCode&) = delete;
+
+    const image::ElfImage& elf() const { return elf_; }
+    const image::KernelSymbols& symbols() const { return *symbols_; }
+    const std::vector<PatchSite>& sites() const { return sites_; }
+    const SiteFormChecker& site_forms() const { return *site_forms_; }
+    std::string build_id() const {
+        auto id = elf_.build_id();
+        return id ? binary::to_hex(*id) : "";
+    }
+    // [start, end) virtual addresses of the ro_after_init window.
+    std::uint64_t ro_after_init_start() const { return ro_after_init_start_; }
+    std::uint64_t ro_after_init_end() const { return ro_after_init_end_; }
+    // .text and .rodata; the constructor of a derived class checked both.
+    const image::ElfSection& text() const { return *elf_.section(".text"); }
+    const image::ElfSection& rodata() const { return *elf_.section(".rodata"); }
+
+  protected:
+    GoldenCode() = default;
+    binary::Bytes elf_bytes_;  // elf_ views these bytes
+    image::ElfImage elf_;
+    std::unique_ptr<image::KernelSymbols> symbols_;
+    std::vector<PatchSite> sites_;
+    std::unique_ptr<SiteFormChecker> site_forms_;
+    std::uint64_t ro_after_init_start_ = 0;
+    std::uint64_t ro_after_init_end_ = 0;
+};
+
+}  // namespace drtm::inspect

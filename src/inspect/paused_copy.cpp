@@ -1,0 +1,62 @@
+#include "inspect/paused_copy.hpp"
+
+#include <chrono>
+
+#include "inspect/guest_page_tables.hpp"
+
+namespace drtm::inspect {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace
+
+PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64_t text_physical,
+                             std::size_t text_size, std::uint64_t rodata_physical,
+                             std::size_t rodata_size,
+                             const std::function<std::string(std::uint64_t cr3)>& check_mapping) {
+    PausedCopy r;
+    // Buffers and the guest's pages are touched before the pause, so the
+    // copy does not fault.
+    r.text.resize(text_size);
+    r.rodata.resize(rodata_size);
+    ram.prefault(text_physical, text_size);
+    ram.prefault(rodata_physical, rodata_size);
+    if (qmp.status() != "running")
+        throw std::runtime_error("the guest is not running (QMP status '" + qmp.status() +
+                                 "'); inspect it once it runs");
+    const auto t0 = Clock::now();
+    try {
+        qmp.stop();
+    } catch (...) {
+        try {
+            qmp.cont();  // in case QEMU acted on the stop after all
+        } catch (...) {
+        }
+        throw;
+    }
+    const auto t1 = Clock::now();
+    try {
+        ram.copy(text_physical, text_size, r.text, 2);
+        ram.copy(rodata_physical, rodata_size, r.rodata, 2);
+        // While paused: what the vCPU executes is what was copied.
+        r.cr3 = parse_cr3(qmp.execute("human-monitor-command", {{"command-line", "info registers"}})
+                              .get<std::string>());
+        r.mapping_problem = check_mapping(r.cr3);
+    } catch (...) {
+        qmp.cont();
+        throw;
+    }
+    const auto t2 = Clock::now();
+    qmp.cont();
+    const auto t3 = Clock::now();
+    r.pause = {ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t3 - t0)};
+    return r;
+}
+
+}  // namespace drtm::inspect

@@ -1,0 +1,120 @@
+#include "inspect/xen_inspector.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "binary/error.hpp"
+#include "image/elf_symbols.hpp"
+#include "inspect/guest_page_tables.hpp"
+#include "inspect/xen_patch_sites.hpp"
+
+namespace drtm::inspect {
+
+namespace {
+
+constexpr std::uint16_t kMachineX86_64 = 62;
+constexpr std::uint64_t kSlot = 2u << 20;
+// How much of the start of .text identifies Xen: _start's code, which no
+// alternative touches (any site there would be masked).
+constexpr std::size_t kSignatureSize = 256;
+
+}  // namespace
+
+std::unique_ptr<XenGolden> XenGolden::from_xen_syms(binary::ByteView xen_syms) {
+    std::unique_ptr<XenGolden> g(new XenGolden);
+    g->elf_bytes_.assign(xen_syms.begin(), xen_syms.end());
+    g->elf_ = image::ElfImage::parse(g->elf_bytes_);
+    if (!g->elf_.is_64bit() || g->elf_.machine() != kMachineX86_64)
+        throw binary::ParseError(0,
+                                 "not xen-syms: the golden Xen is the x86-64 ELF with "
+                                 "symbols (xen.gz is the 32-bit loader image)");
+    const auto* text = g->elf_.section(".text");
+    if (!text || !g->elf_.section(".rodata"))
+        throw binary::ParseError(0, "the Xen image has no .text or .rodata");
+    if (text->addr % kSlot != 0)
+        throw binary::ParseError(0, "the Xen image's .text is not 2 MiB-aligned");
+    g->symbols_ = std::make_unique<image::KernelSymbols>(image::elf_kernel_symbols(g->elf_));
+    if (!g->symbols_->address("xen_phys_start"))
+        throw binary::ParseError(0, "not a Xen image: no xen_phys_start symbol");
+    g->sites_ = xen_patch_sites(g->elf_, *g->symbols_);
+    g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
+    g->ro_after_init_start_ = g->symbols_->require("__ro_after_init_start");
+    g->ro_after_init_end_ = g->symbols_->require("__ro_after_init_end");
+    return g;
+}
+
+XenPlacement locate_xen(const XenGolden& golden, const GuestMemory& ram) {
+    const auto& text = golden.text();
+    const auto signature = golden.elf().contents(text).first(std::min(kSignatureSize, text.size));
+    // Bytes no site covers (none, in the images seen; kept general).
+    std::vector<bool> stable(signature.size(), true);
+    for (const auto& s : golden.sites())
+        for (std::uint64_t a = s.address; a < s.address + s.length; ++a)
+            if (a >= text.addr && a - text.addr < stable.size()) stable[a - text.addr] = false;
+    auto matches = [&](binary::ByteView found) {
+        for (std::size_t i = 0; i < signature.size(); ++i)
+            if (stable[i] && found[i] != signature[i]) return false;
+        return true;
+    };
+
+    const std::uint64_t variable = golden.symbols().require("xen_phys_start");
+    const std::uint64_t image_size = golden.rodata().addr + golden.rodata().size - text.addr;
+    XenPlacement found;
+    std::vector<std::uint64_t> placed;
+    for (std::uint64_t pa = kSlot; pa + image_size <= ram.size(); pa += kSlot) {
+        if (!matches(ram.view(pa, signature.size()))) continue;
+        ++found.candidates;
+        // Xen's own record of where it is, read where this candidate says
+        // the variable lives.
+        const std::uint64_t at = pa + (variable - text.addr);
+        if (at + 8 > ram.size()) continue;
+        std::uint64_t value;
+        std::memcpy(&value, ram.view(at, 8).data(), 8);
+        if (value + (text.addr - golden.virtual_start()) == pa) {
+            placed.push_back(pa);
+            found.xen_phys_start = value;
+        }
+    }
+    if (placed.empty())
+        throw std::runtime_error(
+            found.candidates
+                ? std::to_string(found.candidates) +
+                      " place(s) start like the golden Xen's .text, but at none does Xen's "
+                      "xen_phys_start say Xen runs there (a stale copy, or another Xen build)"
+                : "the golden Xen's .text is nowhere in guest memory (2 MiB-aligned): the guest "
+                  "runs another hypervisor build, or none");
+    if (placed.size() > 1)
+        throw std::runtime_error(std::to_string(placed.size()) +
+                                 " places hold the golden Xen with a consistent xen_phys_start; "
+                                 "refusing to guess");
+    found.text_physical = placed.front();
+    return found;
+}
+
+XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram, QmpClient& qmp) {
+    const auto& text = golden.text();
+    const auto& rodata = golden.rodata();
+    XenInspection r;
+    // Before the pause: Xen does not move once it runs.
+    r.placement = locate_xen(golden, ram);
+    r.text_physical = r.placement.text_physical;
+    const std::uint64_t rodata_physical = r.text_physical + (rodata.addr - text.addr);
+    auto copy = copy_while_paused(
+        qmp, ram, r.text_physical, text.size, rodata_physical, rodata.size, [&](std::uint64_t cr3) {
+            // At the link addresses: Xen is not randomised.
+            const MappedRange ranges[] = {{text.addr, r.text_physical, text.size},
+                                          {rodata.addr, rodata_physical, rodata.size}};
+            return check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
+        });
+    compare_with_golden(golden, std::move(copy), r);
+    return r;
+}
+
+nlohmann::json to_json(const XenInspection& r, const XenGolden& golden) {
+    auto j = to_json(static_cast<const CodeInspection&>(r), golden);
+    j["image"] = "xen";
+    j["xen_phys_start"] = binary::hex_number(r.placement.xen_phys_start);
+    return j;
+}
+
+}  // namespace drtm::inspect

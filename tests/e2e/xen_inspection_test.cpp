@@ -1,0 +1,192 @@
+// Inspection of a running Xen (Debian's xen-hypervisor-4.17-amd64 with the
+// Debian kernel as dom0) against the golden xen-syms of its -dbg package:
+// located by its bytes and its own xen_phys_start, every alternative site
+// in a form Xen writes, intact; a hooked hypercall handler found and named;
+// the guest running on; and `drtm inspect --xen` measuring what
+// `--predict` and an independent computation expect.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "binary/file_io.hpp"
+#include "inspect/guest_memory.hpp"
+#include "inspect/xen_inspector.hpp"
+#include "support/background_command.hpp"
+#include "support/debian_guest.hpp"
+#include "support/run_command.hpp"
+
+namespace fs = std::filesystem;
+using namespace drtm;
+using testsupport::drtm_cmd;
+using testsupport::quote;
+using testsupport::run_command;
+
+namespace {
+
+const fs::path kArtifacts = DRTM_ARTIFACTS_DIR;
+
+std::unique_ptr<inspect::XenGolden> xen_golden() {
+    static const binary::Bytes bytes = binary::read_file(kArtifacts / "xen-syms");
+    return inspect::XenGolden::from_xen_syms(bytes);
+}
+
+std::size_t console_size(const inspect::VirtualMachine& vm) {
+    return vm.console().size();
+}
+
+}  // namespace
+
+// The table read by drtm and by an independent parser agree.
+TEST(XenSyms, TheAlternativesTableGivesTheSitesInText) {
+    auto independent = run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/xen_alt_sites.py") +
+                                   " " + quote((kArtifacts / "xen-syms").string()));
+    ASSERT_EQ(independent.status, 0) << independent.err;
+    const auto expected = nlohmann::json::parse(independent.out);
+    auto golden = xen_golden();
+    const auto& sites = golden->sites();
+    ASSERT_EQ(sites.size(), expected["count"].get<std::size_t>());
+    EXPECT_EQ(binary::hex_number(sites.front().address), expected["first"]);
+    EXPECT_EQ(binary::hex_number(sites.back().address), expected["last"]);
+    std::size_t bytes = 0;
+    for (const auto& s : sites) bytes += s.length;
+    EXPECT_EQ(bytes, expected["bytes"].get<std::size_t>());
+    EXPECT_EQ(golden->virtual_start() + inspect::kXenImageOffset, golden->text().addr);
+}
+
+class XenInspection : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        dir_ = new fs::path(fs::temp_directory_path() /
+                            ("drtm-xen-inspect-" + std::to_string(::getpid())));
+        vm_ = testsupport::boot_xen_guest(*dir_).release();
+    }
+    static void TearDownTestSuite() {
+        delete vm_;
+        fs::remove_all(*dir_);
+        delete dir_;
+    }
+    static inline fs::path* dir_ = nullptr;
+    static inline inspect::VirtualMachine* vm_ = nullptr;
+};
+
+TEST_F(XenInspection, ACleanXenIsIntactAndRunsOn) {
+    auto golden = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto before = console_size(*vm_);
+    auto r = inspect::inspect_xen(*golden, ram, qmp);
+    EXPECT_TRUE(r.intact());
+    EXPECT_EQ(r.text.bytes_unexplained, 0u);
+    EXPECT_EQ(r.rodata.bytes_unexplained, 0u);
+    EXPECT_EQ(r.sites_rejected, 0u);
+    // Xen rewrote sites (under TCG: K8 nops, and the features' code) and
+    // every rewrite is explained.
+    EXPECT_GT(r.sites_changed, 1000u);
+    EXPECT_GT(r.text.bytes_differing, 0u);
+    EXPECT_EQ(r.placement.xen_phys_start + inspect::kXenImageOffset, r.text_physical);
+    EXPECT_EQ(r.placement.text_physical % (2u << 20), 0u);
+    EXPECT_NE(r.cr3, 0u);
+    EXPECT_EQ(r.mapping_problem, "");
+    const auto golden_text = golden->elf().contents(golden->text());
+    EXPECT_TRUE(std::equal(golden_text.begin(), golden_text.end(), r.text_normalised.begin(),
+                           r.text_normalised.end()));
+    // dom0's counter moves on after the pause.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_GT(console_size(*vm_), before);
+}
+
+// A jmp written over a hypercall handler's entry (dom0 never calls kexec)
+// is reported at that function; put back, Xen is intact again.
+TEST_F(XenInspection, AHookedFunctionIsFoundAndNamed) {
+    auto golden = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto located = inspect::locate_xen(*golden, ram);
+    const std::uint64_t hooked = golden->symbols().require("do_kexec_op");
+    const std::uint64_t elsewhere = golden->symbols().require("do_xenpmu_op");
+    const auto rel = static_cast<std::uint32_t>(elsewhere - (hooked + 5));
+    const std::uint8_t jmp[5] = {
+        0xE9, static_cast<std::uint8_t>(rel), static_cast<std::uint8_t>(rel >> 8),
+        static_cast<std::uint8_t>(rel >> 16), static_cast<std::uint8_t>(rel >> 24)};
+    const auto offset = static_cast<off_t>(located.text_physical + (hooked - golden->text().addr));
+    const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    std::uint8_t saved[5];
+    qmp.stop();
+    ASSERT_EQ(::pread(fd, saved, 5, offset), 5);
+    ASSERT_EQ(::pwrite(fd, jmp, 5, offset), 5);
+    qmp.cont();
+
+    auto hooked_result = inspect::inspect_xen(*golden, ram, qmp);
+    qmp.stop();
+    ASSERT_EQ(::pwrite(fd, saved, 5, offset), 5);
+    qmp.cont();
+    ::close(fd);
+    EXPECT_FALSE(hooked_result.intact());
+    ASSERT_FALSE(hooked_result.text.unexplained.empty());
+    const auto& region = hooked_result.text.unexplained.front();
+    EXPECT_EQ(region.address, hooked);
+    EXPECT_EQ(region.symbol, "do_kexec_op");
+    EXPECT_EQ(region.found.front(), 0xE9);
+
+    auto restored = inspect::inspect_xen(*golden, ram, qmp);
+    EXPECT_TRUE(restored.intact());
+}
+
+// `drtm vm run --xen` and `drtm inspect --xen` as a user runs them: the
+// measured PCRs are what `--predict` gives and what hashlib and objcopy
+// compute from xen-syms, the log replays to the guest's TPM, and dom0
+// reads the inspector's PCR 17 from it.
+TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
+    const fs::path dir = fs::temp_directory_path() / ("drtm-xen-cli-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string xen_syms = (kArtifacts / "xen-syms").string();
+    testsupport::BackgroundCommand vm({DRTM_BINARY, "vm", "run", "--dir", (dir / "vm").string(),
+                                       "--xen", (kArtifacts / "xen.gz").string(), "--kernel",
+                                       (kArtifacts / "vmlinuz").string(), "--initrd",
+                                       (kArtifacts / "guest-initrd.img").string(), "--wait-for",
+                                       "GUEST-READY", "--json"});
+    const auto line = vm.first_line(150000);
+    ASSERT_FALSE(line.empty()) << "drtm vm run --xen printed no ready line";
+    const auto ready = nlohmann::json::parse(line);
+
+    auto independent = run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") +
+                                   " --xen " + quote(DRTM_BINARY) + " " + quote(xen_syms));
+    ASSERT_EQ(independent.status, 0) << independent.err;
+    const auto expected = nlohmann::json::parse(independent.out);
+    auto predicted = run_command(drtm_cmd("inspect --predict --json --xen " + quote(xen_syms)));
+    ASSERT_EQ(predicted.status, 0) << predicted.err;
+    const auto prediction = nlohmann::json::parse(predicted.out);
+
+    auto r = run_command(drtm_cmd("inspect --json --vm " + quote((dir / "vm").string()) +
+                                  " --xen " + quote(xen_syms)));
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    const auto report = nlohmann::json::parse(r.out);
+    EXPECT_EQ(report["verdict"], "intact");
+    EXPECT_EQ(report["image"], "xen");
+    EXPECT_TRUE(report["measurement"]["verified"].get<bool>());
+    for (const char* pcr : {"17", "18", "19"}) {
+        EXPECT_EQ(prediction["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
+        EXPECT_EQ(report["measurement"]["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
+    }
+    auto log_verify =
+        run_command(drtm_cmd("log verify " + quote((dir / "vm/inspection-eventlog.bin").string()) +
+                             " --tcti " + quote(ready["tcti"].get<std::string>())));
+    EXPECT_EQ(log_verify.status, 0) << log_verify.out << log_verify.err;
+    std::string pcr17 = expected["17"];
+    for (auto& c : pcr17) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; ++i) {
+        seen = binary::read_text_file(dir / "vm/console.log").find("PCR17 " + pcr17) !=
+               std::string::npos;
+        if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(seen) << "dom0 never read PCR 17 = " << pcr17;
+    EXPECT_EQ(vm.terminate(), 0);
+    fs::remove_all(dir);
+}
