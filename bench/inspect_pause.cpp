@@ -1,42 +1,45 @@
 // The pause window of runtime inspection: how long a running guest is
-// frozen (QMP stop → cont) while the inspector takes its copy of the
-// kernel's code. Boots Debian's kernel under QEMU (PVH, so .text sits at
-// its link address, physical 0x1000000), then N times:
+// frozen (QMP stop → cont) while `drtm inspect` takes its copy. Boots
+// Debian's kernel under QEMU (PVH), or Debian's Xen with that kernel as
+// dom0 (--xen), then N times:
 //
-//   copy:  stop → copy .text and .rodata out of the shared RAM file into
-//          pre-touched buffers → cont   (drtm's way: compare after resuming)
-//   hash:  stop → SHA-256 of .text straight from the mapping → cont
-//          (the anchor: measuring inside the pause, as HyperSentry-style
-//          checkers and the reference measurements did)
+//   drtm:    one whole inspection (inspect_linux / inspect_xen, as `drtm
+//            inspect --no-measure` runs it): locate → stop → copy .text and
+//            .rodata, read CR3 and walk the page tables → cont → compare.
+//            The window is the part between stop and the cont reply.
+//   anchor:  stop → SHA-256 of .text straight from the mapping → cont
+//            (measuring inside the pause, as HyperSentry-style checkers and
+//            the reference measurements did)
 //
-// and prints median and p99 of each, their ratio, and how many .text pages
-// of the copy equal the golden ELF raw (before patch sites are explained).
+// and prints median and p99 of each, their ratio, and whether every
+// inspection found the guest intact and the guest ran on.
 //
-//   inspect_pause --kernel vmlinuz --initrd guest-initrd.img [--runs 100] [--threads 2] [--dir D]
+//   inspect_pause --kernel vmlinuz --initrd guest-initrd.img
+//                 [--xen xen.gz --xen-syms xen-syms] [--runs 100] [--dir D]
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "binary/file_io.hpp"
-#include "image/elf.hpp"
 #include "image/vmlinux.hpp"
+#include "image/xen.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/linux_inspector.hpp"
 #include "inspect/virtual_machine.hpp"
+#include "inspect/xen_inspector.hpp"
 
 using namespace drtm;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr std::uint64_t kKernelMap = 0xffffffff80000000ull;  // __START_KERNEL_map
 
 double ms(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
@@ -51,103 +54,121 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
     CLI::App app("Pause window of runtime inspection on a real QEMU guest");
-    std::string kernel, initrd, dir = "/tmp/drtm-inspect-pause";
+    std::string kernel, initrd, xen, xen_syms, dir = "/tmp/drtm-inspect-pause";
     int runs = 100;
-    unsigned threads = 2;
-    app.add_option("--kernel", kernel, "Debian bzImage")->required()->check(CLI::ExistingFile);
+    app.add_option("--kernel", kernel, "Debian bzImage (with --xen: dom0's)")
+        ->required()
+        ->check(CLI::ExistingFile);
     app.add_option("--initrd", initrd, "The inspection guest's initrd")
         ->required()
         ->check(CLI::ExistingFile);
+    auto* xen_opt = app.add_option("--xen", xen, "Inspect this Xen (xen.gz) instead of Linux")
+                        ->check(CLI::ExistingFile);
+    app.add_option("--xen-syms", xen_syms, "The golden Xen")
+        ->check(CLI::ExistingFile)
+        ->needs(xen_opt);
     app.add_option("--runs", runs, "Inspections per method")->capture_default_str();
     app.add_option("--dir", dir, "VM state directory")->capture_default_str();
-    app.add_option("--threads", threads, "Copy threads while paused")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    if (!xen.empty() && xen_syms.empty()) {
+        std::cerr << "--xen needs --xen-syms\n";
+        return 2;
+    }
 
-    auto v = image::extract_vmlinux(binary::read_file(kernel));
-    auto elf = image::ElfImage::parse(v.elf);
-    const auto* text = elf.section(".text");
-    const auto* rodata = elf.section(".rodata");
+    const auto kernel_bytes = binary::read_file(kernel);
+    const auto xen_syms_bytes = xen.empty() ? binary::Bytes{} : binary::read_file(xen_syms);
+    std::unique_ptr<inspect::LinuxGolden> linux_golden;
+    std::unique_ptr<inspect::XenGolden> xen_golden;
     fs::remove_all(dir);
-    const fs::path vmlinux = fs::path(dir + "-vmlinux");
-    binary::write_file_atomic(vmlinux, binary::ByteView(v.elf));
-
+    fs::create_directories(dir);
     inspect::VmConfig c;
     c.dir = dir;
-    c.kernel = vmlinux;
-    c.initrd = initrd;
-    c.append = inspect::kDefaultLinuxAppend;
+    if (xen.empty()) {
+        linux_golden = inspect::LinuxGolden::from_bzimage(kernel_bytes);
+        auto v = image::extract_vmlinux(kernel_bytes);
+        c.kernel = fs::path(dir) / "vmlinux";
+        binary::write_file_atomic(c.kernel, binary::ByteView(v.elf));
+        c.initrd = initrd;
+        c.append = inspect::kDefaultLinuxAppend;
+    } else {
+        xen_golden = inspect::XenGolden::from_xen_syms(xen_syms_bytes);
+        c.kernel = fs::path(dir) / "xen";
+        binary::write_file_atomic(c.kernel,
+                                  binary::ByteView(image::load_xen(binary::read_file(xen)).image));
+        c.modules = {{fs::absolute(kernel), inspect::kDefaultDom0Append},
+                     {fs::absolute(initrd), ""}};
+        c.append = inspect::default_xen_append(c.memory_mib);
+    }
+    const inspect::GoldenCode& golden =
+        xen.empty() ? static_cast<const inspect::GoldenCode&>(*linux_golden) : *xen_golden;
     inspect::VirtualMachine vm(c);
-    if (!vm.wait_for_console("GUEST-READY", 120000)) {
+    if (!vm.wait_for_console("GUEST-READY", 150000)) {
         std::cerr << "the guest did not boot:\n" << vm.console();
         return 1;
     }
     inspect::GuestMemory ram(vm.ram_file(), vm.ram_size());
-    auto& qmp = vm.qmp();
+    inspect::QmpClient qmp(vm.inspector_qmp_socket());
+    auto inspect_once = [&]() -> inspect::CodeInspection {
+        if (xen.empty()) return inspect::inspect_linux(*linux_golden, ram, qmp);
+        return inspect::inspect_xen(*xen_golden, ram, qmp);
+    };
 
-    binary::Bytes text_copy, rodata_copy;
-    ram.copy(text->addr - kKernelMap, text->size, text_copy);  // first touch outside the window
-    ram.copy(rodata->addr - kKernelMap, rodata->size, rodata_copy);
-
-    std::vector<double> copy_window, copy_stop, copy_cont, hash_window;
+    std::vector<double> window, stop, copy, cont, hash_window;
+    int intact = 0;
+    std::uint64_t text_physical = 0;
     for (int i = 0; i < runs; ++i) {
-        auto t0 = Clock::now();
-        qmp.stop();
-        auto t1 = Clock::now();
-        ram.copy(text->addr - kKernelMap, text->size, text_copy, threads);
-        ram.copy(rodata->addr - kKernelMap, rodata->size, rodata_copy, threads);
-        auto t2 = Clock::now();
-        qmp.cont();
-        auto t3 = Clock::now();
-        copy_window.push_back(ms(t3 - t0));
-        copy_stop.push_back(ms(t1 - t0));
-        copy_cont.push_back(ms(t3 - t2));
+        auto r = inspect_once();
+        window.push_back(r.pause.window_ms);
+        stop.push_back(r.pause.stop_ms);
+        copy.push_back(r.pause.copy_ms);
+        cont.push_back(r.pause.cont_ms);
+        intact += r.intact();
+        text_physical = r.text_physical;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    const auto text_size = golden.text().size;
     unsigned char digest[32];
     for (int i = 0; i < runs; ++i) {
         auto t0 = Clock::now();
         qmp.stop();
-        auto bytes = ram.view(text->addr - kKernelMap, text->size);
+        auto bytes = ram.view(text_physical, text_size);
         unsigned int len = 0;
         EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
         qmp.cont();
         hash_window.push_back(ms(Clock::now() - t0));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-
-    // Raw agreement with the golden image (patch sites not yet explained).
-    auto golden = elf.contents(*text);
-    std::size_t pages = 0, identical = 0;
-    for (std::size_t off = 0; off < golden.size(); off += 4096, ++pages) {
-        std::size_t n = std::min<std::size_t>(4096, golden.size() - off);
-        if (std::memcmp(golden.data() + off, text_copy.data() + off, n) == 0) ++identical;
-    }
-    const bool alive = vm.wait_for_console("TICK", 1000);
+    const auto console_before = vm.console().size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    const bool alive = vm.console().size() > console_before;
 
     nlohmann::json out = {
+        {"guest", xen.empty() ? "linux" : "xen"},
         {"runs", runs},
-        {"copy_threads", threads},
-        {"text_bytes", text->size},
-        {"rodata_bytes", rodata->size},
-        {"copy_window_p50_ms", percentile(copy_window, 0.5)},
-        {"copy_window_p99_ms", percentile(copy_window, 0.99)},
-        {"copy_stop_p50_ms", percentile(copy_stop, 0.5)},
-        {"copy_cont_p50_ms", percentile(copy_cont, 0.5)},
+        {"text_bytes", text_size},
+        {"rodata_bytes", golden.rodata().size},
+        {"window_p50_ms", percentile(window, 0.5)},
+        {"window_p99_ms", percentile(window, 0.99)},
+        {"stop_p50_ms", percentile(stop, 0.5)},
+        {"copy_and_page_tables_p50_ms", percentile(copy, 0.5)},
+        {"cont_p50_ms", percentile(cont, 0.5)},
         {"hash_window_p50_ms", percentile(hash_window, 0.5)},
         {"hash_window_p99_ms", percentile(hash_window, 0.99)},
-        {"hash_over_copy_p50", percentile(hash_window, 0.5) / percentile(copy_window, 0.5)},
-        {"text_pages", pages},
-        {"text_pages_identical_raw", identical},
+        {"hash_over_drtm_p50", percentile(hash_window, 0.5) / percentile(window, 0.5)},
+        {"inspections_intact", intact},
         {"guest_alive", alive}};
     std::cout << out.dump() << "\n";
-    std::cerr << "pause window, copy .text+.rodata (" << (text->size + rodata->size) / 1024
-              << " KiB): p50 " << percentile(copy_window, 0.5) << " ms, p99 "
-              << percentile(copy_window, 0.99) << " ms\n"
+    std::cerr << (xen.empty() ? "Linux" : "Xen") << ": pause window of an inspection (copy "
+              << (text_size + golden.rodata().size) / 1024 << " KiB, CR3 and page-table walk): p50 "
+              << percentile(window, 0.5) << " ms, p99 " << percentile(window, 0.99) << " ms (stop "
+              << percentile(stop, 0.5) << ", copy " << percentile(copy, 0.5) << ", cont "
+              << percentile(cont, 0.5) << " at p50)\n"
               << "pause window, SHA-256 of .text inside the pause (anchor): p50 "
               << percentile(hash_window, 0.5) << " ms, p99 " << percentile(hash_window, 0.99)
               << " ms\n"
-              << "ratio (anchor / drtm) at p50: " << out["hash_over_copy_p50"].get<double>()
-              << "x\n";
-    fs::remove(vmlinux);
-    return 0;
+              << "ratio (anchor / drtm) at p50: " << out["hash_over_drtm_p50"].get<double>()
+              << "x; " << intact << "/" << runs << " inspections intact; guest "
+              << (alive ? "running" : "NOT running") << "\n";
+    fs::remove_all(dir);
+    return intact == runs && alive ? 0 : 1;
 }

@@ -32,7 +32,11 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
                                  "'); inspect it once it runs");
     const auto t0 = Clock::now();
     try {
-        qmp.stop();
+        // QEMU runs commands in order: the registers are read once the
+        // vCPUs have stopped, and formatted while the code is copied.
+        qmp.send("stop");
+        qmp.send("human-monitor-command", {{"command-line", "info registers"}});
+        qmp.receive("stop");
     } catch (...) {
         try {
             qmp.cont();  // in case QEMU acted on the stop after all
@@ -42,11 +46,10 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
     }
     const auto t1 = Clock::now();
     try {
+        // While paused: what the vCPU executes is what was copied.
         ram.copy(text_physical, text_size, r.text, 2);
         ram.copy(rodata_physical, rodata_size, r.rodata, 2);
-        // While paused: what the vCPU executes is what was copied.
-        r.cr3 = parse_cr3(qmp.execute("human-monitor-command", {{"command-line", "info registers"}})
-                              .get<std::string>());
+        r.cr3 = parse_cr3(qmp.receive("human-monitor-command").get<std::string>());
         r.mapping_problem = check_mapping(r.cr3);
     } catch (...) {
         qmp.cont();

@@ -73,7 +73,7 @@ nlohmann::json QmpClient::read_message() {
     }
 }
 
-nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::json& arguments) {
+void QmpClient::send(const std::string& command, const nlohmann::json& arguments) {
     nlohmann::json request = {{"execute", command}};
     if (!arguments.is_null()) request["arguments"] = arguments;
     const std::string text = request.dump() + "\n";
@@ -84,16 +84,35 @@ nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::js
         if (k < 0) throw QmpError(std::string("QMP send: ") + std::strerror(errno));
         sent += static_cast<std::size_t>(k);
     }
+    ++pending_;
+}
+
+nlohmann::json QmpClient::receive(const std::string& command) {
     for (;;) {
         auto m = read_message();
         if (m.contains("event")) {
             events_.push_back(std::move(m));
             continue;
         }
+        if (!m.contains("error") && !m.contains("return")) continue;
+        --pending_;
         if (m.contains("error"))
             throw QmpError("QMP " + command + ": " + m["error"].value("desc", m["error"].dump()));
-        if (m.contains("return")) return m["return"];
+        return m["return"];
     }
+}
+
+nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::json& arguments) {
+    while (pending_ > 0) {
+        const int before = pending_;
+        try {
+            receive("(an earlier command)");
+        } catch (const QmpError&) {
+            if (pending_ == before) throw;  // no reply came: the connection failed
+        }
+    }
+    send(command, arguments);
+    return receive(command);
 }
 
 std::string QmpClient::status() {

@@ -30,6 +30,13 @@ class QmpClient {
     // QEMU's "error" description.
     nlohmann::json execute(const std::string& command, const nlohmann::json& arguments = nullptr);
 
+    // The two halves of execute(), so the caller can work while QEMU runs
+    // the command: send() returns at once; receive() waits for the reply to
+    // the oldest command sent and not yet received. execute() first drops
+    // the replies nobody received (a caller that failed in between).
+    void send(const std::string& command, const nlohmann::json& arguments = nullptr);
+    nlohmann::json receive(const std::string& command);
+
     void stop() { execute("stop"); }  // returns once the vCPUs have stopped
     void cont() { execute("cont"); }
     std::string status();  // "running", "paused", ...
@@ -43,6 +50,7 @@ class QmpClient {
     int timeout_ms_;
     std::string buffer_;
     std::vector<nlohmann::json> events_;
+    int pending_ = 0;  // commands sent whose reply is not yet read
 };
 
 }  // namespace drtm::inspect
