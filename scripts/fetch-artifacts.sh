@@ -76,28 +76,20 @@ INIT
   pack_initrd "$root" "$out/initrd.img"
 fi
 
-# The runtime-inspection guest: prints its TPM's PCR 17 with a counter twice
-# a second (tests see the guest running, paused, and a launch the host made).
-if [ ! -s "$out/guest-initrd.img" ]; then
+# The runtime-inspection guest: scripts/guest/guest-init.sh as /init, with
+# busybox and fw_cfg_read (built here, static). Rebuilt when either source
+# changes (the stamp holds their digest).
+guest_stamp=$(cat "$top/scripts/guest/guest-init.sh" "$top/scripts/guest/fw_cfg_read.c" | sha256sum | cut -d ' ' -f 1)
+if [ ! -s "$out/guest-initrd.img" ] || [ "$(cat "$out/guest-initrd.stamp" 2>/dev/null)" != "$guest_stamp" ]; then
   echo "fetch-artifacts: building the inspection guest's initrd"
   root="$work/guest-initrd"
   mkdir -p "$root"/{bin,dev,proc,sys,tmp}
   cp /bin/busybox "$root/bin/busybox"
-  for a in sh mount cat echo sleep; do ln -sf busybox "$root/bin/$a"; done
-  cat > "$root/init" <<'INIT'
-#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-echo "GUEST-READY"
-i=0
-while true; do
-  i=$((i + 1))
-  echo "TICK $i PCR17 $(cat /sys/class/tpm/tpm0/pcr-sha256/17 2>/dev/null || echo none)"
-  sleep 0.5
-done
-INIT
+  for a in sh mount cat echo sleep sha256sum cut wc; do ln -sf busybox "$root/bin/$a"; done
+  ${CC:-cc} -static -Os -s -o "$root/bin/fw_cfg_read" "$top/scripts/guest/fw_cfg_read.c"
+  cp "$top/scripts/guest/guest-init.sh" "$root/init"
   pack_initrd "$root" "$out/guest-initrd.img"
+  echo "$guest_stamp" > "$out/guest-initrd.stamp"
 fi
 
 ls -l "$out"

@@ -22,7 +22,7 @@ void register_vm(CLI::App& app) {
     cmd->require_subcommand(1);
     struct Options {
         std::string dir, kernel, initrd, append = inspect::kDefaultLinuxAppend, cpu = "qemu64",
-                                         wait_for, xen, xen_append;
+                                         wait_for, xen, xen_append, launch_dce, flavour = "amd";
         std::uint32_t memory = 512, cpus = 1;
         int wait_seconds = 120;
         std::string boot = "pvh";
@@ -65,6 +65,16 @@ void register_vm(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(1, 8));
     run->add_option("--cpu", o->cpu, "QEMU CPU model")->capture_default_str();
+    auto* dce = run->add_option("--launch-dce", o->launch_dce,
+                                "Boot-time dynamic launch with this DCE (SKL image, or SINIT ACM "
+                                "with --flavour intel): the guest starts with PCR 17-22 of a "
+                                "launch of its own kernel (or Xen) and reads the DRTM log from "
+                                "fw_cfg (opt/org.trenchboot/drtm/eventlog)")
+                    ->check(CLI::ExistingFile);
+    run->add_option("--flavour", o->flavour, "The boot-time launch's flavour")
+        ->check(CLI::IsMember({"amd", "intel"}))
+        ->capture_default_str()
+        ->needs(dce);
     run->add_option("--wait-for", o->wait_for,
                     "Report ready only once the guest's console shows this text");
     run->add_option("--wait-seconds", o->wait_seconds, "How long to wait for --wait-for")
@@ -106,6 +116,26 @@ void register_vm(CLI::App& app) {
             binary::write_file_atomic(c.kernel, binary::ByteView(v.elf));
         }
 
+        if (!o->launch_dce.empty()) {
+            launch::LaunchRequest r;
+            r.flavour = o->flavour == "intel" ? launch::Flavour::intel : launch::Flavour::amd;
+            r.dce = o->launch_dce;
+            if (!o->xen.empty()) {
+                launch::XenDlme x;
+                x.xen = o->xen;
+                x.cmdline = c.append;
+                for (const auto& m : c.modules) x.modules.push_back({m.file, m.command_line});
+                r.dlme = x;
+            } else {
+                launch::LinuxDlme l;
+                l.kernel = o->kernel;
+                if (!o->initrd.empty()) l.initrd = o->initrd;
+                l.cmdline = c.append;
+                r.dlme = l;
+            }
+            c.boot_launch = std::move(r);
+        }
+
         sigset_t stop_signals;
         sigemptyset(&stop_signals);
         sigaddset(&stop_signals, SIGINT);
@@ -114,16 +144,31 @@ void register_vm(CLI::App& app) {
 
         progress("starting swtpm, the TPM multiplexer and QEMU in " + c.dir.string());
         inspect::VirtualMachine vm(c);
+        nlohmann::json boot_launch;
+        if (auto* launcher = vm.boot_launch()) {
+            progress("boot-time launch: waiting for the guest's firmware to start the TPM");
+            if (!launcher->wait(150000))
+                throw std::runtime_error(launcher->failed() ? launcher->error()
+                                                            : "the boot-time launch did not happen "
+                                                              "within 150 s");
+            const auto summary = launcher->summary();
+            boot_launch = {{"eventlog", (c.dir / "drtm-eventlog.bin").string()},
+                           {"fw_cfg", inspect::kDrtmLogFwCfgName},
+                           {"verified", summary.value("verified", false)},
+                           {"pcrs", summary.value("tpm_pcrs", nlohmann::json())}};
+            progress("boot-time launch done: the log replays to PCR 17-22; the guest resumes");
+        }
         if (!o->wait_for.empty() && !vm.wait_for_console(o->wait_for, o->wait_seconds * 1000))
             throw std::runtime_error("the guest's console did not show '" + o->wait_for +
                                      "' within " + std::to_string(o->wait_seconds) + " s; see " +
                                      vm.console_log().string());
-        const nlohmann::json ready = {{"tcti", vm.host_tcti()},
-                                      {"qmp", vm.inspector_qmp_socket().string()},
-                                      {"console", vm.console_log().string()},
-                                      {"ram_file", vm.ram_file().string()},
-                                      {"ram_size", vm.ram_size()},
-                                      {"qemu_pid", vm.qemu_pid()}};
+        nlohmann::json ready = {{"tcti", vm.host_tcti()},
+                                {"qmp", vm.inspector_qmp_socket().string()},
+                                {"console", vm.console_log().string()},
+                                {"ram_file", vm.ram_file().string()},
+                                {"ram_size", vm.ram_size()},
+                                {"qemu_pid", vm.qemu_pid()}};
+        if (!boot_launch.is_null()) ready["boot_launch"] = boot_launch;
         // What `drtm inspect --vm DIR` reads to find this guest.
         const auto descriptor = c.dir / "vm.json";
         binary::write_file_atomic(descriptor, ready.dump(2) + "\n", 0600);
@@ -142,7 +187,7 @@ void register_vm(CLI::App& app) {
             }
             if (!vm.running()) {
                 auto why = vm.failure();
-                if (!why.empty()) throw std::runtime_error("the TPM multiplexer failed: " + why);
+                if (!why.empty()) throw std::runtime_error(why);
                 progress("the guest has stopped (QEMU exited)");
                 break;
             }

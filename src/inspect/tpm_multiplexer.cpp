@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -234,6 +235,11 @@ struct TpmMultiplexer::Impl {
     bool held = false;
     std::chrono::steady_clock::time_point hold_deadline;
     bool shutting_down = false;
+    // The boot-time launch: the guest's first successful TPM2_Startup
+    // response, held until release_startup().
+    bool startup_seen = false;
+    std::optional<Bytes> held_startup;
+    std::atomic<bool> stop_requested{false}, release_requested{false};
     mutable std::mutex stats_mutex;
     TpmMultiplexerStats stats;
 
@@ -517,12 +523,29 @@ struct TpmMultiplexer::Impl {
             std::lock_guard lock(stats_mutex);
             ++stats.guest_commands;
         }
+        if (o.hold_first_startup && !startup_seen && is_successful_startup(cmd, r)) {
+            startup_seen = true;
+            held_startup = std::move(r);
+            log("holding the guest's TPM2_Startup response for the boot-time launch");
+            if (o.startup_held) o.startup_held();
+            return;
+        }
+        send_to_guest(r);
+    }
+
+    void send_to_guest(const Bytes& r) {
         // One send: QEMU's start-up probe accepts the answer only in one read.
         try {
             write_all(guest_data.get(), r.data(), r.size(), "guest data");
         } catch (const PeerGone&) {
             guest_data.reset();
         }
+    }
+
+    static bool is_successful_startup(const Bytes& cmd, const Bytes& r) {
+        constexpr std::uint32_t kStartup = 0x144;
+        return cmd.size() >= kTpmHeader && be32(cmd.data() + 6) == kStartup &&
+               r.size() >= kTpmHeader && be32(r.data() + 6) == 0;
     }
 
     static bool valid_tag(const Bytes& cmd) {
@@ -558,13 +581,24 @@ struct TpmMultiplexer::Impl {
             fds.push_back({qemu_listener.get(), POLLIN, 0});
             fds.push_back({host_data_listener.get(), POLLIN, 0});
             fds.push_back({host_ctrl_listener.get(), POLLIN, 0});
-            const bool guest_ready = guest_data && !held;
+            const bool guest_ready = guest_data && !held && !held_startup;
             fds.push_back({guest_ready ? guest_data.get() : -1, POLLIN, 0});
             for (const auto& c : clients) fds.push_back({c.fd.get(), POLLIN, 0});
             int r = ::poll(fds.data(), fds.size(), held ? 50 : 1000);
             if (r < 0 && errno == EINTR) continue;
             if (r < 0) throw sys_error("poll");
-            if (fds[0].revents) return;  // stop()
+            if (fds[0].revents) {  // stop() or release_startup()
+                char sink[64];
+                while (::read(wake_read.get(), sink, sizeof sink) > 0) {  // non-blocking
+                }
+                if (stop_requested) return;
+                if (release_requested.exchange(false) && held_startup) {
+                    log("releasing the guest's TPM2_Startup response");
+                    Bytes r = std::move(*held_startup);
+                    held_startup.reset();
+                    if (guest_data) send_to_guest(r);
+                }
+            }
             if (fds[1].revents & POLLIN) accept_from(qemu_listener, ClientKind::qemu_control);
             if (fds[2].revents & POLLIN) accept_from(host_data_listener, ClientKind::host_data);
             if (fds[3].revents & POLLIN) accept_from(host_ctrl_listener, ClientKind::host_control);
@@ -593,7 +627,8 @@ struct TpmMultiplexer::Impl {
             }
             for (auto it = done.rbegin(); it != done.rend(); ++it)
                 clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(*it));
-            if (guest_ready && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) && !held)
+            if (guest_ready && (fds[4].revents & (POLLIN | POLLHUP | POLLERR)) && !held &&
+                !held_startup)
                 serve_guest_data();
         }
     }
@@ -607,7 +642,7 @@ TpmMultiplexer::TpmMultiplexer(TpmMultiplexerOptions options) : impl_(new Impl) 
     impl_->host_data_listener = listen_unix(impl_->o.host_socket);
     impl_->host_ctrl_listener = listen_unix(impl_->o.host_socket.string() + ".ctrl");
     int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw sys_error("pipe");
+    if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) throw sys_error("pipe");
     impl_->wake_read.reset(pipe_fds[0]);
     impl_->wake_write.reset(pipe_fds[1]);
     guard.release();
@@ -622,11 +657,23 @@ TpmMultiplexer::~TpmMultiplexer() {
 }
 
 void TpmMultiplexer::run() {
+    // Once it stops serving, its clients must not wait for replies.
+    struct CloseClients {
+        Impl* impl;
+        ~CloseClients() { impl->clients.clear(); }
+    } close_clients{impl_};
     impl_->loop();
 }
 
 void TpmMultiplexer::stop() {
+    impl_->stop_requested = true;
     const char b = 1;
+    (void)!::write(impl_->wake_write.get(), &b, 1);
+}
+
+void TpmMultiplexer::release_startup() {
+    impl_->release_requested = true;
+    const char b = 2;
     (void)!::write(impl_->wake_write.get(), &b, 1);
 }
 

@@ -25,6 +25,9 @@
 //   would copy TPM state around an inspection).
 // - The host may not INIT, STOP or SHUTDOWN the TPM: power cycles are the
 //   guest's (through QEMU).
+// - With hold_first_startup, the guest's first successful TPM2_Startup is
+//   answered only when the host says so: the moment of a boot-time dynamic
+//   launch, after the firmware started the TPM and before it measures.
 #pragma once
 
 #include <atomic>
@@ -42,6 +45,12 @@ struct TpmMultiplexerOptions {
     int swtpm_timeout_ms = 10000;
     int hold_timeout_ms = 5000;
     std::function<void(const std::string&)> log;  // notable events; none if empty
+    // A boot-time dynamic launch: the guest firmware's first successful
+    // TPM2_Startup is answered only once release_startup() is called, and
+    // `startup_held` (if set) is called, from the multiplexer's thread,
+    // when it is held. In between the host launches on the started TPM.
+    bool hold_first_startup = false;
+    std::function<void()> startup_held;
 };
 
 struct TpmMultiplexerStats {
@@ -64,6 +73,8 @@ class TpmMultiplexer {
     // Throws when the link to swtpm breaks.
     void run();
     void stop();  // from any thread
+    // Sends the held TPM2_Startup response to the guest (any thread).
+    void release_startup();
 
     std::string host_tcti() const;
     TpmMultiplexerStats stats() const;

@@ -123,8 +123,9 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
     try {
         fs::create_directories(config_.dir / "tpm");
         fs::permissions(config_.dir, fs::perms::owner_all, fs::perm_options::replace);
-        for (const char* stale : {"swtpm.ctrl", "qemu-tpm.sock", "tpm.sock", "tpm.sock.ctrl",
-                                  "qmp.sock", "qmp-inspect.sock", "console.log"})
+        for (const char* stale :
+             {"swtpm.ctrl", "qemu-tpm.sock", "tpm.sock", "tpm.sock.ctrl", "qmp.sock",
+              "qmp-inspect.sock", "qmp-launch.sock", "console.log", "drtm-eventlog.bin"})
             fs::remove(config_.dir / stale);
 
         // swtpm as QEMU needs it: a control socket, no data server (the data
@@ -148,6 +149,12 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
         mo.swtpm_control = ctrl;
         mo.qemu_socket = config_.dir / "qemu-tpm.sock";
         mo.host_socket = config_.dir / "tpm.sock";
+        if (config_.boot_launch) {
+            boot_launch_ = std::make_unique<BootLaunch>(*config_.boot_launch,
+                                                        config_.dir / "drtm-eventlog.bin");
+            mo.hold_first_startup = true;
+            mo.startup_held = [launcher = boot_launch_.get()] { launcher->startup_held(); };
+        }
         mux_ = std::make_unique<TpmMultiplexer>(mo);
         mux_thread_ = std::thread([this] {
             try {
@@ -242,6 +249,11 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
             argv.push_back("-append");
             argv.push_back(config_.append);
         }
+        if (boot_launch_) {
+            argv.insert(argv.end(), {"-fw_cfg", boot_launch_->fw_cfg_argument(), "-qmp",
+                                     "unix:" + (config_.dir / "qmp-launch.sock").string() +
+                                         ",server=on,wait=off"});
+        }
         qemu_ = spawn(argv, config_.dir / "qemu.log");
         try {
             qmp_ = std::make_unique<QmpClient>(config_.dir / "qmp.sock", 10000);
@@ -249,6 +261,9 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
             throw std::runtime_error(std::string("QEMU did not start: ") + e.what() + "\n" +
                                      tail_of(config_.dir / "qemu.log"));
         }
+        if (boot_launch_)
+            boot_launch_->start(mux_->host_tcti(), config_.dir / "qmp-launch.sock",
+                                [this] { mux_->release_startup(); });
     } catch (...) {
         shut_down();
         throw;
@@ -260,6 +275,7 @@ VirtualMachine::~VirtualMachine() {
 }
 
 void VirtualMachine::shut_down() noexcept {
+    if (boot_launch_) boot_launch_->cancel();
     try {
         if (qmp_ && !exited(qemu_)) qmp_->execute("quit");
     } catch (...) {
@@ -270,6 +286,9 @@ void VirtualMachine::shut_down() noexcept {
     // QEMU's exit sent SHUTDOWN through the multiplexer, which then ends.
     if (mux_) mux_->stop();
     if (mux_thread_.joinable()) mux_thread_.join();
+    // The launcher may still be talking to the multiplexer (which closed
+    // its clients when it stopped) or calling release_startup().
+    boot_launch_.reset();
     mux_.reset();
     if (swtpm_ > 0) ::kill(swtpm_, SIGTERM);
     reap(swtpm_, 2000);
@@ -277,6 +296,7 @@ void VirtualMachine::shut_down() noexcept {
     if (!ram_file_.empty()) fs::remove(ram_file_, ec);
     fs::remove(config_.dir / "qmp.sock", ec);
     fs::remove(inspector_qmp_socket(), ec);
+    fs::remove(config_.dir / "qmp-launch.sock", ec);
     fs::remove(config_.dir / "swtpm.ctrl", ec);
 }
 
@@ -286,12 +306,13 @@ std::string VirtualMachine::host_tcti() const {
 
 bool VirtualMachine::running() const {
     // A multiplexer that stopped on its own leaves the guest without a TPM.
-    return !exited(qemu_) && !mux_done_;
+    return !exited(qemu_) && !mux_done_ && !(boot_launch_ && boot_launch_->failed());
 }
 
 std::string VirtualMachine::failure() const {
+    if (boot_launch_ && boot_launch_->failed()) return boot_launch_->error();
     std::lock_guard lock(mux_error_mutex_);
-    return mux_error_;
+    return mux_error_.empty() ? "" : "the TPM multiplexer failed: " + mux_error_;
 }
 
 std::string VirtualMachine::console() const {

@@ -13,10 +13,12 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "inspect/boot_launch.hpp"
 #include "inspect/qmp_client.hpp"
 #include "inspect/tpm_multiplexer.hpp"
 
@@ -53,6 +55,9 @@ struct VmConfig {
     // initrd). Instead of `initrd`.
     std::vector<MultibootModule> modules;
     std::string append;  // kernel (or Xen) command line
+    // A boot-time dynamic launch of this request (boot_launch.hpp): the
+    // guest starts with its PCR 17-22 and reads its log from fw_cfg.
+    std::optional<launch::LaunchRequest> boot_launch;
     std::uint32_t memory_mib = 512;
     std::uint32_t cpus = 1;
     std::string cpu_model = "qemu64";
@@ -75,8 +80,11 @@ class VirtualMachine {
     // The QMP monitor left for another process (drtm inspect).
     std::filesystem::path inspector_qmp_socket() const { return config_.dir / "qmp-inspect.sock"; }
     pid_t qemu_pid() const { return qemu_; }
-    // False once QEMU has exited (guest power-off, crash) or the TPM
-    // multiplexer has stopped (failure() says why).
+    // The boot-time launch, if the configuration asked for one.
+    BootLaunch* boot_launch() { return boot_launch_.get(); }
+    // False once QEMU has exited (guest power-off, crash), the TPM
+    // multiplexer has stopped or the boot-time launch failed (failure()
+    // says why).
     bool running() const;
     std::string failure() const;
 
@@ -98,6 +106,7 @@ class VirtualMachine {
     mutable std::mutex mux_error_mutex_;
     std::string mux_error_;
     std::unique_ptr<QmpClient> qmp_;
+    std::unique_ptr<BootLaunch> boot_launch_;
 };
 
 }  // namespace drtm::inspect

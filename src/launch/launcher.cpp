@@ -16,6 +16,7 @@
 #include "launch/linux_dlme_stage.hpp"
 #include "launch/measurer.hpp"
 #include "launch/memory_layout.hpp"
+#include "launch/pcr_target.hpp"
 #include "launch/sinit_stage.hpp"
 #include "launch/skl_stage.hpp"
 #include "launch/xen_dlme_stage.hpp"
@@ -34,9 +35,6 @@ const std::vector<std::uint32_t> kDrtmPcrs = {17, 18, 19, 20, 21, 22};
 // SKL, SINIT and the Linux stub hash SHA-1 and SHA-256 and log both.
 const std::vector<HashAlg> kLogBanks = {HashAlg::sha1, HashAlg::sha256};
 
-// After HASH_END a started TPM holds PCR 17 = E(0, H(data)) and 18-22 = 0 in
-// every bank. Anything else means the sequence was lost (a command slipped
-// in, or the TPM was not started and this became an H-CRTM): fail closed.
 // Writes the stages' records into the log area the DCE initialised, in
 // order, as SKL/SINIT and then the DLME append them.
 Bytes write_log(Flavour flavour, BootSetup& setup, const std::vector<LogRecord>& records) {
@@ -239,6 +237,21 @@ LaunchResult perform_launch(const LaunchRequest& req) {
     };
     result.summary["tpm_pcrs"] = eventlog::pcr_values_to_json(actual);
     return result;
+}
+
+SimulatedLaunch simulate_launch(const LaunchRequest& req) {
+    PreparedLaunch prep = prepare_launch(req);
+    SoftwarePcrs pcrs(kLogBanks);
+    Measurer m(pcrs, kLogBanks);
+    const Bytes dl_data = dl_event_data(req, prep);
+    pcrs.dynamic_launch(dl_data);
+    run_dce_stage(m, req, prep, dl_data, kLogBanks);
+    run_dlme_stage(m, req, prep);
+    SimulatedLaunch out;
+    out.pcrs = pcrs.values(kDrtmPcrs);
+    out.records = m.records();
+    out.eventlog = write_log(req.flavour, prep.setup, out.records);
+    return out;
 }
 
 Bytes build_slrt(const LaunchRequest& req) {

@@ -19,6 +19,7 @@
 #include "launch/dce_images.hpp"
 #include "launch/emulated_grub.hpp"
 #include "launch/launch_request.hpp"
+#include "launch/measurer.hpp"
 #include "launch/txt_platform.hpp"
 #include "tpm/tpm.hpp"
 
@@ -51,6 +52,17 @@ binary::Bytes dl_event_data(const LaunchRequest& request, const PreparedLaunch& 
 void run_dce_stage(Measurer& m, const LaunchRequest& request, const PreparedLaunch& prepared,
                    binary::ByteView dl_data, const std::vector<crypto::HashAlg>& tpm_banks);
 void run_dlme_stage(Measurer& m, const LaunchRequest& request, const PreparedLaunch& prepared);
+
+// The same stages on software PCRs, with the files as they are: the PCR
+// 17-22 values and the log bytes a launch of `request` gives on a TPM with
+// the SHA-1 and SHA-256 banks (AMD; Intel with drtm's SINIT model). What a
+// boot-time launch gives its guest before the TPM has run it.
+struct SimulatedLaunch {
+    tpm::PcrBanks pcrs;
+    std::vector<LogRecord> records;
+    binary::Bytes eventlog;  // as perform_launch() writes it
+};
+SimulatedLaunch simulate_launch(const LaunchRequest& request);
 
 // The bootloader half alone (no TPM): the SLRT GRUB would write for this
 // launch, as its `size` bytes. What `drtm slrt build` prints.

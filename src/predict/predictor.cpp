@@ -85,22 +85,11 @@ std::string_view dce_source_name(DceSource s) {
 }
 
 Prediction predict_launch(const launch::LaunchRequest& req, const eventlog::EventLog* reference) {
-    const auto& banks = launch::log_banks();
-    const launch::PreparedLaunch prep = launch::prepare_launch(req);
-    launch::SoftwarePcrs pcrs(banks);
-    launch::Measurer m(pcrs, banks);
     Prediction out;
-
-    if (req.flavour == launch::Flavour::intel && reference) {
-        out.dce_source = DceSource::reference_log;
-        out.note =
-            "SINIT's measurements come from the reference log; MLE_HASH recomputed for this DLME";
-        replay_reference_dce(pcrs, m, *reference,
-                             prep.setup.memory.read(prep.setup.dlme_base, prep.setup.dlme_size));
-    } else {
-        const Bytes dl_data = launch::dl_event_data(req, prep);
-        pcrs.dynamic_launch(dl_data);
-        launch::run_dce_stage(m, req, prep, dl_data, banks);
+    if (req.flavour == launch::Flavour::amd || !reference) {
+        auto simulated = launch::simulate_launch(req);
+        out.pcrs = std::move(simulated.pcrs);
+        out.records = std::move(simulated.records);
         if (req.flavour == launch::Flavour::amd) {
             out.dce_source = DceSource::slb;
             out.note = "computed from the files: SKINIT and the SKL measure nothing else";
@@ -111,7 +100,18 @@ Prediction predict_launch(const launch::LaunchRequest& req, const eventlog::Even
                 "description: exact on the emulated platform only; give --reference-log for real "
                 "hardware";
         }
+        return out;
     }
+
+    const auto& banks = launch::log_banks();
+    const launch::PreparedLaunch prep = launch::prepare_launch(req);
+    launch::SoftwarePcrs pcrs(banks);
+    launch::Measurer m(pcrs, banks);
+    out.dce_source = DceSource::reference_log;
+    out.note =
+        "SINIT's measurements come from the reference log; MLE_HASH recomputed for this DLME";
+    replay_reference_dce(pcrs, m, *reference,
+                         prep.setup.memory.read(prep.setup.dlme_base, prep.setup.dlme_size));
     launch::run_dlme_stage(m, req, prep);
     out.pcrs = pcrs.values(kDrtmPcrs);
     out.records = m.records();
