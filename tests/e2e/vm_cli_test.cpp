@@ -17,6 +17,8 @@
 #include "inspect/qmp_client.hpp"
 #include "support/background_command.hpp"
 #include "support/debian_guest.hpp"
+#include "support/guest_console.hpp"
+#include "support/openssl_ref.hpp"
 #include "support/run_command.hpp"
 #include "support/serve_process.hpp"
 
@@ -277,4 +279,46 @@ TEST_F(VmCli, TheVerifierServiceAppraisesInspections) {
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("affirming"), std::string::npos) << r.out;
     EXPECT_EQ(vm->terminate(), 0);
+}
+
+// `vm run --launch-dce`: the guest starts with PCR 17-22 of a launch of its
+// own kernel, as `drtm predict` states them, and reads the DRTM log from
+// fw_cfg: the same bytes (SHA-256 by OpenSSL) as the log the host wrote,
+// which replays to the guest's TPM.
+TEST_F(VmCli, ABootTimeLaunchGivesTheGuestItsPcrsAndLog) {
+    const fs::path& dir = dir_;
+    const std::string vmlinuz = (kArtifacts / "vmlinuz").string();
+    const std::string initrd = (kArtifacts / "guest-initrd.img").string();
+    const std::string skl = (dir / "skl.bin").string();
+    ASSERT_EQ(run_command(drtm_cmd("image make-test-dce --flavour amd --out " + quote(skl))).status,
+              0);
+    testsupport::BackgroundCommand vm({DRTM_BINARY, "vm", "run", "--dir", (dir / "vm").string(),
+                                       "--kernel", vmlinuz, "--initrd", initrd, "--launch-dce", skl,
+                                       "--wait-for", "GUEST-READY", "--json"});
+    const auto line = vm.first_line(150000);
+    ASSERT_FALSE(line.empty()) << "drtm vm run --launch-dce printed no ready line";
+    const auto ready = nlohmann::json::parse(line);
+    ASSERT_TRUE(ready.contains("boot_launch")) << line;
+    EXPECT_TRUE(ready["boot_launch"]["verified"].get<bool>());
+
+    auto predicted = run_command(drtm_cmd(
+        "predict --json --flavour amd --dce " + quote(skl) + " --kernel " + quote(vmlinuz) +
+        " --initrd " + quote(initrd) + " --cmdline " + quote(drtm::inspect::kDefaultLinuxAppend)));
+    ASSERT_EQ(predicted.status, 0) << predicted.err;
+    const auto prediction = nlohmann::json::parse(predicted.out)["pcrs"]["sha256"];
+    const auto console = drtm::binary::read_text_file(dir / "vm/console.log");
+    for (int pcr = 17; pcr <= 22; ++pcr)
+        EXPECT_EQ(testsupport::guest_pcr_sha256(console, pcr),
+                  prediction[std::to_string(pcr)].get<std::string>())
+            << "PCR " << pcr << "\n"
+            << console.substr(console.size() > 3000 ? console.size() - 3000 : 0);
+
+    const auto log = drtm::binary::read_file(dir / "vm/drtm-eventlog.bin");
+    EXPECT_EQ(testsupport::guest_log_sha256(console),
+              ref::hex(ref::digest("SHA256", ref::Bytes(log.begin(), log.end()))));
+    auto verified =
+        run_command(drtm_cmd("log verify " + quote((dir / "vm/drtm-eventlog.bin").string()) +
+                             " --tcti " + quote(ready["tcti"].get<std::string>())));
+    EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+    EXPECT_EQ(vm.terminate(), 0);
 }

@@ -17,6 +17,8 @@
 #include "inspect/xen_inspector.hpp"
 #include "support/background_command.hpp"
 #include "support/debian_guest.hpp"
+#include "support/guest_console.hpp"
+#include "support/openssl_ref.hpp"
 #include "support/run_command.hpp"
 
 namespace fs = std::filesystem;
@@ -137,8 +139,10 @@ TEST_F(XenInspection, AHookedFunctionIsFoundAndNamed) {
     EXPECT_TRUE(restored.intact());
 }
 
-// `drtm vm run --xen` and `drtm inspect --xen` as a user runs them: the
-// measured PCRs are what `--predict` gives and what hashlib and objcopy
+// `drtm vm run --xen --launch-dce` and `drtm inspect --xen` as a user runs
+// them: dom0 sees the boot-time launch of Xen (PCRs as `drtm predict`
+// states them, the log from fw_cfg); the inspection's measured PCRs are
+// what `--predict` gives and what hashlib and objcopy
 // compute from xen-syms, the log replays to the guest's TPM, and dom0
 // reads the inspector's PCR 17 from it.
 TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
@@ -146,14 +150,35 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     const std::string xen_syms = (kArtifacts / "xen-syms").string();
+    const std::string xen_gz = (kArtifacts / "xen.gz").string();
+    const std::string vmlinuz = (kArtifacts / "vmlinuz").string();
+    const std::string initrd = (kArtifacts / "guest-initrd.img").string();
+    const std::string skl = (dir / "skl.bin").string();
+    ASSERT_EQ(run_command(drtm_cmd("image make-test-dce --flavour amd --out " + quote(skl))).status,
+              0);
     testsupport::BackgroundCommand vm({DRTM_BINARY, "vm", "run", "--dir", (dir / "vm").string(),
-                                       "--xen", (kArtifacts / "xen.gz").string(), "--kernel",
-                                       (kArtifacts / "vmlinuz").string(), "--initrd",
-                                       (kArtifacts / "guest-initrd.img").string(), "--wait-for",
-                                       "GUEST-READY", "--json"});
+                                       "--xen", xen_gz, "--kernel", vmlinuz, "--initrd", initrd,
+                                       "--launch-dce", skl, "--wait-for", "GUEST-READY", "--json"});
     const auto line = vm.first_line(150000);
     ASSERT_FALSE(line.empty()) << "drtm vm run --xen printed no ready line";
     const auto ready = nlohmann::json::parse(line);
+
+    // Booted with a launch of Xen and its modules: dom0 reads the launch's
+    // PCRs from its TPM and its log from fw_cfg.
+    auto launch_prediction = run_command(drtm_cmd(
+        "predict --json --flavour amd --dce " + quote(skl) + " --xen " + quote(xen_gz) +
+        " --xen-cmdline " + quote(inspect::default_xen_append(512)) + " --module " +
+        quote(vmlinuz + ":" + inspect::kDefaultDom0Append) + " --module " + quote(initrd)));
+    ASSERT_EQ(launch_prediction.status, 0) << launch_prediction.err;
+    const auto launch_pcrs = nlohmann::json::parse(launch_prediction.out)["pcrs"]["sha256"];
+    const auto boot_console = binary::read_text_file(dir / "vm/console.log");
+    for (int pcr = 17; pcr <= 18; ++pcr)
+        EXPECT_EQ(testsupport::guest_pcr_sha256(boot_console, pcr),
+                  launch_pcrs[std::to_string(pcr)].get<std::string>())
+            << "PCR " << pcr;
+    const auto boot_log = binary::read_file(dir / "vm/drtm-eventlog.bin");
+    EXPECT_EQ(testsupport::guest_log_sha256(boot_console),
+              ref::hex(ref::digest("SHA256", ref::Bytes(boot_log.begin(), boot_log.end()))));
 
     auto independent = run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") +
                                    " --xen " + quote(DRTM_BINARY) + " " + quote(xen_syms));

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -159,7 +160,7 @@ class TpmMultiplexerTest : public ::testing::Test {
             const std::string state = "dir=" + (dir_ / "state").string();
             const std::string ctrl_arg = "type=unixio,path=" + ctrl.string();
             ::execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate", state.c_str(), "--ctrl",
-                     ctrl_arg.c_str(), "--flags", "not-need-init,startup-clear", nullptr);
+                     ctrl_arg.c_str(), "--flags", swtpm_flags(), nullptr);
             ::_exit(127);
         }
         for (int i = 0; i < 200 && !fs::exists(ctrl); ++i)
@@ -170,6 +171,7 @@ class TpmMultiplexerTest : public ::testing::Test {
         o.qemu_socket = dir_ / "qemu.sock";
         o.host_socket = dir_ / "tpm.sock";
         o.hold_timeout_ms = 3000;
+        configure(o);
         mux_ = std::make_unique<inspect::TpmMultiplexer>(o);
         loop_ = std::thread([this] {
             try {
@@ -190,6 +192,11 @@ class TpmMultiplexerTest : public ::testing::Test {
         fs::remove_all(dir_);
         EXPECT_EQ(loop_error_, "");
     }
+
+    // swtpm started by itself (the guest's Startup then answers 0x100), or
+    // left for the guest firmware to start.
+    virtual const char* swtpm_flags() const { return "not-need-init,startup-clear"; }
+    virtual void configure(inspect::TpmMultiplexerOptions&) {}
 
     // QEMU 7.2's start-up, in its order (reference/swtpm.md §7.1).
     void boot(FakeQemu& qemu) {
@@ -358,4 +365,56 @@ TEST_F(TpmMultiplexerTest, QemusShutdownEndsSwtpmAndTheMultiplexer) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_TRUE(WIFEXITED(status)) << "swtpm still running after SHUTDOWN";
     swtpm_ = -1;
+}
+
+namespace {
+
+// A boot-time launch: the firmware starts the TPM itself, and its first
+// successful TPM2_Startup is answered only when the host releases it.
+class HeldStartupTest : public TpmMultiplexerTest {
+  protected:
+    const char* swtpm_flags() const override { return "not-need-init"; }
+    void configure(inspect::TpmMultiplexerOptions& o) override {
+        o.hold_first_startup = true;
+        o.startup_held = [this] { held_ = true; };
+    }
+    std::atomic<bool> held_{false};
+};
+
+}  // namespace
+
+TEST_F(HeldStartupTest, TheHostLaunchesBeforeTheFirmwareHearsItsStartup) {
+    FakeQemu qemu(dir_ / "qemu.sock");
+    ASSERT_EQ(qemu.set_data_fd(), 0u);
+    qemu.send_only(kStartupClear);
+    EXPECT_FALSE(readable_within(qemu.data_fd(), 500));  // held
+    EXPECT_TRUE(held_);
+    // The TPM is started: the host's launch works while the guest waits.
+    host_control().drtm_sequence(binary::as_bytes("boot-time DCE"));
+    const auto expected = launch_value("boot-time DCE");
+    EXPECT_EQ(host_pcr(17), Bytes(expected.begin(), expected.end()));
+    mux_->release_startup();
+    ASSERT_TRUE(readable_within(qemu.data_fd(), 2000));
+    EXPECT_EQ(get32(qemu.response(), 6), 0u);  // the firmware's Startup succeeded
+    EXPECT_EQ(guest_pcr(qemu, 17), Bytes(expected.begin(), expected.end()));
+    // Only the first is held: another Startup is answered at once.
+    auto again = qemu.command(kStartupClear);
+    EXPECT_EQ(get32(again, 6), 0x100u);  // TPM_RC_INITIALIZE
+}
+
+TEST_F(HeldStartupTest, AFailedStartupIsNotHeld) {
+    FakeQemu qemu(dir_ / "qemu.sock");
+    ASSERT_EQ(qemu.set_data_fd(), 0u);
+    // TPM2_Startup(STATE) on a TPM never saved fails: nothing to launch on.
+    const Bytes startup_state = {0x80, 0x01, 0, 0, 0, 0x0C, 0, 0, 0x01, 0x44, 0, 1};
+    auto r = qemu.command(startup_state);
+    EXPECT_NE(get32(r, 6), 0u);
+    EXPECT_FALSE(held_);
+    // The first successful one is.
+    qemu.send_only(kStartupClear);
+    EXPECT_FALSE(readable_within(qemu.data_fd(), 300));
+    EXPECT_TRUE(held_);
+    mux_->release_startup();
+    ASSERT_TRUE(readable_within(qemu.data_fd(), 2000));
+    EXPECT_EQ(get32(qemu.response(), 6), 0u);
 }
