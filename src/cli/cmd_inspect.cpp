@@ -40,10 +40,6 @@ std::unique_ptr<inspect::GoldenCode> load_golden(const InspectOptions& o, binary
     });
 }
 
-binary::ByteView section(const inspect::GoldenCode& g, const image::ElfSection& s) {
-    return g.elf().contents(s);
-}
-
 binary::Bytes inspector_digest(const std::string& inspector) {
     return inspector.empty() ? inspect::inspector_sha256() : inspect::inspector_sha256(inspector);
 }
@@ -58,8 +54,7 @@ void run_predict(const InspectOptions& o) {
     binary::Bytes bytes;
     auto golden = load_golden(o, bytes);
     inspect::InspectionSubject subject{inspector_digest(o.inspector), bytes, golden->build_id(),
-                                       section(*golden, golden->text()),
-                                       section(*golden, golden->rodata())};
+                                       golden->text_bytes(), golden->rodata_bytes()};
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";

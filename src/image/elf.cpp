@@ -273,6 +273,18 @@ ByteView ElfImage::bytes_at(std::uint64_t va, std::size_t n) const {
     throw ParseError(0, "no section of the image holds address " + binary::format_offset(va));
 }
 
+ByteView ElfImage::load_bytes_at(std::uint64_t va, std::size_t n) const {
+    for (const auto& g : segments_) {
+        if (g.type != kPtLoad || va < g.vaddr || va - g.vaddr >= g.filesz) continue;
+        if (n > g.filesz - (va - g.vaddr))
+            throw ParseError(g.offset + (va - g.vaddr),
+                             std::to_string(n) + " bytes at " + binary::format_offset(va) +
+                                 " run past the file bytes of their segment");
+        return file_.subspan(g.offset + (va - g.vaddr), n);
+    }
+    throw ParseError(0, "no loadable segment holds address " + binary::format_offset(va));
+}
+
 const ElfSymbol* ElfImage::symbol(std::string_view name) const {
     for (const auto& s : symbols_)
         if (s.name == name) return &s;

@@ -92,6 +92,10 @@ class ElfImage {
     // `n` bytes at virtual address `va`, from the allocated section holding
     // them; throws when they are not all in one section's file bytes.
     binary::ByteView bytes_at(std::uint64_t va, std::size_t n) const;
+    // `n` bytes at `va` as the loader places them: from a PT_LOAD segment's
+    // file bytes (gaps between sections included). Throws when they are not
+    // all in one segment's file bytes.
+    binary::ByteView load_bytes_at(std::uint64_t va, std::size_t n) const;
     const ElfSymbol* symbol(std::string_view name) const;
     std::optional<binary::Bytes> build_id() const;
 

@@ -34,20 +34,21 @@ nlohmann::json to_json(const CodeComparison& c) {
 
 }  // namespace
 
-void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& r) {
-    const auto& elf = golden.elf();
+void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& r,
+                         const PointerValues* pointers) {
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     r.pause = copy.pause;
-    r.cr3 = copy.cr3;
+    r.cr3 = copy.cr3s.empty() ? 0 : copy.cr3s.front();
+    r.vcpus = copy.cr3s.size();
     r.mapping_problem = std::move(copy.mapping_problem);
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
     // Only sites holding their golden bytes or a form the image's patching
     // code writes explain differences; the others are reported like any
     // changed byte.
-    const auto golden_text = elf.contents(text);
-    const auto sites =
-        validate_sites(golden_text, copy.text, text.addr, golden.sites(), golden.site_forms());
+    const auto golden_text = golden.text_bytes();
+    const auto sites = validate_sites(golden_text, copy.text, text.addr, golden.sites(),
+                                      golden.site_forms(), pointers);
     r.sites_changed = sites.changed;
     r.sites_rejected = sites.rejected.size();
     r.text = compare_code(golden_text, copy.text, text.addr, sites.allowed, symbolize);
@@ -58,7 +59,7 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
                                  ": the guest runs another image");
 
     // .rodata without the ro_after_init window written at boot.
-    const auto golden_ro = elf.contents(rodata);
+    const auto golden_ro = golden.rodata_bytes();
     const binary::ByteView found_ro(copy.rodata);
     auto offset_of = [&](std::uint64_t va) -> std::size_t {
         return va > rodata.addr ? std::min(va - rodata.addr, rodata.size) : 0;
@@ -86,6 +87,7 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
             {"text_physical", binary::hex_number(r.text_physical)},
             {"page_tables",
              {{"cr3", binary::hex_number(r.cr3)},
+              {"vcpus", r.vcpus},
               {"maps_the_copy", r.mapping_problem.empty()},
               {"problem", r.mapping_problem}}},
             {"pause_ms",

@@ -27,9 +27,10 @@ struct CodeInspection {
     // back to the golden bytes: equal to the golden sections when intact.
     binary::Bytes text_normalised;
     binary::Bytes rodata_normalised;
-    // The vCPU's page tables, read in the pause: .text and .rodata must map
-    // onto the copies compared. Empty when they do.
-    std::uint64_t cr3 = 0;
+    // The vCPUs' page tables, read in the pause: .text and .rodata must map
+    // onto the copies compared, for every vCPU. Empty when they do.
+    std::uint64_t cr3 = 0;  // vCPU 0's
+    std::size_t vcpus = 0;
     std::string mapping_problem;
     bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };
@@ -37,7 +38,9 @@ struct CodeInspection {
 // Fills `out`'s comparisons, site counts and normalised copies from the
 // copies (already at link addresses: relocations undone). Throws when not
 // one page of .text matches: the guest runs another image.
-void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& out);
+// `pointers`: function pointers read from the guest for Xen's altcall sites.
+void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& out,
+                         const PointerValues* pointers = nullptr);
 
 // The report fields every inspection has: verdict, build id, where, page
 // tables, pause window, patch sites, the two comparisons.

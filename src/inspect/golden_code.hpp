@@ -37,6 +37,11 @@ class GoldenCode {
     // .text and .rodata; the constructor of a derived class checked both.
     const image::ElfSection& text() const { return *elf_.section(".text"); }
     const image::ElfSection& rodata() const { return *elf_.section(".rodata"); }
+    // The code compared and measured as ".text", from text().addr: the
+    // section (Linux, which frees the rest of its page), or through the end
+    // of its last page, which the loader maps executable too (Xen).
+    binary::ByteView text_bytes() const { return text_bytes_; }
+    binary::ByteView rodata_bytes() const { return elf_.contents(rodata()); }
 
   protected:
     GoldenCode() = default;
@@ -47,6 +52,11 @@ class GoldenCode {
     std::unique_ptr<SiteFormChecker> site_forms_;
     std::uint64_t ro_after_init_start_ = 0;
     std::uint64_t ro_after_init_end_ = 0;
+    binary::ByteView text_bytes_;
+
+    // For derived constructors: .text and .rodata present, with their
+    // bytes in the file (a crafted image may say otherwise).
+    void require_code_sections(const char* what);
 };
 
 }  // namespace drtm::inspect

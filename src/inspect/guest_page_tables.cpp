@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "binary/bytes.hpp"
 
@@ -58,16 +59,24 @@ std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64
     return "";
 }
 
+std::vector<std::uint64_t> parse_all_cr3(std::string_view text) {
+    std::vector<std::uint64_t> out;
+    for (auto at = text.find("CR3="); at != std::string_view::npos;
+         at = text.find("CR3=", at + 4)) {
+        const char* first = text.data() + at + 4;
+        const char* last = text.data() + text.size();
+        std::uint64_t v = 0;
+        const auto [end, error] = std::from_chars(first, last, v, 16);
+        if (error != std::errc() || end == first)
+            throw std::runtime_error("QEMU's register dump has a bad CR3");
+        out.push_back(v);
+    }
+    if (out.empty()) throw std::runtime_error("QEMU's register dump has no CR3");
+    return out;
+}
+
 std::uint64_t parse_cr3(std::string_view text) {
-    const auto at = text.find("CR3=");
-    if (at == std::string_view::npos) throw std::runtime_error("QEMU's register dump has no CR3");
-    const char* first = text.data() + at + 4;
-    const char* last = text.data() + text.size();
-    std::uint64_t v = 0;
-    const auto [end, error] = std::from_chars(first, last, v, 16);
-    if (error != std::errc() || end == first)
-        throw std::runtime_error("QEMU's register dump has a bad CR3");
-    return v;
+    return parse_all_cr3(text).front();
 }
 
 std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "inspect/guest_memory.hpp"
 
@@ -45,5 +46,7 @@ std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
 
 // CR3 from QEMU's `info registers` (HMP) text. Throws when absent.
 std::uint64_t parse_cr3(std::string_view info_registers);
+// Every vCPU's, in order, from `info registers -a`.
+std::vector<std::uint64_t> parse_all_cr3(std::string_view info_registers);
 
 }  // namespace drtm::inspect

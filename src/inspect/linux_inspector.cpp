@@ -13,8 +13,7 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     if (!vmlinux.relocations.empty())
         g->relocations_ = image::parse_x86_relocations(vmlinux.relocations);
     g->elf_ = image::ElfImage::parse(g->elf_bytes_);
-    if (!g->elf_.section(".text") || !g->elf_.section(".rodata"))
-        throw binary::ParseError(0, "the golden kernel has no .text or .rodata");
+    g->require_code_sections("the golden kernel");
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
@@ -31,8 +30,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     r.placement = locate_linux(golden, ram);
     r.text_physical = r.placement.text_physical;
     auto copy = copy_while_paused(
-        qmp, ram, r.text_physical, text.size, r.text_physical + (rodata.addr - text.addr),
-        rodata.size, [&](std::uint64_t cr3) {
+        qmp, ram, r.text_physical, golden.text_bytes().size(),
+        r.text_physical + (rodata.addr - text.addr), rodata.size, [&](std::uint64_t cr3) {
             // At their runtime (randomised) addresses; under page-table
             // isolation CR3 may hold the user half of the pair.
             const auto delta = static_cast<std::uint64_t>(r.placement.virtual_delta);

@@ -25,6 +25,8 @@ const char* patch_kind_name(PatchKind kind) {
             return "ftrace";
         case PatchKind::static_call_trampoline:
             return "static-call trampoline";
+        case PatchKind::xen_alternative:
+            return "alternative";
     }
     return "patch site";
 }

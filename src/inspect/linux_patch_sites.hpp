@@ -39,6 +39,7 @@ enum class PatchKind : std::uint8_t {
     static_call,
     ftrace,
     static_call_trampoline,
+    xen_alternative,  // Xen's alternatives (xen_patch_sites.hpp): other rules
 };
 const char* patch_kind_name(PatchKind kind);
 
@@ -52,8 +53,9 @@ struct PatchSite {
     std::uint16_t replacement_length = 0;  // alternatives only
     // Xen's alternatives: the site's last `padding` bytes are nops of the
     // toolchain's choice, which Xen re-encodes with its own when it leaves
-    // the original in place.
+    // the original in place; `feature` is the entry's cpuid.
     std::uint16_t padding = 0;
+    std::uint16_t feature = 0;
 };
 
 // Sites inside .text, in table order. Throws binary::ParseError when a

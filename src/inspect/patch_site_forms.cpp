@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 namespace drtm::inspect {
 
@@ -18,6 +19,8 @@ constexpr std::uint8_t kCall = 0xE8, kJmp = 0xE9, kJmp8 = 0xEB;
 // ud2; ud0 %edi,%edi: what Xen writes at an altcall whose pointer is NULL.
 constexpr std::array<std::uint8_t, 5> kUd2Ud0 = {0x0F, 0x0B, 0x0F, 0xFF, 0xFF};
 constexpr std::array<std::uint8_t, 4> kEndbr64 = {0xF3, 0x0F, 0x1E, 0xFA};
+// X86_FEATURE_ALWAYS in Xen 4.17: the feature of every altcall entry.
+constexpr std::uint16_t kXenFeatureAlways = 0x5D;
 
 // The nop encodings the kernel's x86_nops table and the SDM list, longest first.
 const std::vector<std::vector<std::uint8_t>>& nop_encodings() {
@@ -108,7 +111,8 @@ bool SiteFormChecker::symbol_named(std::uint64_t address, bool (*match)(std::str
     return false;
 }
 
-bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView found) const {
+bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView found,
+                              const PointerValues* pointers) const {
     if (golden.size() != found.size()) return false;
     if (std::equal(golden.begin(), golden.end(), found.begin())) return true;
     const std::uint64_t at = s.address;
@@ -150,6 +154,8 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
             return retpoline(s, golden, found);
         case PatchKind::alternative:
             return alternative(s, golden, found);
+        case PatchKind::xen_alternative:
+            return xen_alternative(s, golden, found, pointers);
         case PatchKind::paravirt:
             // A call to an operation that does nothing (paravirt_nop) is nops.
             return is_nop_run(found) ||
@@ -212,18 +218,16 @@ bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView fo
 }
 
 bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView found) const {
-    // Not applied: the original, its 0x90 padding re-encoded as long nops
-    // (Linux); its trailing padding, a nop run, re-encoded as any (Xen).
-    const std::size_t unpadded = golden.size() - std::min<std::size_t>(s.padding, golden.size());
-    bool original = is_nop_run(golden.subspan(unpadded)) && is_nop_run(found.subspan(unpadded));
-    for (std::size_t i = 0; i < unpadded && original;) {
+    // Not applied: the original, its 0x90 padding re-encoded as long nops.
+    bool original = true;
+    for (std::size_t i = 0; i < golden.size() && original;) {
         if (golden[i] != 0x90) {
             original = golden[i] == found[i];
             ++i;
             continue;
         }
         std::size_t j = i;
-        while (j < unpadded && golden[j] == 0x90) ++j;
+        while (j < golden.size() && golden[j] == 0x90) ++j;
         original = is_nop_run(found.subspan(i, j - i));
         i = j;
     }
@@ -237,9 +241,6 @@ bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView 
     } catch (const std::exception&) {
         return false;
     }
-    if (repl.size() >= 5 && (repl[0] == kCall || repl[0] == kJmp) && s32_at(repl, 1) == -5 &&
-        golden.size() >= 6 && golden[0] == 0xFF && golden[1] == (repl[0] == kCall ? 0x15 : 0x25))
-        return altcall(s, repl[0], found);
     std::size_t i = 0;
     while (i < repl.size()) {
         if ((repl[i] == kCall || repl[i] == kJmp) && i + 5 <= repl.size()) {
@@ -265,27 +266,84 @@ bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView 
     return is_nop_run(found.subspan(repl.size()));
 }
 
-// Xen's altcall: the replacement `call .` (or `jmp .`) of an indirect call
-// through a RIP-relative pointer becomes, at boot, a direct call to the
-// pointer's value, past the function's endbr64 when Xen is built for CET-IBT,
-// or `ud2; ud0` when the pointer is still NULL; nops fill the rest.
-bool SiteFormChecker::altcall(const PatchSite& s, std::uint8_t opcode, ByteView found) const {
+// Xen 4.17 (alternative.c, _apply_alternatives): the original is never
+// changed, only its padding, re-encoded with Xen's nops; or the
+// replacement is copied, only its leading call/jmp re-based, the rest nops;
+// or, for an altcall, a direct call.
+bool SiteFormChecker::xen_alternative(const PatchSite& s, ByteView golden, ByteView found,
+                                      const PointerValues* pointers) const {
+    const std::size_t unpadded = golden.size() - std::min<std::size_t>(s.padding, golden.size());
+    if (std::equal(golden.begin(), golden.begin() + static_cast<std::ptrdiff_t>(unpadded),
+                   found.begin()) &&
+        is_nop_run(golden.subspan(unpadded)) && is_nop_run(found.subspan(unpadded)))
+        return true;
+    if (s.replacement_length > found.size()) return false;
+    ByteView repl;
+    try {
+        repl = elf_.bytes_at(s.target, s.replacement_length);
+    } catch (const std::exception&) {
+        return false;
+    }
+    const bool branch = repl.size() >= 5 && (repl[0] == kCall || repl[0] == kJmp);
+    if (branch && s32_at(repl, 1) == -5 && s.feature == kXenFeatureAlways && golden.size() >= 6 &&
+        golden[0] == 0xFF && golden[1] == (repl[0] == kCall ? 0x15 : 0x25))
+        return xen_altcall(s, repl[0], golden, found, pointers);
+    std::size_t i = 0;
+    if (branch) {
+        if (found[0] != repl[0] || rel32_target(found, s.address) != rel32_target(repl, s.target))
+            return false;
+        i = 5;
+    }
+    if (!std::equal(repl.begin() + static_cast<std::ptrdiff_t>(i), repl.end(),
+                    found.begin() + static_cast<std::ptrdiff_t>(i)))
+        return false;
+    return is_nop_run(found.subspan(repl.size()));
+}
+
+// An altcall: `call *ptr(%rip)` whose replacement is `call .` becomes a
+// direct call to the pointer's value, past its endbr64 when the golden
+// function starts with one (Xen built for CET-IBT), or `ud2; ud0` when the
+// pointer is NULL; a nop follows. With the pointer read from the guest, the
+// target must be exactly that; a pointer in memory Xen freed (init data)
+// cannot be read, and then only a function start in .text (or past its
+// endbr64) or ud2 is accepted.
+bool SiteFormChecker::xen_altcall(const PatchSite& s, std::uint8_t opcode, ByteView golden,
+                                  ByteView found, const PointerValues* pointers) const {
+    const std::uint64_t pointer =
+        s.address + 6 + static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(golden, 2)));
+    std::optional<std::uint64_t> value;
+    if (pointers)
+        if (auto it = pointers->find(pointer); it != pointers->end()) value = it->second;
+    auto starts_with_endbr64 = [&](std::uint64_t va) {
+        try {
+            return equals(elf_.bytes_at(va, kEndbr64.size()), kEndbr64);
+        } catch (const std::exception&) {
+            return false;
+        }
+    };
     bool ok = false;
-    if (found[0] == opcode) {
+    if (equals(found.first(kUd2Ud0.size()), kUd2Ud0)) {
+        ok = !value || *value == 0;
+    } else if (found[0] == opcode) {
         const auto target = rel32_target(found, s.address);
-        ok = is_function(target);
-        if (!ok && target >= kEndbr64.size() && is_function(target - kEndbr64.size())) try {
-                ok = equals(elf_.bytes_at(target - kEndbr64.size(), kEndbr64.size()), kEndbr64);
-            } catch (const std::exception&) {
-            }
-    } else {
-        ok = equals(found.first(kUd2Ud0.size()), kUd2Ud0);
+        if (value) {
+            ok = *value != 0 &&
+                 (target == *value || (target == *value + 4 && starts_with_endbr64(*value)));
+        } else {
+            const auto* text = elf_.section(".text");
+            auto function_in_text = [&](std::uint64_t va) {
+                return text && text->contains(va) && is_function(va);
+            };
+            ok = function_in_text(target) ||
+                 (target >= 4 && function_in_text(target - 4) && starts_with_endbr64(target - 4));
+        }
     }
     return ok && is_nop_run(found.subspan(5));
 }
 
 SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t base,
-                              const std::vector<PatchSite>& sites, const SiteFormChecker& check) {
+                              const std::vector<PatchSite>& sites, const SiteFormChecker& check,
+                              const PointerValues* pointers) {
     SiteValidation v;
     const std::size_t n = std::min(golden.size(), found.size());
     for (const auto& s : sites) {
@@ -298,7 +356,7 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
             continue;
         }
         ++v.changed;
-        (check.allowed(s, g, f) ? v.allowed : v.rejected).push_back(s);
+        (check.allowed(s, g, f, pointers) ? v.allowed : v.rejected).push_back(s);
     }
     // Sites overlap: a paravirt call the alternatives replaced with native
     // code is no paravirt form, but its alternative's; an alternative left

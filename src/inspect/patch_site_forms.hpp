@@ -18,10 +18,13 @@
 //                      (the thunk's register), an int3 after a jmp, nops
 //   alternative        golden with its 0x90 runs re-encoded as long nops; or
 //                      its replacement (call/jmp displacements re-based, a
-//                      jmp possibly shortened), the rest a nop run; Xen's
-//                      altcall (replacement `call .` for `call *p(%rip)`): a
-//                      direct call to a function (or past its endbr64), or
-//                      ud2; ud0 (a NULL pointer), the rest a nop run
+//                      jmp possibly shortened), the rest a nop run
+//   Xen alternative    the original exactly, its padding any nop run; or the
+//                      replacement, only a leading call/jmp re-based, the
+//                      rest nops; an altcall (replacement `call .` for
+//                      `call *p(%rip)`): a direct call to the pointer's value
+//                      read from the guest (or past its endbr64), or ud2; ud0
+//                      for a NULL pointer, then nops
 //   paravirt           golden; a direct call to a function, padded with nops;
 //                      only nops (the operation is paravirt_nop)
 //
@@ -30,6 +33,8 @@
 // short jmp over int3 padding.
 #pragma once
 
+#include <unordered_map>
+
 #include "binary/bytes.hpp"
 #include "image/elf.hpp"
 #include "image/kallsyms.hpp"
@@ -37,19 +42,27 @@
 
 namespace drtm::inspect {
 
+using PointerValues = std::unordered_map<std::uint64_t, std::uint64_t>;
+
 class SiteFormChecker {
   public:
     SiteFormChecker(const image::ElfImage& golden, const image::KernelSymbols& symbols);
 
-    // `golden` and `found` are the site's `site.length` bytes.
-    bool allowed(const PatchSite& site, binary::ByteView golden, binary::ByteView found) const;
+    // `golden` and `found` are the site's `site.length` bytes. `pointers`:
+    // the function pointers Xen's altcall sites call through, as read from
+    // the guest (link address → value); absent ones were not readable.
+    bool allowed(const PatchSite& site, binary::ByteView golden, binary::ByteView found,
+                 const PointerValues* pointers = nullptr) const;
 
   private:
     bool is_function(std::uint64_t address) const;
     bool symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const;
     bool alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
     bool retpoline(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
-    bool altcall(const PatchSite& s, std::uint8_t opcode, binary::ByteView found) const;
+    bool xen_alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found,
+                         const PointerValues* pointers) const;
+    bool xen_altcall(const PatchSite& s, std::uint8_t opcode, binary::ByteView golden,
+                     binary::ByteView found, const PointerValues* pointers) const;
 
     const image::ElfImage& elf_;
     const image::KernelSymbols& symbols_;
@@ -65,7 +78,8 @@ struct SiteValidation {
     std::size_t changed = 0;  // sites whose bytes differ from the golden image
 };
 SiteValidation validate_sites(binary::ByteView golden, binary::ByteView found, std::uint64_t base,
-                              const std::vector<PatchSite>& sites, const SiteFormChecker& check);
+                              const std::vector<PatchSite>& sites, const SiteFormChecker& check,
+                              const PointerValues* pointers = nullptr);
 
 // True when `bytes` is a sequence of x86 nop instructions (or empty).
 bool is_nop_run(binary::ByteView bytes);

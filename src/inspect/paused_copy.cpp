@@ -1,6 +1,7 @@
 #include "inspect/paused_copy.hpp"
 
 #include <chrono>
+#include <cstring>
 
 #include "inspect/guest_page_tables.hpp"
 
@@ -19,7 +20,8 @@ double ms(Clock::duration d) {
 PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64_t text_physical,
                              std::size_t text_size, std::uint64_t rodata_physical,
                              std::size_t rodata_size,
-                             const std::function<std::string(std::uint64_t cr3)>& check_mapping) {
+                             const std::function<std::string(std::uint64_t cr3)>& check_mapping,
+                             std::span<const std::uint64_t> word_addresses) {
     PausedCopy r;
     // Buffers and the guest's pages are touched before the pause, so the
     // copy does not fault.
@@ -27,6 +29,8 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
     r.rodata.resize(rodata_size);
     ram.prefault(text_physical, text_size);
     ram.prefault(rodata_physical, rodata_size);
+    r.words.resize(word_addresses.size());
+    for (auto pa : word_addresses) ram.prefault(pa, 8);
     if (qmp.status() != "running")
         throw std::runtime_error("the guest is not running (QMP status '" + qmp.status() +
                                  "'); inspect it once it runs");
@@ -35,7 +39,7 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
         // QEMU runs commands in order: the registers are read once the
         // vCPUs have stopped, and formatted while the code is copied.
         qmp.send("stop");
-        qmp.send("human-monitor-command", {{"command-line", "info registers"}});
+        qmp.send("human-monitor-command", {{"command-line", "info registers -a"}});
         qmp.receive("stop");
     } catch (...) {
         try {
@@ -49,8 +53,12 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
         // While paused: what the vCPU executes is what was copied.
         ram.copy(text_physical, text_size, r.text, 2);
         ram.copy(rodata_physical, rodata_size, r.rodata, 2);
-        r.cr3 = parse_cr3(qmp.receive("human-monitor-command").get<std::string>());
-        r.mapping_problem = check_mapping(r.cr3);
+        for (std::size_t i = 0; i < word_addresses.size(); ++i)
+            std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
+        r.cr3s = parse_all_cr3(qmp.receive("human-monitor-command").get<std::string>());
+        for (std::size_t cpu = 0; cpu < r.cr3s.size() && r.mapping_problem.empty(); ++cpu)
+            if (auto problem = check_mapping(r.cr3s[cpu]); !problem.empty())
+                r.mapping_problem = "vCPU " + std::to_string(cpu) + ": " + problem;
     } catch (...) {
         qmp.cont();
         throw;

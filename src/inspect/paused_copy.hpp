@@ -1,13 +1,15 @@
 // The only part of an inspection the guest waits for: QMP stop, copy the
 // code out of guest RAM (pages and buffers touched beforehand, so nothing
-// faults), read the vCPU's CR3 and check what its page tables map, QMP
+// faults), read every vCPU's CR3 and check what its page tables map, QMP
 // cont. Everything else (locating, comparing, measuring) runs while the
 // guest runs.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "binary/bytes.hpp"
 #include "inspect/guest_memory.hpp"
@@ -24,16 +26,22 @@ struct PauseTiming {
 
 struct PausedCopy {
     binary::Bytes text, rodata;
-    std::uint64_t cr3 = 0;
-    std::string mapping_problem;  // what check_mapping(cr3) said; empty when fine
+    std::vector<std::uint64_t> words;  // the 8-byte values at the word addresses asked for
+    std::vector<std::uint64_t> cr3s;   // every vCPU's, in order
+    // What check_mapping said for the first vCPU whose page tables do not
+    // map the code onto the copy ("vCPU n: ..."); empty when all do.
+    std::string mapping_problem;
     PauseTiming pause;
 };
 
 // Refuses a guest that is not running (someone else's pause is not ours to
 // end); resumes the guest on every path out, errors included.
+// `word_addresses` are guest-physical addresses of 8-byte values read in
+// the pause too (pointers the comparison needs).
 PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64_t text_physical,
                              std::size_t text_size, std::uint64_t rodata_physical,
                              std::size_t rodata_size,
-                             const std::function<std::string(std::uint64_t cr3)>& check_mapping);
+                             const std::function<std::string(std::uint64_t cr3)>& check_mapping,
+                             std::span<const std::uint64_t> word_addresses = {});
 
 }  // namespace drtm::inspect

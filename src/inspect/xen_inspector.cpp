@@ -28,11 +28,17 @@ std::unique_ptr<XenGolden> XenGolden::from_xen_syms(binary::ByteView xen_syms) {
         throw binary::ParseError(0,
                                  "not xen-syms: the golden Xen is the x86-64 ELF with "
                                  "symbols (xen.gz is the 32-bit loader image)");
+    g->require_code_sections("the Xen image");
     const auto* text = g->elf_.section(".text");
-    if (!text || !g->elf_.section(".rodata"))
-        throw binary::ParseError(0, "the Xen image has no .text or .rodata");
+    const auto* rodata = g->elf_.section(".rodata");
     if (text->addr % kSlot != 0)
         throw binary::ParseError(0, "the Xen image's .text is not 2 MiB-aligned");
+    // .text through the end of its last page: Xen maps that page executable.
+    const std::uint64_t page_end = (text->addr + text->size + 0xFFF) & ~std::uint64_t(0xFFF);
+    if (rodata->addr < text->addr + text->size)
+        throw binary::ParseError(0, "the Xen image's .rodata overlaps its .text");
+    g->text_bytes_ =
+        g->elf_.load_bytes_at(text->addr, std::min(page_end, rodata->addr) - text->addr);
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::elf_kernel_symbols(g->elf_));
     if (!g->symbols_->address("xen_phys_start"))
         throw binary::ParseError(0, "not a Xen image: no xen_phys_start symbol");
@@ -40,12 +46,36 @@ std::unique_ptr<XenGolden> XenGolden::from_xen_syms(binary::ByteView xen_syms) {
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__ro_after_init_start");
     g->ro_after_init_end_ = g->symbols_->require("__ro_after_init_end");
+    g->find_altcall_pointers();
     return g;
+}
+
+// The function pointers altcall sites call through that live in memory Xen
+// keeps (not its freed init sections): read in the pause, they say exactly
+// where each altcall may go.
+void XenGolden::find_altcall_pointers() {
+    for (const auto& s : sites_) {
+        const auto golden = elf_.bytes_at(s.address, s.length);
+        if (s.length < 6 || golden[0] != 0xFF || (golden[1] != 0x15 && golden[1] != 0x25)) continue;
+        std::int32_t disp;
+        std::memcpy(&disp, golden.data() + 2, 4);
+        const std::uint64_t pointer =
+            s.address + 6 + static_cast<std::uint64_t>(std::int64_t(disp));
+        for (const auto& section : elf_.sections())
+            if ((section.flags & image::kShfAlloc) && section.contains(pointer) &&
+                !section.name.starts_with(".init") && pointer >= text().addr &&
+                section.contains(pointer + 7))
+                altcall_pointers_.push_back(pointer);
+    }
+    std::sort(altcall_pointers_.begin(), altcall_pointers_.end());
+    altcall_pointers_.erase(std::unique(altcall_pointers_.begin(), altcall_pointers_.end()),
+                            altcall_pointers_.end());
 }
 
 XenPlacement locate_xen(const XenGolden& golden, const GuestMemory& ram) {
     const auto& text = golden.text();
-    const auto signature = golden.elf().contents(text).first(std::min(kSignatureSize, text.size));
+    const auto signature =
+        golden.text_bytes().first(std::min(kSignatureSize, golden.text_bytes().size()));
     // Bytes no site covers (none, in the images seen; kept general).
     std::vector<bool> stable(signature.size(), true);
     for (const auto& s : golden.sites())
@@ -66,8 +96,8 @@ XenPlacement locate_xen(const XenGolden& golden, const GuestMemory& ram) {
         ++found.candidates;
         // Xen's own record of where it is, read where this candidate says
         // the variable lives.
+        if (variable < text.addr || variable - text.addr > ram.size() - 8 - pa) continue;
         const std::uint64_t at = pa + (variable - text.addr);
-        if (at + 8 > ram.size()) continue;
         std::uint64_t value;
         std::memcpy(&value, ram.view(at, 8).data(), 8);
         if (value + (text.addr - golden.virtual_start()) == pa) {
@@ -99,14 +129,25 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram, QmpCl
     r.placement = locate_xen(golden, ram);
     r.text_physical = r.placement.text_physical;
     const std::uint64_t rodata_physical = r.text_physical + (rodata.addr - text.addr);
+    // Xen's image is physically contiguous from xen_phys_start.
+    std::vector<std::uint64_t> pointer_va, pointer_pa;
+    for (auto va : golden.altcall_pointers())
+        if (va - text.addr <= ram.size() - 8 - r.text_physical) {
+            pointer_va.push_back(va);
+            pointer_pa.push_back(r.text_physical + (va - text.addr));
+        }
     auto copy = copy_while_paused(
-        qmp, ram, r.text_physical, text.size, rodata_physical, rodata.size, [&](std::uint64_t cr3) {
+        qmp, ram, r.text_physical, golden.text_bytes().size(), rodata_physical, rodata.size,
+        [&](std::uint64_t cr3) {
             // At the link addresses: Xen is not randomised.
-            const MappedRange ranges[] = {{text.addr, r.text_physical, text.size},
+            const MappedRange ranges[] = {{text.addr, r.text_physical, golden.text_bytes().size()},
                                           {rodata.addr, rodata_physical, rodata.size}};
             return check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
-        });
-    compare_with_golden(golden, std::move(copy), r);
+        },
+        pointer_pa);
+    PointerValues pointers;
+    for (std::size_t i = 0; i < pointer_va.size(); ++i) pointers[pointer_va[i]] = copy.words[i];
+    compare_with_golden(golden, std::move(copy), r, &pointers);
     return r;
 }
 

@@ -36,9 +36,14 @@ class XenGolden : public GoldenCode {
     static std::unique_ptr<XenGolden> from_xen_syms(binary::ByteView xen_syms);
     // XEN_VIRT_START: the virtual address xen_phys_start maps to.
     std::uint64_t virtual_start() const { return elf_.section(".text")->addr - kXenImageOffset; }
+    // Link addresses of the function pointers behind altcall sites, in
+    // memory Xen keeps after boot (sorted, unique).
+    const std::vector<std::uint64_t>& altcall_pointers() const { return altcall_pointers_; }
 
   private:
     XenGolden() = default;
+    void find_altcall_pointers();
+    std::vector<std::uint64_t> altcall_pointers_;
 };
 
 struct XenPlacement {

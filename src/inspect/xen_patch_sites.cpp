@@ -24,7 +24,7 @@ std::vector<PatchSite> xen_patch_sites(const image::ElfImage& elf,
         const std::uint64_t at = *start + r.position();
         const auto orig = static_cast<std::int32_t>(r.u32le());
         const auto repl = static_cast<std::int32_t>(r.u32le());
-        r.u16le();  // cpuid
+        const auto feature = r.u16le();
         const auto orig_len = r.u8();
         const auto repl_len = r.u8();
         const auto pad_len = r.u8();
@@ -34,9 +34,9 @@ std::vector<PatchSite> xen_patch_sites(const image::ElfImage& elf,
         // Sites in .init.text are freed with it; only .text is compared.
         if (length == 0 || !text->contains(address) || address + length > text->addr + text->size)
             continue;
-        sites.push_back({address, length, PatchKind::alternative,
-                         at + 4 + static_cast<std::uint64_t>(std::int64_t(repl)), repl_len,
-                         pad_len});
+        sites.push_back({address, length, PatchKind::xen_alternative,
+                         at + 4 + static_cast<std::uint64_t>(std::int64_t(repl)), repl_len, pad_len,
+                         feature});
     }
     return sites;
 }

@@ -74,3 +74,13 @@ TEST(ParseCr3, ReadsQemusRegisterDump) {
     EXPECT_THROW(inspect::parse_cr3("CR0=80050033"), std::runtime_error);
     EXPECT_THROW(inspect::parse_cr3("CR3=zz"), std::runtime_error);
 }
+
+// `info registers -a`: one dump per vCPU, each with its own CR3.
+TEST(ParseCr3, ReadsEveryVcpuOfAnAllCpuDump) {
+    const std::string dump =
+        "CPU#0\nRAX=0000000000000000\nCR0=80050033 CR2=0 CR3=0000000002c0a000 CR4=000006f0\n"
+        "\nCPU#1\nRAX=0000000000000001\nCR0=80050033 CR2=0 CR3=000000000abcd000 CR4=000006f0\n";
+    EXPECT_EQ(inspect::parse_all_cr3(dump), (std::vector<std::uint64_t>{0x2c0a000, 0xabcd000}));
+    EXPECT_EQ(inspect::parse_cr3(dump), 0x2c0a000u);
+    EXPECT_THROW(inspect::parse_all_cr3("CPU#0\nCR0=80050033\n"), std::runtime_error);
+}

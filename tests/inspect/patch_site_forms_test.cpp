@@ -62,11 +62,17 @@ class SiteForms : public ::testing::Test {
           check_(elf_, symbols_) {}
 
     bool allowed(PatchKind kind, const Bytes& golden, const Bytes& found, std::uint64_t target = 0,
-                 std::uint16_t replacement_length = 0, std::uint16_t padding = 0) {
-        PatchSite s{
-            kSite,  static_cast<std::uint16_t>(golden.size()), kind, target, replacement_length,
-            padding};
-        return check_.allowed(s, golden, found);
+                 std::uint16_t replacement_length = 0, std::uint16_t padding = 0,
+                 std::uint16_t feature = 0, const inspect::PointerValues* pointers = nullptr) {
+        PatchSite s;
+        s.address = kSite;
+        s.length = static_cast<std::uint16_t>(golden.size());
+        s.kind = kind;
+        s.target = target;
+        s.replacement_length = replacement_length;
+        s.padding = padding;
+        s.feature = feature;
+        return check_.allowed(s, golden, found, pointers);
     }
 
     Bytes elf_bytes_;
@@ -193,44 +199,70 @@ TEST_F(SiteForms, AlternativesAreTheOriginalOrTheReplacement) {
     EXPECT_FALSE(allowed(PatchKind::alternative, g, {0xF3, 0xAA, 0xC3, 0x90, 0x90, 0x90}, repl, 5));
 }
 
-// Xen keeps the original and re-encodes only its padding (pad_len bytes,
-// already long nops in the image) with its own nops, of any encoding.
-TEST_F(SiteForms, XenPaddingIsReencodedAsAnyNops) {
+// Xen keeps the original exactly and re-encodes only its padding (pad_len
+// bytes, already long nops in the image) with its own nops, of any encoding.
+TEST_F(SiteForms, XenKeepsTheOriginalAndReencodesOnlyItsPadding) {
     const std::uint64_t repl = testsupport::kRodataAddr;
+    auto xen = [&](const Bytes& golden, const Bytes& found, std::uint16_t padding) {
+        return allowed(PatchKind::xen_alternative, golden, found, repl, 5, padding);
+    };
     const Bytes g = {0x31, 0xC0, 0x0F, 0x1F, 0x40, 0x00};  // xor %eax,%eax + nopl 0(%rax)
-    EXPECT_TRUE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x66, 0x66, 0x90}, repl, 5,
-                        /*padding=*/4));
-    EXPECT_TRUE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x90, 0x66, 0x90}, repl, 5,
-                        /*padding=*/4));
-    // The original itself is not Xen's to change, nor the padding into code.
-    EXPECT_FALSE(allowed(PatchKind::alternative, g, {0x31, 0xC9, 0x66, 0x66, 0x66, 0x90}, repl, 5,
-                         /*padding=*/4));
-    EXPECT_FALSE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x66, 0x90, 0xC3}, repl, 5,
-                         /*padding=*/4));
-    // Without padding (Linux), only 0x90 runs are re-encoded.
+    EXPECT_TRUE(xen(g, {0x31, 0xC0, 0x66, 0x66, 0x66, 0x90}, 4));
+    EXPECT_TRUE(xen(g, {0x31, 0xC0, 0x66, 0x90, 0x66, 0x90}, 4));
+    EXPECT_FALSE(xen(g, {0x31, 0xC9, 0x66, 0x66, 0x66, 0x90}, 4));  // the original changed
+    EXPECT_FALSE(xen(g, {0x31, 0xC0, 0x66, 0x66, 0x90, 0xC3}, 4));  // code in the padding
+    // 0x90 bytes inside the original (here a displacement) are not padding.
+    const Bytes call = {0xFF, 0x15, 0x90, 0x90, 0x00, 0x00};
+    EXPECT_FALSE(xen(call, {0xFF, 0x15, 0x66, 0x90, 0x00, 0x00}, 0));
+    // Linux's rule stays Linux's: only 0x90 runs are re-encoded there.
     EXPECT_FALSE(allowed(PatchKind::alternative, g, {0x31, 0xC0, 0x66, 0x66, 0x66, 0x90}, repl, 5));
 }
 
+// Applied, Xen re-bases only a leading call/jmp of the replacement.
+TEST_F(SiteForms, XenReplacementsRebaseOnlyTheirLeadingBranch) {
+    const std::uint64_t repl = testsupport::kRodataAddr;  // call commit_creds; lfence
+    const Bytes g(10, 0x90);
+    EXPECT_TRUE(allowed(
+        PatchKind::xen_alternative, g,
+        cat(cat(rel32(0xE8, kSite, kCommitCreds), {0x0F, 0xAE, 0xE8}), {0x66, 0x90}), repl, 8, 10));
+    EXPECT_FALSE(allowed(PatchKind::xen_alternative, g,
+                         cat(cat(rel32(0xE8, kSite, kSct), {0x0F, 0xAE, 0xE8}), {0x66, 0x90}), repl,
+                         8, 10));
+}
+
 // Xen's altcall: `call *ptr(%rip)` with the replacement `call .` becomes a
-// direct call to the pointer's function (past its endbr64), or ud2; ud0
-// for a NULL pointer; a nop after either.
-TEST_F(SiteForms, XenAltcallIsADirectCallToAFunction) {
-    const Bytes g = {0xFF, 0x15, 0x10, 0x20, 0x30, 0x00};  // call *hvm_funcs+x(%rip)
-    auto altcall = [&](const Bytes& found) {
-        return allowed(PatchKind::alternative, g, found, kAltcallReplacement, 5);
+// direct call to the pointer's value (past its endbr64), or ud2; ud0 for a
+// NULL pointer; a nop after either. With the pointer read from the guest,
+// only that target is accepted.
+TEST_F(SiteForms, XenAltcallsCallWhatTheirPointerHolds) {
+    // call *0x100(%rip): the pointer is at kSite + 6 + 0x100.
+    const Bytes g = {0xFF, 0x15, 0x00, 0x01, 0x00, 0x00};
+    const std::uint64_t pointer = kSite + 6 + 0x100;
+    auto altcall = [&](const Bytes& found, const inspect::PointerValues* pointers) {
+        return allowed(PatchKind::xen_alternative, g, found, kAltcallReplacement, 5, 0,
+                       /*feature=X86_FEATURE_ALWAYS*/ 0x5D, pointers);
     };
-    EXPECT_TRUE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0x90})));
-    EXPECT_TRUE(altcall(cat(rel32(0xE8, kSite, kEndbrFunction + 4), {0x90})));
-    EXPECT_TRUE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}));
-    // Into a function, past something other than endbr64, or not a call.
-    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds + 4), {0x90})));
-    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kEndbrFunction + 5), {0x90})));
-    EXPECT_FALSE(altcall(cat(rel32(0xE9, kSite, kCommitCreds), {0x90})));
-    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0xC3})));
-    // `call .` as an ordinary replacement (no indirect call in the
-    // original) is only itself, re-based.
-    EXPECT_FALSE(allowed(PatchKind::alternative, {0x90, 0x90, 0x90, 0x90, 0x90, 0x90},
-                         cat(rel32(0xE8, kSite, kCommitCreds), {0x90}), kAltcallReplacement, 5));
+    const inspect::PointerValues to_commit_creds = {{pointer, kCommitCreds}};
+    const inspect::PointerValues to_endbr = {{pointer, kEndbrFunction}};
+    const inspect::PointerValues null = {{pointer, 0}};
+    EXPECT_TRUE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0x90}), &to_commit_creds));
+    EXPECT_TRUE(altcall(cat(rel32(0xE8, kSite, kEndbrFunction + 4), {0x90}), &to_endbr));
+    EXPECT_TRUE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}, &null));
+    // Another function than the pointer's, even an existing one.
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kSct), {0x90}), &to_commit_creds));
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds + 4), {0x90}), &to_commit_creds));
+    EXPECT_FALSE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}, &to_commit_creds));
+    EXPECT_FALSE(altcall(cat(rel32(0xE9, kSite, kCommitCreds), {0x90}), &to_commit_creds));
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0xC3}), &to_commit_creds));
+    // A pointer in freed memory (not read): a function start in .text, past
+    // its endbr64, or ud2. commit_creds lies beyond the tiny .text.
+    EXPECT_TRUE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}, nullptr));
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0x90}), nullptr));
+    // Without X86_FEATURE_ALWAYS it is an ordinary replacement: `call .`
+    // re-based, a call to the replacement itself.
+    EXPECT_FALSE(allowed(PatchKind::xen_alternative, g,
+                         cat(rel32(0xE8, kSite, kCommitCreds), {0x90}), kAltcallReplacement, 5, 0,
+                         0x10, &to_commit_creds));
 }
 
 TEST_F(SiteForms, ParavirtIsADirectCallOrNops) {

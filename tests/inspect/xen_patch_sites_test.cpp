@@ -51,7 +51,8 @@ TEST(XenPatchSites, EntriesGiveSitesOfOrigPlusPadding) {
     EXPECT_EQ(sites[0].target, kTable + 0x80);
     EXPECT_EQ(sites[0].replacement_length, 5);
     EXPECT_EQ(sites[0].padding, 2);
-    EXPECT_EQ(sites[0].kind, inspect::PatchKind::alternative);
+    EXPECT_EQ(sites[0].kind, inspect::PatchKind::xen_alternative);
+    EXPECT_EQ(sites[0].feature, 0x5D);
     EXPECT_EQ(sites[1].address, kText + 9);
     EXPECT_EQ(sites[1].length, 4);
     EXPECT_EQ(sites[1].padding, 4);

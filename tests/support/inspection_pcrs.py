@@ -10,7 +10,8 @@ PCR 17: the inspector's dynamic launch, E(0, H(descriptor)) with the
 descriptor "drtm-inspector/1\\ninspector-sha256 <hex>\\n".
 PCR 18: E(0, H(the bzImage file)).
 PCR 19: E(E(0, H(.text)), H(.rodata)) of the vmlinux inside the bzImage.
-For Xen, the golden file is xen-syms itself, and its own sections.
+For Xen, the golden file is xen-syms itself, and its .text runs to the end
+of its last page (the file bytes up to it: Xen maps that page executable).
 """
 import hashlib
 import json
@@ -46,6 +47,19 @@ def section(elf_path, name, work):
         return f.read()
 
 
+def sections_of(elf):
+    """{name: (addr, offset, size)} from an ELF64's section headers."""
+    shoff, = struct.unpack_from("<Q", elf, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", elf, 0x3A)
+    headers = [struct.unpack_from("<IIQQQQ", elf, shoff + i * shentsize) for i in range(shnum)]
+    names = headers[shstrndx][4]
+    out = {}
+    for name, _, _, addr, offset, size in headers:
+        end = elf.index(b"\0", names + name)
+        out[elf[names + name:end].decode()] = (addr, offset, size)
+    return out
+
+
 def main():
     args = sys.argv[1:]
     xen = args[0] == "--xen"
@@ -66,6 +80,12 @@ def main():
                 f.write(vmlinux_of(golden_bytes))
         text = section(elf, ".text", work)
         rodata = section(elf, ".rodata", work)
+        if xen:
+            sections = sections_of(golden_bytes)
+            addr, offset, size = sections[".text"]
+            page_end = min((addr + size + 0xFFF) & ~0xFFF, sections[".rodata"][0])
+            assert golden_bytes[offset:offset + size] == text
+            text = golden_bytes[offset:offset + page_end - addr]
     pcrs = {
         "17": extend(zero, descriptor),
         "18": extend(zero, golden_bytes),
