@@ -49,4 +49,13 @@ std::uint64_t parse_cr3(std::string_view info_registers);
 // Every vCPU's, in order, from `info registers -a`.
 std::vector<std::uint64_t> parse_all_cr3(std::string_view info_registers);
 
+// Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
+// paging (an application processor still waiting for its start-up IPI)
+// runs no code through page tables.
+struct VcpuPaging {
+    std::uint64_t cr3 = 0;
+    bool paging = false;
+};
+std::vector<VcpuPaging> parse_vcpu_paging(std::string_view info_registers);
+
 }  // namespace drtm::inspect

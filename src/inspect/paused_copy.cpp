@@ -1,5 +1,6 @@
 #include "inspect/paused_copy.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -55,10 +56,16 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
         ram.copy(rodata_physical, rodata_size, r.rodata, 2);
         for (std::size_t i = 0; i < word_addresses.size(); ++i)
             std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
-        r.cr3s = parse_all_cr3(qmp.receive("human-monitor-command").get<std::string>());
-        for (std::size_t cpu = 0; cpu < r.cr3s.size() && r.mapping_problem.empty(); ++cpu)
-            if (auto problem = check_mapping(r.cr3s[cpu]); !problem.empty())
+        const auto vcpus =
+            parse_vcpu_paging(qmp.receive("human-monitor-command").get<std::string>());
+        for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
+            r.cr3s.push_back(vcpus[cpu].cr3);
+            if (!vcpus[cpu].paging || !r.mapping_problem.empty()) continue;
+            if (auto problem = check_mapping(vcpus[cpu].cr3); !problem.empty())
                 r.mapping_problem = "vCPU " + std::to_string(cpu) + ": " + problem;
+        }
+        if (std::none_of(vcpus.begin(), vcpus.end(), [](const auto& v) { return v.paging; }))
+            r.mapping_problem = "no vCPU has paging on: none runs the code compared";
     } catch (...) {
         qmp.cont();
         throw;

@@ -28,8 +28,9 @@ struct PausedCopy {
     binary::Bytes text, rodata;
     std::vector<std::uint64_t> words;  // the 8-byte values at the word addresses asked for
     std::vector<std::uint64_t> cr3s;   // every vCPU's, in order
-    // What check_mapping said for the first vCPU whose page tables do not
-    // map the code onto the copy ("vCPU n: ..."); empty when all do.
+    // What check_mapping said for the first vCPU with paging on whose page
+    // tables do not map the code onto the copy ("vCPU n: ..."); empty when
+    // all do. vCPUs with paging off (not started) run no kernel code.
     std::string mapping_problem;
     PauseTiming pause;
 };

@@ -84,3 +84,16 @@ TEST(ParseCr3, ReadsEveryVcpuOfAnAllCpuDump) {
     EXPECT_EQ(inspect::parse_cr3(dump), 0x2c0a000u);
     EXPECT_THROW(inspect::parse_all_cr3("CPU#0\nCR0=80050033\n"), std::runtime_error);
 }
+
+// CR0.PG says which vCPUs run through page tables: an application processor
+// waiting for its start-up IPI has CR0=60000010 and CR3=0.
+TEST(ParseCr3, PagingIsReadFromCr0PerVcpu) {
+    const std::string dump =
+        "CPU#0\nCR0=80050033 CR2=0 CR3=0000000002c0a000 CR4=000006f0\n"
+        "CPU#1\nCR0=60000010 CR2=0 CR3=0000000000000000 CR4=00000000\n";
+    const auto v = inspect::parse_vcpu_paging(dump);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_TRUE(v[0].paging);
+    EXPECT_EQ(v[0].cr3, 0x2c0a000u);
+    EXPECT_FALSE(v[1].paging);
+}
