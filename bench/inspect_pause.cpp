@@ -92,12 +92,7 @@ int main(int argc, char** argv) {
         c.append = inspect::kDefaultLinuxAppend;
     } else {
         xen_golden = inspect::XenGolden::from_xen_syms(xen_syms_bytes);
-        c.kernel = fs::path(dir) / "xen";
-        binary::write_file_atomic(c.kernel,
-                                  binary::ByteView(image::load_xen(binary::read_file(xen)).image));
-        c.modules = {{fs::absolute(kernel), inspect::kDefaultDom0Append},
-                     {fs::absolute(initrd), ""}};
-        c.append = inspect::default_xen_append(c.memory_mib);
+        inspect::configure_xen_guest(c, xen, kernel, initrd);
     }
     const inspect::GoldenCode& golden =
         xen.empty() ? static_cast<const inspect::GoldenCode&>(*linux_golden) : *xen_golden;

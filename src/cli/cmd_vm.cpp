@@ -91,20 +91,8 @@ void register_vm(CLI::App& app) {
         c.cpu_model = o->cpu;
         auto kernel = binary::read_file(o->kernel);
         if (!o->xen.empty()) {
-            // QEMU's multiboot loader neither gunzips nor reads ELF64: Xen's
-            // own ELF32 image, with dom0's kernel and initrd as modules.
-            fs::create_directories(c.dir);
-            auto x =
-                binary::in_file(o->xen, [&] { return image::load_xen(binary::read_file(o->xen)); });
-            if (!x.is_elf) throw std::runtime_error(o->xen + ": not a Xen ELF image");
-            c.kernel = c.dir / "xen";
-            binary::write_file_atomic(c.kernel, binary::ByteView(x.image));
-            c.modules.push_back({fs::absolute(o->kernel),
-                                 append->count() ? o->append : inspect::kDefaultDom0Append});
-            if (!o->initrd.empty()) c.modules.push_back({fs::absolute(o->initrd), ""});
-            c.initrd.clear();
-            c.append =
-                o->xen_append.empty() ? inspect::default_xen_append(o->memory) : o->xen_append;
+            inspect::configure_xen_guest(c, o->xen, o->kernel, o->initrd, o->xen_append,
+                                         append->count() ? o->append : "");
         } else if (image::looks_elf(kernel) || o->boot == "bzimage") {
             c.kernel = fs::absolute(o->kernel);
         } else {

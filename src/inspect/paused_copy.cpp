@@ -66,8 +66,14 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
         }
         if (std::none_of(vcpus.begin(), vcpus.end(), [](const auto& v) { return v.paging; }))
             r.mapping_problem = "no vCPU has paging on: none runs the code compared";
-    } catch (...) {
-        qmp.cont();
+    } catch (const std::exception& e) {
+        try {
+            qmp.cont();
+        } catch (const std::exception& resume) {
+            throw std::runtime_error(
+                std::string(e.what()) +
+                "; and the guest could not be resumed, it is left paused: " + resume.what());
+        }
         throw;
     }
     const auto t2 = Clock::now();

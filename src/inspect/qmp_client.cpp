@@ -56,24 +56,32 @@ nlohmann::json QmpClient::read_message() {
             try {
                 return nlohmann::json::parse(line);
             } catch (const nlohmann::json::exception& e) {
-                throw QmpError(std::string("unreadable QMP message: ") + e.what());
+                fail(std::string("unreadable QMP message: ") + e.what());
             }
         }
         pollfd p{fd_, POLLIN, 0};
         int r = ::poll(&p, 1, timeout_ms_);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0)
-            throw QmpError("QEMU did not answer on QMP within " + std::to_string(timeout_ms_) +
-                           " ms");
+            fail("QEMU did not answer on QMP within " + std::to_string(timeout_ms_) + " ms");
         char chunk[4096];
         ssize_t k = ::recv(fd_, chunk, sizeof chunk, 0);
         if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) throw QmpError("QEMU closed the QMP connection");
+        if (k <= 0) fail("QEMU closed the QMP connection");
         buffer_.append(chunk, static_cast<std::size_t>(k));
     }
 }
 
+// A lost or unreadable reply leaves no way to match later replies to
+// their commands: the connection is given up, and every later call says so.
+void QmpClient::fail(const std::string& why) {
+    broken_ = why;
+    throw QmpError(why);
+}
+
 void QmpClient::send(const std::string& command, const nlohmann::json& arguments) {
+    if (!broken_.empty())
+        throw QmpError("QMP " + command + ": the connection failed earlier (" + broken_ + ")");
     nlohmann::json request = {{"execute", command}};
     if (!arguments.is_null()) request["arguments"] = arguments;
     const std::string text = request.dump() + "\n";
@@ -88,6 +96,8 @@ void QmpClient::send(const std::string& command, const nlohmann::json& arguments
 }
 
 nlohmann::json QmpClient::receive(const std::string& command) {
+    if (!broken_.empty())
+        throw QmpError("QMP " + command + ": the connection failed earlier (" + broken_ + ")");
     for (;;) {
         auto m = read_message();
         if (m.contains("event")) {
@@ -104,11 +114,10 @@ nlohmann::json QmpClient::receive(const std::string& command) {
 
 nlohmann::json QmpClient::execute(const std::string& command, const nlohmann::json& arguments) {
     while (pending_ > 0) {
-        const int before = pending_;
         try {
             receive("(an earlier command)");
         } catch (const QmpError&) {
-            if (pending_ == before) throw;  // no reply came: the connection failed
+            if (!broken_.empty()) throw;  // an error reply only: go on
         }
     }
     send(command, arguments);

@@ -46,6 +46,8 @@ class QmpClient {
 
   private:
     nlohmann::json read_message();
+    [[noreturn]] void fail(const std::string& why);
+    std::string broken_;  // why the connection was given up; empty while usable
     int fd_ = -1;
     int timeout_ms_;
     std::string buffer_;

@@ -13,7 +13,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "binary/error.hpp"
 #include "binary/file_io.hpp"
+#include "image/xen.hpp"
 
 namespace drtm::inspect {
 
@@ -115,6 +117,21 @@ std::atomic<int> g_vm_counter{0};
 std::string default_xen_append(std::uint32_t memory_mib) {
     const auto dom0 = std::to_string(memory_mib / 2) + "M";
     return "console=com1 com1=115200,8n1 dom0_mem=" + dom0 + ",max:" + dom0 + " noreboot";
+}
+
+void configure_xen_guest(VmConfig& c, const fs::path& xen, const fs::path& dom0,
+                         const fs::path& initrd, const std::string& xen_append,
+                         const std::string& dom0_append) {
+    fs::create_directories(c.dir);
+    auto image =
+        binary::in_file(xen.string(), [&] { return image::load_xen(binary::read_file(xen)); });
+    if (!image.is_elf) throw std::runtime_error(xen.string() + ": not a Xen ELF image");
+    c.kernel = c.dir / "xen";
+    binary::write_file_atomic(c.kernel, binary::ByteView(image.image));
+    c.initrd.clear();
+    c.modules = {{fs::absolute(dom0), dom0_append.empty() ? kDefaultDom0Append : dom0_append}};
+    if (!initrd.empty()) c.modules.push_back({fs::absolute(initrd), ""});
+    c.append = xen_append.empty() ? default_xen_append(c.memory_mib) : xen_append;
 }
 
 VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {

@@ -41,6 +41,16 @@ std::string default_xen_append(std::uint32_t memory_mib);
 inline constexpr const char* kDefaultDom0Append =
     "console=hvc0 panic=-1 quiet tpm_tis.interrupts=0";
 
+struct VmConfig;
+
+// Sets `config` up to boot Xen (xen.gz or its ELF) with `dom0` and `initrd`
+// (optional) as its modules: Xen's ELF32 image is written to
+// config.dir/xen (QEMU's multiboot loader reads neither gzip nor ELF64);
+// empty command lines take the defaults. Throws for a file that is not Xen.
+void configure_xen_guest(VmConfig& config, const std::filesystem::path& xen,
+                         const std::filesystem::path& dom0, const std::filesystem::path& initrd,
+                         const std::string& xen_append = "", const std::string& dom0_append = "");
+
 struct MultibootModule {
     std::filesystem::path file;
     std::string command_line;

@@ -5,6 +5,7 @@
 #include "inspect/qmp_client.hpp"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -50,7 +51,19 @@ class ScriptedQmp {
 
   private:
     void serve() {
+        // A client that never connects must not hang the test.
+        pollfd p{listener_, POLLIN, 0};
+        if (::poll(&p, 1, 5000) != 1) return;
         const int c = ::accept(listener_, nullptr, nullptr);
+        if (c < 0) return;
+        try {
+            converse(c);
+        } catch (const std::exception&) {
+            // The client went away mid-reply: what it got is what the test checks.
+        }
+        ::close(c);
+    }
+    void converse(int c) {
         write(c, R"({"QMP": {"version": {}, "capabilities": []}})"
                  "\n");
         std::string buffer;
@@ -73,7 +86,6 @@ class ScriptedQmp {
                 if (next < replies_.size()) write(c, replies_[next++] + "\n");
             }
         }
-        ::close(c);
     }
     static void write(int fd, const std::string& s) {
         if (::send(fd, s.data(), s.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(s.size()))
@@ -127,4 +139,22 @@ TEST(QmpClient, PipelinedCommandsAndAnUnreadReplyAreKeptApart) {
     }
     EXPECT_EQ(server.commands(),
               (std::vector<std::string>{"stop", "human-monitor-command", "query-status", "cont"}));
+}
+
+// A reply that never comes leaves no way to match later replies: the
+// client gives the connection up, and says so at every later call.
+TEST(QmpClient, ALostReplyBreaksTheConnectionForGood) {
+    ScriptedQmp server({R"({"return": {}})"});
+    {
+        QmpClient qmp(server.path(), 300);
+        qmp.stop();
+        EXPECT_THROW(qmp.cont(), QmpError);  // no answer within 300 ms
+        try {
+            qmp.status();
+            FAIL() << "a broken connection must refuse commands";
+        } catch (const QmpError& e) {
+            EXPECT_NE(std::string(e.what()).find("failed earlier"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(server.commands(), (std::vector<std::string>{"stop", "cont"}));
 }

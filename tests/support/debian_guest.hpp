@@ -68,12 +68,8 @@ inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_xen_guest(
     std::filesystem::create_directories(dir);
     drtm::inspect::VmConfig c;
     c.dir = dir;
-    c.kernel = dir / "xen";
-    const auto xen = drtm::image::load_xen(drtm::binary::read_file(artifacts() / "xen.gz"));
-    drtm::binary::write_file_atomic(c.kernel, drtm::binary::ByteView(xen.image));
-    c.modules = {{artifacts() / "vmlinuz", drtm::inspect::kDefaultDom0Append},
-                 {artifacts() / "guest-initrd.img", ""}};
-    c.append = drtm::inspect::default_xen_append(c.memory_mib);
+    drtm::inspect::configure_xen_guest(c, artifacts() / "xen.gz", artifacts() / "vmlinuz",
+                                       artifacts() / "guest-initrd.img");
     auto vm = std::make_unique<drtm::inspect::VirtualMachine>(c);
     if (!vm->wait_for_console("GUEST-READY", 120000))
         throw std::runtime_error("Xen's dom0 did not boot:\n" + vm->console());
