@@ -99,14 +99,18 @@ printf '{"format":"drtm-appraisal-policy","version":1,"id":"demo","reference_val
     --keys "$state/attester.json" --log "$out/intel-old/eventlog.bin"
 "$drtm" verifier nodes --dir "$state/verifier" --url "$url"
 
-bold "Runtime inspection: a running guest, launched on and inspected without a reboot"
+bold "Runtime inspection: a guest booted with a dynamic launch, launched on again and inspected without a reboot"
 "$drtm" vm run --dir "$state/vm" --kernel "$kernel" --initrd "$art/guest-initrd.img" \
-    --wait-for GUEST-READY --json > "$state/vm.ready" 2>"$state/vm.log" &
+    --launch-dce "$out/skl-test.bin" --wait-for GUEST-READY --json > "$state/vm.ready" \
+    2>"$state/vm.log" &
 vm_pid=$!
 for _ in $(seq 1200); do [ -s "$state/vm.ready" ] && break; sleep 0.1; done
 [ -s "$state/vm.ready" ] || { echo "the guest did not start:"; cat "$state/vm.log"; exit 1; }
 vm_tcti=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tcti"])' "$state/vm.ready")
 echo "guest running; its TPM: $vm_tcti"
+echo "the guest read its boot-time launch (fw_cfg log, PCRs from its TPM):"
+grep -a -E '^DRTM-(LOG|PCR sha256 1[78])' "$state/vm/console.log" | sed 's/^/  /'
+echo "  host's log: sha256 $(sha256sum "$state/vm/drtm-eventlog.bin" | cut -d ' ' -f 1)"
 "$drtm" launch --tcti "$vm_tcti" --flavour amd --dce "$out/skl-test.bin" --kernel "$kernel" \
     --out "$out/vm-launch" >/dev/null
 "$drtm" log verify "$out/vm-launch/eventlog.bin" --tcti "$vm_tcti"
