@@ -81,7 +81,10 @@ TEST_F(XenInspection, ACleanXenIsIntactAndRunsOn) {
     inspect::QmpClient qmp(vm_->inspector_qmp_socket());
     const auto before = console_size(*vm_);
     auto r = inspect::inspect_xen(*golden, ram, qmp);
-    EXPECT_TRUE(r.intact());
+    const auto report = inspect::to_json(r, *golden);
+    EXPECT_TRUE(r.intact()) << report["text"]["unexplained"].dump() << "\n"
+                            << report["rodata"]["unexplained"].dump() << "\n"
+                            << r.mapping_problem;
     EXPECT_EQ(r.text.bytes_unexplained, 0u);
     EXPECT_EQ(r.rodata.bytes_unexplained, 0u);
     EXPECT_EQ(r.sites_rejected, 0u);
@@ -100,7 +103,8 @@ TEST_F(XenInspection, ACleanXenIsIntactAndRunsOn) {
                            r.text_normalised.end()));
     // dom0's counter moves on after the pause.
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    EXPECT_GT(console_size(*vm_), before);
+    EXPECT_GT(console_size(*vm_), before)
+        << vm_->console().substr(vm_->console().size() > 2000 ? vm_->console().size() - 2000 : 0);
 }
 
 // A jmp written over a hypercall handler's entry (dom0 never calls kexec)
