@@ -217,6 +217,18 @@ bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView fo
     return is_nop_run(found.subspan(i));
 }
 
+// An alternative's replacement bytes from the golden image; none when they
+// are longer than the site or not in the image.
+std::optional<ByteView> SiteFormChecker::replacement_of(const PatchSite& s,
+                                                        std::size_t site_size) const {
+    if (s.replacement_length > site_size) return std::nullopt;
+    try {
+        return elf_.bytes_at(s.target, s.replacement_length);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView found) const {
     // Not applied: the original, its 0x90 padding re-encoded as long nops.
     bool original = true;
@@ -234,13 +246,9 @@ bool SiteFormChecker::alternative(const PatchSite& s, ByteView golden, ByteView 
     if (original) return true;
 
     // Applied: the replacement, with rel32 calls/jmps re-based to the site.
-    if (s.replacement_length > found.size()) return false;
-    ByteView repl;
-    try {
-        repl = elf_.bytes_at(s.target, s.replacement_length);
-    } catch (const std::exception&) {
-        return false;
-    }
+    const auto replacement = replacement_of(s, found.size());
+    if (!replacement) return false;
+    const ByteView repl = *replacement;
     std::size_t i = 0;
     while (i < repl.size()) {
         if ((repl[i] == kCall || repl[i] == kJmp) && i + 5 <= repl.size()) {
@@ -277,13 +285,9 @@ bool SiteFormChecker::xen_alternative(const PatchSite& s, ByteView golden, ByteV
                    found.begin()) &&
         is_nop_run(golden.subspan(unpadded)) && is_nop_run(found.subspan(unpadded)))
         return true;
-    if (s.replacement_length > found.size()) return false;
-    ByteView repl;
-    try {
-        repl = elf_.bytes_at(s.target, s.replacement_length);
-    } catch (const std::exception&) {
-        return false;
-    }
+    const auto replacement = replacement_of(s, found.size());
+    if (!replacement) return false;
+    const ByteView repl = *replacement;
     const bool branch = repl.size() >= 5 && (repl[0] == kCall || repl[0] == kJmp);
     if (branch && s32_at(repl, 1) == -5 && s.feature == kXenFeatureAlways && golden.size() >= 6 &&
         golden[0] == 0xFF && golden[1] == (repl[0] == kCall ? 0x15 : 0x25))

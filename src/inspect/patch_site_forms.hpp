@@ -33,6 +33,7 @@
 // short jmp over int3 padding.
 #pragma once
 
+#include <optional>
 #include <unordered_map>
 
 #include "binary/bytes.hpp"
@@ -57,6 +58,7 @@ class SiteFormChecker {
   private:
     bool is_function(std::uint64_t address) const;
     bool symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const;
+    std::optional<binary::ByteView> replacement_of(const PatchSite& s, std::size_t site_size) const;
     bool alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
     bool retpoline(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;
     bool xen_alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found,
