@@ -77,9 +77,9 @@ INIT
 fi
 
 # The runtime-inspection guest: scripts/guest/guest-init.sh as /init, with
-# busybox and fw_cfg_read (built here, static). Rebuilt when either source
-# changes (the stamp holds their digest).
-guest_stamp=$(cat "$top/scripts/guest/guest-init.sh" "$top/scripts/guest/fw_cfg_read.c" | sha256sum | cut -d ' ' -f 1)
+# busybox and fw_cfg_read (built here, static). Rebuilt when a source, this
+# script or busybox changes (the stamp holds their digest).
+guest_stamp=$(cat "$top/scripts/guest/guest-init.sh" "$top/scripts/guest/fw_cfg_read.c" "$top/scripts/fetch-artifacts.sh" /bin/busybox | sha256sum | cut -d ' ' -f 1)
 if [ ! -s "$out/guest-initrd.img" ] || [ "$(cat "$out/guest-initrd.stamp" 2>/dev/null)" != "$guest_stamp" ]; then
   echo "fetch-artifacts: building the inspection guest's initrd"
   root="$work/guest-initrd"

@@ -7,11 +7,14 @@
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-if /bin/fw_cfg_read opt/org.trenchboot/drtm/eventlog > /tmp/drtm-eventlog.bin 2>/dev/null; then
-  echo "DRTM-LOG sha256 $(sha256sum /tmp/drtm-eventlog.bin | cut -d ' ' -f 1) bytes $(wc -c < /tmp/drtm-eventlog.bin)"
-else
-  echo "DRTM-LOG none"
-fi
+# fw_cfg_read exits 2 when there is no such file (no boot-time launch), 1
+# when fw_cfg cannot be read at all.
+/bin/fw_cfg_read opt/org.trenchboot/drtm/eventlog > /tmp/drtm-eventlog.bin 2>/tmp/fw_cfg_read.err
+case $? in
+  0) echo "DRTM-LOG sha256 $(sha256sum /tmp/drtm-eventlog.bin | cut -d ' ' -f 1) bytes $(wc -c < /tmp/drtm-eventlog.bin)" ;;
+  2) echo "DRTM-LOG none" ;;
+  *) echo "DRTM-LOG unreadable: $(cat /tmp/fw_cfg_read.err)" ;;
+esac
 for n in 17 18 19 20 21 22; do
   echo "DRTM-PCR sha256 $n $(cat /sys/class/tpm/tpm0/pcr-sha256/$n 2>/dev/null || echo none)"
 done

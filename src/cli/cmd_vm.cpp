@@ -135,7 +135,19 @@ void register_vm(CLI::App& app) {
         nlohmann::json boot_launch;
         if (auto* launcher = vm.boot_launch()) {
             progress("boot-time launch: waiting for the guest's firmware to start the TPM");
-            if (!launcher->wait(150000))
+            // In slices: a signal or a guest that died ends the wait.
+            bool launched = false;
+            for (int slice = 0; slice < 750 && !launched; ++slice) {
+                launched = launcher->wait(200);
+                if (launched || launcher->failed()) break;
+                timespec now{0, 0};
+                if (sigtimedwait(&stop_signals, nullptr, &now) > 0)
+                    throw std::runtime_error("interrupted while waiting for the boot-time launch");
+                if (!vm.running())
+                    throw std::runtime_error("the guest stopped before its boot-time launch: " +
+                                             vm.failure());
+            }
+            if (!launched)
                 throw std::runtime_error(launcher->failed() ? launcher->error()
                                                             : "the boot-time launch did not happen "
                                                               "within 150 s");

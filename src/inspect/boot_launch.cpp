@@ -1,6 +1,7 @@
 #include "inspect/boot_launch.hpp"
 
 #include <chrono>
+#include <memory>
 
 #include "binary/file_io.hpp"
 #include "inspect/qmp_client.hpp"
@@ -56,6 +57,14 @@ void BootLaunch::run(std::string tcti, std::filesystem::path qmp_socket,
         error_ = why;
         changed_.notify_all();
     };
+    // Connected before the Startup is held, so the pause that follows is
+    // one round trip: the firmware's TPM timeouts run until then.
+    std::unique_ptr<QmpClient> qmp;
+    try {
+        qmp = std::make_unique<QmpClient>(qmp_socket);
+    } catch (const std::exception& e) {
+        return fail(std::string("the boot-time launch cannot reach QEMU: ") + e.what());
+    }
     {
         std::unique_lock lock(mutex_);
         if (!changed_.wait_for(lock, std::chrono::milliseconds(wait_ms),
@@ -70,8 +79,7 @@ void BootLaunch::run(std::string tcti, std::filesystem::path qmp_socket,
     try {
         // Paused: the firmware's TPM timeouts do not run while the host
         // launches (the guest's clock stops with it).
-        QmpClient qmp(qmp_socket);
-        qmp.stop();
+        qmp->stop();
         launch::LaunchRequest request = request_;
         request.tcti = tcti;
         auto result = launch::perform_launch(request);
@@ -83,7 +91,7 @@ void BootLaunch::run(std::string tcti, std::filesystem::path qmp_socket,
                 "guest's fw_cfg (" +
                 log_file_.string() + ")");
         release();
-        qmp.cont();
+        qmp->cont();
         std::lock_guard lock(mutex_);
         summary_ = std::move(result.summary);
         done_ = true;

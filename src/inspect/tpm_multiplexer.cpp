@@ -657,10 +657,16 @@ TpmMultiplexer::~TpmMultiplexer() {
 }
 
 void TpmMultiplexer::run() {
-    // Once it stops serving, its clients must not wait for replies.
+    // Once it stops serving, its clients must not wait for replies, nor
+    // new ones connect to sockets nobody serves.
     struct CloseClients {
         Impl* impl;
-        ~CloseClients() { impl->clients.clear(); }
+        ~CloseClients() {
+            impl->clients.clear();
+            impl->qemu_listener.reset();
+            impl->host_data_listener.reset();
+            impl->host_ctrl_listener.reset();
+        }
     } close_clients{impl_};
     impl_->loop();
 }
