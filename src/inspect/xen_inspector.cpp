@@ -50,9 +50,13 @@ std::unique_ptr<XenGolden> XenGolden::from_xen_syms(binary::ByteView xen_syms) {
     return g;
 }
 
-// The function pointers altcall sites call through that live in memory Xen
-// keeps (not its freed init sections): read in the pause, they say exactly
-// where each altcall may go.
+// The function pointers altcall sites call through that Xen cannot change
+// after boot: those in .rodata (its ro_after_init window), read in the
+// pause, say exactly where each altcall goes (xen-syms flags .rodata
+// writable, for that window, so it is chosen by name). Pointers in writable data
+// (cpufreq_driver, cpuidle_get_tick, ...) may change after the sites were
+// patched, and those in freed init data are gone: both get the weaker rule
+// (a function start in .text, or ud2).
 void XenGolden::find_altcall_pointers() {
     for (const auto& s : sites_) {
         const auto golden = elf_.bytes_at(s.address, s.length);
@@ -62,8 +66,7 @@ void XenGolden::find_altcall_pointers() {
         const std::uint64_t pointer =
             s.address + 6 + static_cast<std::uint64_t>(std::int64_t(disp));
         for (const auto& section : elf_.sections())
-            if ((section.flags & image::kShfAlloc) && section.contains(pointer) &&
-                !section.name.starts_with(".init") && pointer >= text().addr &&
+            if (section.name == ".rodata" && section.contains(pointer) &&
                 section.contains(pointer + 7))
                 altcall_pointers_.push_back(pointer);
     }
