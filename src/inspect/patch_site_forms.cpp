@@ -74,6 +74,12 @@ int register_index(std::string_view thunk) {
 
 }  // namespace
 
+std::optional<std::uint64_t> indirect_call_pointer(std::uint64_t address, ByteView code) {
+    if (code.size() < 6 || code[0] != 0xFF || (code[1] != 0x15 && code[1] != 0x25))
+        return std::nullopt;
+    return address + 6 + static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(code, 2)));
+}
+
 bool is_nop_run(ByteView b) {
     std::size_t i = 0;
     while (i < b.size()) {
@@ -313,8 +319,7 @@ bool SiteFormChecker::xen_alternative(const PatchSite& s, ByteView golden, ByteV
 // endbr64) or ud2 is accepted.
 bool SiteFormChecker::xen_altcall(const PatchSite& s, std::uint8_t opcode, ByteView golden,
                                   ByteView found, const PointerValues* pointers) const {
-    const std::uint64_t pointer =
-        s.address + 6 + static_cast<std::uint64_t>(static_cast<std::int64_t>(s32_at(golden, 2)));
+    const std::uint64_t pointer = *indirect_call_pointer(s.address, golden);
     std::optional<std::uint64_t> value;
     if (pointers)
         if (auto it = pointers->find(pointer); it != pointers->end()) value = it->second;

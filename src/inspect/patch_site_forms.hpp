@@ -83,6 +83,10 @@ SiteValidation validate_sites(binary::ByteView golden, binary::ByteView found, s
                               const std::vector<PatchSite>& sites, const SiteFormChecker& check,
                               const PointerValues* pointers = nullptr);
 
+// The pointer a `call/jmp *disp32(%rip)` (ff 15 / ff 25) at `address`
+// goes through; none for other code.
+std::optional<std::uint64_t> indirect_call_pointer(std::uint64_t address, binary::ByteView code);
+
 // True when `bytes` is a sequence of x86 nop instructions (or empty).
 bool is_nop_run(binary::ByteView bytes);
 

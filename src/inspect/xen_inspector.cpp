@@ -59,16 +59,9 @@ std::unique_ptr<XenGolden> XenGolden::from_xen_syms(binary::ByteView xen_syms) {
 // (a function start in .text, or ud2).
 void XenGolden::find_altcall_pointers() {
     for (const auto& s : sites_) {
-        const auto golden = elf_.bytes_at(s.address, s.length);
-        if (s.length < 6 || golden[0] != 0xFF || (golden[1] != 0x15 && golden[1] != 0x25)) continue;
-        std::int32_t disp;
-        std::memcpy(&disp, golden.data() + 2, 4);
-        const std::uint64_t pointer =
-            s.address + 6 + static_cast<std::uint64_t>(std::int64_t(disp));
-        for (const auto& section : elf_.sections())
-            if (section.name == ".rodata" && section.contains(pointer) &&
-                section.contains(pointer + 7))
-                altcall_pointers_.push_back(pointer);
+        const auto pointer = indirect_call_pointer(s.address, elf_.bytes_at(s.address, s.length));
+        if (pointer && rodata().contains(*pointer) && rodata().contains(*pointer + 7))
+            altcall_pointers_.push_back(*pointer);
     }
     std::sort(altcall_pointers_.begin(), altcall_pointers_.end());
     altcall_pointers_.erase(std::unique(altcall_pointers_.begin(), altcall_pointers_.end()),
