@@ -1,10 +1,12 @@
 #include "binary/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 namespace drtm::binary {
@@ -16,8 +18,21 @@ std::runtime_error os_error(const std::filesystem::path& path, const char* what)
 }  // namespace
 
 Bytes read_file(const std::filesystem::path& path) {
+    return read_file(path, std::numeric_limits<std::size_t>::max() - 1, "the file");
+}
+
+Bytes read_file(const std::filesystem::path& path, std::size_t max_bytes, std::string_view what) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw os_error(path, "cannot open");
+    auto too_big = [&] {
+        ::close(fd);
+        return std::runtime_error(path.string() + ": " + std::string(what) + " is larger than " +
+                                  std::to_string(max_bytes) + " bytes, the limit; not reading it");
+    };
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<std::uint64_t>(st.st_size) > max_bytes)
+        throw too_big();
     Bytes out;
     std::uint8_t buf[65536];
     for (;;) {
@@ -30,6 +45,7 @@ Bytes read_file(const std::filesystem::path& path) {
             throw os_error(path, "cannot read");
         }
         if (n == 0) break;
+        if (static_cast<std::size_t>(n) > max_bytes - out.size()) throw too_big();
         out.insert(out.end(), buf, buf + n);
     }
     ::close(fd);

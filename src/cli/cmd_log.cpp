@@ -14,6 +14,7 @@
 #include "eventlog/json.hpp"
 #include "eventlog/parse.hpp"
 #include "eventlog/replay.hpp"
+#include "host/running_log.hpp"
 #include "tpm/tpm.hpp"
 
 namespace drtm::cli {
@@ -27,12 +28,35 @@ struct LogOptions {
     std::string pcrs_json;
     std::string banks;
     std::string out;
+    std::string root;    // --root: read the running system under this prefix
+    std::string source;  // --source: one running-system source only
     bool no_dynamic_launch = false;
     bool json = false;
     bool verbose = false;
 };
 
+std::optional<host::LogSource> source_option(const LogOptions& o) {
+    if (o.source.empty() || o.source == "auto") return std::nullopt;
+    auto s = host::log_source_from_name(o.source);
+    if (!s)
+        throw CLI::ValidationError("--source", "unknown source '" + o.source +
+                                                   "' (auto, securityfs, xen, txt-heap)");
+    return s;
+}
+
+// The running system's log; says on stderr where it was found.
+host::RunningLog read_running(const LogOptions& o) {
+    auto root = host::SystemRoot::from_environment(o.root);
+    auto found = host::read_running_log(root, source_option(o));
+    for (const auto& a : found.skipped)
+        progress("no log from " + std::string(host::log_source_name(a.source)) + ": " + a.reason);
+    std::cerr << "drtm: DRTM log from " << host::log_source_name(found.source) << ": "
+              << found.location << root.describe() << "\n";
+    return found;
+}
+
 eventlog::EventLog load(const LogOptions& o) {
+    if (o.file.empty()) return std::move(read_running(o).log);
     eventlog::ParseOptions po;
     if (o.format != "auto") {
         auto f = eventlog::input_format_from_name(o.format);
@@ -104,13 +128,72 @@ void register_log(CLI::App& app) {
     const std::string formats =
         "auto, crypto_agile, sha1, txt_container, skl_tpm12, bare_event2, txt_heap, txt_heap_image";
 
+    auto running_options = [&](CLI::App* sub) {
+        sub->add_option("--root", o->root,
+                        "Read the running system under this directory instead of / "
+                        "(default: $DRTM_ROOT)");
+        sub->add_option("--source", o->source,
+                        "Where to look for the running system's log: auto, securityfs, xen, "
+                        "txt-heap")
+            ->capture_default_str();
+    };
     auto common = [&](CLI::App* sub) {
         sub->add_option("FILE", o->file,
-                        "Event log (a file, or /sys/kernel/security/slaunch/eventlog)")
-            ->required();
-        sub->add_option("--format", o->format, "Input format: " + formats)->capture_default_str();
+                        "Event log file; without it, the running system's DRTM log (see "
+                        "`drtm log read`)");
+        sub->add_option("--format", o->format, "Input format of FILE: " + formats)
+            ->capture_default_str();
         sub->add_flag("--json", o->json, "Print JSON");
+        running_options(sub);
     };
+
+    auto* read = cmd->add_subcommand(
+        "read",
+        "Find the running system's DRTM log (securityfs, Xen's boot messages + /dev/mem, the "
+        "Intel TXT heap) and write it to a file");
+    running_options(read);
+    read->add_option("--out", o->out, "Write the log, without its padding, here ('-': stdout)");
+    read->add_flag("--json", o->json, "Print what was found as JSON");
+    read->callback([o] {
+        auto found = read_running(*o);
+        if (!o->out.empty() && o->out != "-") {
+            binary::write_file_atomic(o->out, found.trimmed);
+            progress("wrote " + std::to_string(found.trimmed.size()) + " bytes to " + o->out);
+        }
+        if (o->out == "-") {
+            std::cout.write(reinterpret_cast<const char*>(found.trimmed.data()),
+                            static_cast<std::streamsize>(found.trimmed.size()));
+            std::cout.flush();
+            return;
+        }
+        if (o->json) {
+            nlohmann::json j;
+            j["source"] = host::log_source_name(found.source);
+            j["location"] = found.location;
+            j["bytes_read"] = found.bytes_read;
+            j["log_bytes"] = found.trimmed.size();
+            j["format"] = eventlog::format_name(found.log.format());
+            j["records"] = found.log.size();
+            j["notes"] = found.notes;
+            auto skipped = nlohmann::json::array();
+            for (const auto& a : found.skipped)
+                skipped.push_back({{"source", host::log_source_name(a.source)},
+                                   {"reason", a.reason}});
+            j["skipped"] = skipped;
+            if (!o->out.empty()) j["out"] = o->out;
+            print_json(j);
+            return;
+        }
+        std::cout << "source:  " << host::log_source_name(found.source) << "\n"
+                  << "where:   " << found.location << "\n"
+                  << "format:  " << eventlog::format_name(found.log.format()) << ", "
+                  << found.log.size() << " records, " << found.trimmed.size() << " bytes ("
+                  << found.bytes_read << " read)\n";
+        for (const auto& n : found.notes) std::cout << "note:    " << n << "\n";
+        if (o->out.empty())
+            std::cout << "(use --out FILE to save it, or `drtm log show|replay|verify` with no "
+                         "file)\n";
+    });
 
     auto* show = cmd->add_subcommand("show", "List the records of a log");
     common(show);
@@ -155,7 +238,8 @@ void register_log(CLI::App& app) {
         "Replay the log and compare with a TPM (--tcti) or recorded values (--pcrs-json)");
     common(verify);
     auto* tcti = verify->add_option("--tcti", o->tcti,
-                                    "TPM to compare with (device:/dev/tpmrm0, swtpm:path=...)");
+                                    "TPM to compare with (device:/dev/tpmrm0, swtpm:path=...; "
+                                    "default without FILE: the running system's /dev/tpmrm0)");
     verify
         ->add_option("--pcrs-json", o->pcrs_json,
                      "JSON file with {\"pcrs\": {\"sha256\": {\"17\": hex}}}")
@@ -165,8 +249,13 @@ void register_log(CLI::App& app) {
                        "Banks to compare (default: every bank the log declares)");
     verify->add_flag("--no-dynamic-launch", o->no_dynamic_launch, "Start PCR 17-22 at all-FF");
     verify->callback([o] {
-        if (o->tcti.empty() && o->pcrs_json.empty())
-            throw CLI::ValidationError("verify", "give --tcti TCTI or --pcrs-json FILE");
+        if (o->tcti.empty() && o->pcrs_json.empty()) {
+            // The running system's log is checked against the running system's TPM.
+            if (!o->file.empty())
+                throw CLI::ValidationError("verify", "give --tcti TCTI or --pcrs-json FILE");
+            o->tcti = "device:" +
+                      host::SystemRoot::from_environment(o->root).path("/dev/tpmrm0").string();
+        }
         auto log = load(*o);
         auto r = do_replay(log, *o);
         eventlog::PcrValues actual;

@@ -22,5 +22,6 @@ void register_verifier(CLI::App& app);
 void register_agent(CLI::App& app);
 void register_vm(CLI::App& app);
 void register_inspect(CLI::App& app);
+void register_txt(CLI::App& app);
 
 }  // namespace drtm::cli

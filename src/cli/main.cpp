@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     drtm::cli::register_agent(app);
     drtm::cli::register_vm(app);
     drtm::cli::register_inspect(app);
+    drtm::cli::register_txt(app);
     drtm::cli::register_log(app);
     drtm::cli::register_pcr(app);
     drtm::cli::register_slrt(app);

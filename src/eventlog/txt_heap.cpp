@@ -36,23 +36,11 @@ binary::Reader region(binary::Reader& r, const char* name, TxtHeapRegion& out) {
 }
 
 void walk_elements(binary::Reader& r, TxtHeapInfo& info, std::vector<std::string>& notes) {
-    while (!r.at_end()) {
-        const std::size_t pos = r.position();
-        TxtHeapElement e;
-        e.offset = r.offset();
-        e.type = r.u32le();
-        e.size = r.u32le();
-        if (e.size < 8)
-            r.fail_at(pos + 4, "extended element size " + std::to_string(e.size) +
-                                   " is below 8 (it includes the 8-byte header)");
-        if (e.size - 8 > r.remaining())
-            r.fail_at(pos + 4, "extended element of type " + std::to_string(e.type) + " and size " +
-                                   std::to_string(e.size) + " runs past OsSinitData");
-        binary::Reader body = r.sub(e.size - 8, "extended element");
-        info.os_sinit_elements.push_back(e);
+    const std::size_t origin = r.offset_of(0);
+    info.os_sinit_elements = list_heap_elements(r, "OsSinitData", notes);
+    for (const TxtHeapElement& e : info.os_sinit_elements) {
+        binary::Reader body(r.data().subspan(e.offset - origin + 8, e.size - 8), e.offset + 8);
         switch (e.type) {
-            case heap_element::end:
-                return;
             case heap_element::event_log_pointer2_1:
                 if (info.log_pointer)
                     body.fail_at(
@@ -69,10 +57,32 @@ void walk_elements(binary::Reader& r, TxtHeapInfo& info, std::vector<std::string
                 break;  // the SDG says to skip what we do not understand
         }
     }
-    notes.push_back("OsSinitData extended elements end without a HEAP_END_ELEMENT");
 }
 
 }  // namespace
+
+std::vector<TxtHeapElement> list_heap_elements(binary::Reader& r, const char* table,
+                                               std::vector<std::string>& notes) {
+    std::vector<TxtHeapElement> out;
+    while (!r.at_end()) {
+        const std::size_t pos = r.position();
+        TxtHeapElement e;
+        e.offset = r.offset();
+        e.type = r.u32le();
+        e.size = r.u32le();
+        if (e.size < 8)
+            r.fail_at(pos + 4, "extended element size " + std::to_string(e.size) +
+                                   " is below 8 (it includes the 8-byte header)");
+        if (e.size - 8 > r.remaining())
+            r.fail_at(pos + 4, "extended element of type " + std::to_string(e.type) + " and size " +
+                                   std::to_string(e.size) + " runs past " + table);
+        r.skip(e.size - 8, "extended element");
+        out.push_back(e);
+        if (e.type == heap_element::end) return out;
+    }
+    notes.push_back(std::string(table) + " extended elements end without a HEAP_END_ELEMENT");
+    return out;
+}
 
 bool looks_like_txt_heap(binary::ByteView heap) {
     std::size_t pos = 0;

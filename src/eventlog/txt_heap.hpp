@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "binary/reader.hpp"
 
 #include "binary/bytes.hpp"
 #include "eventlog/txt_heap_info.hpp"
@@ -20,6 +23,12 @@ TxtHeapInfo parse_txt_heap(binary::ByteView input, std::size_t heap_offset, std:
 // TXT.HEAP.BASE, 8–15 TXT.HEAP.SIZE, and the heap copy lies at file offset
 // TXT.HEAP.BASE.
 TxtHeapInfo parse_txt_heap_image(binary::ByteView input);
+
+// The extended data elements from `r`'s position to the END element (included)
+// or the end of `r`, which `table` names in errors; a list without END gets a
+// note. Bodies are skipped, not parsed.
+std::vector<TxtHeapElement> list_heap_elements(binary::Reader& r, const char* table,
+                                               std::vector<std::string>& notes);
 
 // Cheap structural checks used by auto-detection.
 bool looks_like_txt_heap(binary::ByteView heap);
