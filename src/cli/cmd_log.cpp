@@ -39,8 +39,8 @@ std::optional<host::LogSource> source_option(const LogOptions& o) {
     if (o.source.empty() || o.source == "auto") return std::nullopt;
     auto s = host::log_source_from_name(o.source);
     if (!s)
-        throw CLI::ValidationError("--source", "unknown source '" + o.source +
-                                                   "' (auto, securityfs, xen, txt-heap)");
+        throw CLI::ValidationError(
+            "--source", "unknown source '" + o.source + "' (auto, securityfs, xen, txt-heap)");
     return s;
 }
 
@@ -51,7 +51,7 @@ host::RunningLog read_running(const LogOptions& o) {
     for (const auto& a : found.skipped)
         progress("no log from " + std::string(host::log_source_name(a.source)) + ": " + a.reason);
     std::cerr << "drtm: DRTM log from " << host::log_source_name(found.source) << ": "
-              << found.location << root.describe() << "\n";
+              << found.location << "\n";
     return found;
 }
 
@@ -177,8 +177,8 @@ void register_log(CLI::App& app) {
             j["notes"] = found.notes;
             auto skipped = nlohmann::json::array();
             for (const auto& a : found.skipped)
-                skipped.push_back({{"source", host::log_source_name(a.source)},
-                                   {"reason", a.reason}});
+                skipped.push_back(
+                    {{"source", host::log_source_name(a.source)}, {"reason", a.reason}});
             j["skipped"] = skipped;
             if (!o->out.empty()) j["out"] = o->out;
             print_json(j);

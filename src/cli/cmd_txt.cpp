@@ -66,9 +66,9 @@ void print_tables(const host::RunningTxtHeap& h, const eventlog::TxtHeapTables& 
     std::cout << "TXT heap (" << h.location << "):\n";
     const auto& b = t.bios_data;
     std::cout << "  BiosData      version " << b.version << ", " << info.bios_data.size
-              << " bytes: SINIT size " << hex(b.bios_sinit_size) << ", LCP PD " << hex(b.lcp_pd_base)
-              << " + " << hex(b.lcp_pd_size) << ", " << b.num_logical_processors
-              << " logical processors";
+              << " bytes: SINIT size " << hex(b.bios_sinit_size) << ", LCP PD "
+              << hex(b.lcp_pd_base) << " + " << hex(b.lcp_pd_size) << ", "
+              << b.num_logical_processors << " logical processors";
     if (b.sinit_flags) std::cout << ", flags " << hex(*b.sinit_flags) << "/" << hex(*b.mle_flags);
     std::cout << "\n";
     std::cout << "  OsMleData     " << info.os_mle_data.size
@@ -102,8 +102,9 @@ void print_tables(const host::RunningTxtHeap& h, const eventlog::TxtHeapTables& 
             std::cout << ", processor S-CRTM status " << hex(*s.processor_scrtm_status);
         std::cout << "\n                " << s.mdrs.size() << " memory descriptor records:\n";
         for (const auto& m : s.mdrs)
-            std::cout << "                  " << hex(m.base, 16) << " - " << hex(m.base + m.length, 16)
-                      << "  " << eventlog::mdr_type_name(m.type) << "\n";
+            std::cout << "                  " << hex(m.base, 16) << " - "
+                      << hex(m.base + m.length, 16) << "  " << eventlog::mdr_type_name(m.type)
+                      << "\n";
     }
     for (const auto& n : info.notes) std::cout << "  note: " << n << "\n";
     for (const auto& n : t.notes) std::cout << "  note: " << n << "\n";
@@ -151,7 +152,7 @@ void register_txt(CLI::App& app) {
             print_json(j);
             return;
         }
-        std::cout << "TXT registers (" << regs.source << root.describe() << "):\n";
+        std::cout << "TXT registers (" << regs.source << "):\n";
         for (const auto& d : decoded) {
             std::printf("  %-18s %-20s %s\n", d.raw.name.c_str(),
                         hex(d.raw.value, static_cast<int>(d.raw.width / 4)).c_str(),

@@ -14,11 +14,14 @@ constexpr std::size_t kMdrSize = 24;
 
 // A reader over a region's body (after its u64 size).
 binary::Reader body_of(binary::ByteView input, const TxtHeapRegion& region) {
-    return binary::Reader(input.subspan(region.offset + 8, static_cast<std::size_t>(region.size - 8)),
-                          region.offset + 8);
+    return binary::Reader(
+        input.subspan(region.offset + 8, static_cast<std::size_t>(region.size - 8)),
+        region.offset + 8);
 }
 
-binary::Bytes copy(binary::ByteView b) { return binary::Bytes(b.begin(), b.end()); }
+binary::Bytes copy(binary::ByteView b) {
+    return binary::Bytes(b.begin(), b.end());
+}
 
 BiosDataTable decode_bios_data(binary::ByteView input, const TxtHeapRegion& region,
                                std::vector<std::string>& notes) {
@@ -85,11 +88,10 @@ SinitMleDataTable decode_sinit_mle_data(binary::ByteView input, const TxtHeapReg
         std::uint64_t{t.mdrs_offset} + std::uint64_t{t.num_mdrs} * kMdrSize;
     if (t.num_mdrs > 0) {
         if (t.mdrs_offset < 8 || mdr_end > table_size)
-            r.fail_at(mdr_fields, std::to_string(t.num_mdrs) + " MDRs at offset " +
-                                      binary::format_offset(t.mdrs_offset) +
-                                      " do not fit in SinitMleData (" +
-                                      binary::format_offset(static_cast<std::size_t>(table_size)) +
-                                      " bytes)");
+            r.fail_at(mdr_fields,
+                      std::to_string(t.num_mdrs) + " MDRs at offset " +
+                          binary::format_offset(t.mdrs_offset) + " do not fit in SinitMleData (" +
+                          binary::format_offset(static_cast<std::size_t>(table_size)) + " bytes)");
         binary::Reader m(input.subspan(region.offset + t.mdrs_offset, t.num_mdrs * kMdrSize),
                          region.offset + t.mdrs_offset);
         for (std::uint32_t i = 0; i < t.num_mdrs; ++i) {
@@ -108,39 +110,66 @@ SinitMleDataTable decode_sinit_mle_data(binary::ByteView input, const TxtHeapReg
 
 std::string heap_element_name(std::uint32_t type) {
     switch (type) {
-        case 0: return "END";
-        case 1: return "BIOS_SPEC_VER";
-        case 2: return "ACM";
-        case 3: return "STM";
-        case 4: return "CUSTOM";
-        case 5: return "TPM_EVENT_LOG_PTR";
-        case 6: return "MADT";
-        case 7: return "EVENT_LOG_POINTER2";
-        case 8: return "EVENT_LOG_POINTER2_1";
-        case 9: return "MCFG";
-        case 13: return "TPR_REQ";
-        case 14: return "DTPR";
-        case 15: return "CEDT";
-        default: return "type " + std::to_string(type);
+        case 0:
+            return "END";
+        case 1:
+            return "BIOS_SPEC_VER";
+        case 2:
+            return "ACM";
+        case 3:
+            return "STM";
+        case 4:
+            return "CUSTOM";
+        case 5:
+            return "TPM_EVENT_LOG_PTR";
+        case 6:
+            return "MADT";
+        case 7:
+            return "EVENT_LOG_POINTER2";
+        case 8:
+            return "EVENT_LOG_POINTER2_1";
+        case 9:
+            return "MCFG";
+        case 13:
+            return "TPR_REQ";
+        case 14:
+            return "DTPR";
+        case 15:
+            return "CEDT";
+        default:
+            return "type " + std::to_string(type);
     }
 }
 
 std::string mdr_type_name(std::uint8_t type) {
     switch (type) {
-        case 0: return "GOOD";
-        case 1: return "SMRAM OVERLAY";
-        case 2: return "SMRAM NON-OVERLAY";
-        case 3: return "PCIE EXTENDED CONFIG";
-        case 4: return "PROTECTED";
-        default: return "type " + std::to_string(type);
+        case 0:
+            return "GOOD";
+        case 1:
+            return "SMRAM OVERLAY";
+        case 2:
+            return "SMRAM NON-OVERLAY";
+        case 3:
+            return "PCIE EXTENDED CONFIG";
+        case 4:
+            return "PROTECTED";
+        default:
+            return "type " + std::to_string(type);
     }
 }
 
 std::vector<std::string> os_sinit_capability_names(std::uint32_t c) {
-    static constexpr const char* names[] = {
-        "GETSEC_WAKEUP", "MONITOR_WAKEUP", "ECX_PGTBL",       "STM",
-        "TPM12_NO_LEGACY_PCRS", "TPM12_DETAILS_AUTHORITIES_PCRS", nullptr, nullptr,
-        "MAXPHYADDR", "TCG_EVENT_LOG", "CBNT"};
+    static constexpr const char* names[] = {"GETSEC_WAKEUP",
+                                            "MONITOR_WAKEUP",
+                                            "ECX_PGTBL",
+                                            "STM",
+                                            "TPM12_NO_LEGACY_PCRS",
+                                            "TPM12_DETAILS_AUTHORITIES_PCRS",
+                                            nullptr,
+                                            nullptr,
+                                            "MAXPHYADDR",
+                                            "TCG_EVENT_LOG",
+                                            "CBNT"};
     std::vector<std::string> out;
     for (unsigned bit = 0; bit < std::size(names); ++bit)
         if (names[bit] && (c >> bit & 1)) out.emplace_back(names[bit]);

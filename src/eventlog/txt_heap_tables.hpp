@@ -71,7 +71,7 @@ TxtHeapTables decode_txt_heap_tables(binary::ByteView input, const TxtHeapInfo& 
 
 // Names for codes the tables use.
 std::string heap_element_name(std::uint32_t type);  // "EVENT_LOG_POINTER2_1", "type 99"
-std::string mdr_type_name(std::uint8_t type);        // "GOOD", "SMRAM OVERLAY", …
+std::string mdr_type_name(std::uint8_t type);       // "GOOD", "SMRAM OVERLAY", …
 // The OsSinitData capability bits that are set, by name.
 std::vector<std::string> os_sinit_capability_names(std::uint32_t capabilities);
 

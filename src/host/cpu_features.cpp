@@ -46,7 +46,8 @@ std::string no_smx_hint(const SystemRoot& root) {
     std::string hint = "; the CPU";
     if (!cpu->vendor.empty()) hint += " (" + cpu->vendor + ")";
     hint += " does not report SMX in /proc/cpuinfo, so Intel TXT is not available";
-    if (cpu->vendor == "AuthenticAMD") hint += " (AMD platforms launch with SKINIT and have no TXT heap)";
+    if (cpu->vendor == "AuthenticAMD")
+        hint += " (AMD platforms launch with SKINIT and have no TXT heap)";
     return hint;
 }
 

@@ -8,8 +8,8 @@
 
 namespace drtm::host {
 
-inline constexpr std::size_t kMaxDrtmLogBytes = 4u << 20;    // 4 MiB
-inline constexpr std::size_t kMaxTxtHeapBytes = 16u << 20;   // 16 MiB
+inline constexpr std::size_t kMaxDrtmLogBytes = 4u << 20;      // 4 MiB
+inline constexpr std::size_t kMaxTxtHeapBytes = 16u << 20;     // 16 MiB
 inline constexpr std::size_t kMaxBootMessageBytes = 8u << 20;  // `xl dmesg` transcript
 
 }  // namespace drtm::host

@@ -14,7 +14,9 @@ namespace drtm::host {
 
 namespace {
 
-std::string hex(std::uint64_t v) { return binary::format_offset(static_cast<std::size_t>(v)); }
+std::string hex(std::uint64_t v) {
+    return binary::format_offset(static_cast<std::size_t>(v));
+}
 
 }  // namespace
 
@@ -57,8 +59,8 @@ binary::Bytes PhysicalMemoryDevice::read(std::uint64_t address, std::size_t size
     binary::Bytes out(size);
     std::size_t done = 0;
     while (done < size) {
-        const ssize_t n = ::pread(fd_, out.data() + done, size - done,
-                                  static_cast<off_t>(address + done));
+        const ssize_t n =
+            ::pread(fd_, out.data() + done, size - done, static_cast<off_t>(address + done));
         if (n < 0) {
             if (errno == EINTR) continue;
             // read() refuses addresses above the top of RAM (EFAULT) that a

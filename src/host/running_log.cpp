@@ -20,7 +20,9 @@ namespace {
 
 constexpr std::string_view kSecurityfsLog = "/sys/kernel/security/slaunch/eventlog";
 
-std::string hex(std::uint64_t v) { return binary::format_offset(static_cast<std::size_t>(v)); }
+std::string hex(std::uint64_t v) {
+    return binary::format_offset(static_cast<std::size_t>(v));
+}
 
 binary::Bytes trimmed_bytes(const eventlog::EventLog& log) {
     auto in = log.input();
@@ -38,8 +40,8 @@ eventlog::EventLog parse_from(const std::string& location, binary::Bytes bytes,
 RunningLog make_running(LogSource source, std::string location, eventlog::EventLog log,
                         std::size_t bytes_read, std::vector<std::string> notes) {
     auto trimmed = trimmed_bytes(log);
-    return RunningLog{source,     location, std::move(log), std::move(trimmed),
-                      bytes_read, std::move(notes), {}};
+    return RunningLog{source,           location, std::move(log), std::move(trimmed), bytes_read,
+                      std::move(notes), {}};
 }
 
 bool all_zero(binary::ByteView b) {
@@ -105,8 +107,8 @@ RunningLog read_securityfs_log(const SystemRoot& root) {
         throw Unavailable(path.string() + " is empty: the launch recorded no events");
     const std::size_t size = bytes.size();
     auto log = parse_from(path.string(), std::move(bytes));
-    std::vector<std::string> notes{"read " + std::to_string(size) + " bytes from " +
-                                   path.string() + ", trimmed at the first empty record"};
+    std::vector<std::string> notes{"read " + std::to_string(size) + " bytes from " + path.string() +
+                                   ", trimmed at the first empty record"};
     return make_running(LogSource::securityfs, path.string(), std::move(log), size,
                         std::move(notes));
 }
@@ -169,11 +171,10 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
             hex(p.first_record_offset) + ", NextRecordOffset " + hex(p.next_record_offset) +
             ", AllocatedEventContainerSize " + hex(p.allocated_size) + ")");
 
-    std::vector<std::string> notes{"TXT.HEAP.BASE " + hex(base) + ", TXT.HEAP.SIZE " + hex(size) +
-                                   "; OsSinitData version " +
-                                   std::to_string(info.os_sinit_data_version) +
-                                   ", log pointer element at heap offset " +
-                                   hex(info.log_pointer_offset)};
+    std::vector<std::string> notes{
+        "TXT.HEAP.BASE " + hex(base) + ", TXT.HEAP.SIZE " + hex(size) + "; OsSinitData version " +
+        std::to_string(info.os_sinit_data_version) + ", log pointer element at heap offset " +
+        hex(info.log_pointer_offset)};
     // SINIT writes the log's physical address. A heap captured by other tools
     // (intel-secl's txt_heap_info.bin) holds it relative to the heap instead;
     // that placement is tried second, and said.

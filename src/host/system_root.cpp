@@ -30,8 +30,4 @@ std::optional<std::filesystem::path> SystemRoot::xl_dmesg_file() const {
     return std::nullopt;
 }
 
-std::string SystemRoot::describe() const {
-    return prefix_.empty() ? "" : " (under " + prefix_.string() + ")";
-}
-
 }  // namespace drtm::host

@@ -36,9 +36,6 @@ class SystemRoot {
     // ROOT/xl-dmesg under a prefix), or nullopt for the `xl dmesg` command.
     std::optional<std::filesystem::path> xl_dmesg_file() const;
 
-    // For messages: "" on the live system, " (under ROOT)" otherwise.
-    std::string describe() const;
-
   private:
     std::filesystem::path prefix_;
     std::optional<std::filesystem::path> xl_dmesg_file_;

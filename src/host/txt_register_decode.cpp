@@ -12,40 +12,79 @@ std::string hex(std::uint64_t v, int digits = 0) {
     return buf;
 }
 
-std::string bit(std::uint64_t v, unsigned n) { return (v >> n & 1) ? "1" : "0"; }
+std::string bit(std::uint64_t v, unsigned n) {
+    return (v >> n & 1) ? "1" : "0";
+}
 
 // Processor-detected launch errors (ERRORCODE.external = 0).
 const char* processor_error_name(std::uint32_t type) {
     switch (type) {
-        case 0: return "LEGACY_SHUTDOWN";
-        case 5: return "INVALID_ACM_MEM_TYPE";
-        case 6: return "UNSUPPORTED_ACM";
-        case 7: return "AUTH_FAIL";
-        case 8: return "INVALID_ACM_FORMAT";
-        case 9: return "UNEXPECTED_HITM";
-        case 10: return "INVALID_EVENT";
-        case 11: return "INVALID_JOIN_FORMAT";
-        case 12: return "UNRECOVERABLE_MCE";
-        case 13: return "VMX_ABORT";
-        case 14: return "ACM_CORRUPT";
-        case 15: return "INVALID_VIDB_RATIO";
-        default: return nullptr;
+        case 0:
+            return "LEGACY_SHUTDOWN";
+        case 5:
+            return "INVALID_ACM_MEM_TYPE";
+        case 6:
+            return "UNSUPPORTED_ACM";
+        case 7:
+            return "AUTH_FAIL";
+        case 8:
+            return "INVALID_ACM_FORMAT";
+        case 9:
+            return "UNEXPECTED_HITM";
+        case 10:
+            return "INVALID_EVENT";
+        case 11:
+            return "INVALID_JOIN_FORMAT";
+        case 12:
+            return "UNRECOVERABLE_MCE";
+        case 13:
+            return "VMX_ABORT";
+        case 14:
+            return "ACM_CORRUPT";
+        case 15:
+            return "INVALID_VIDB_RATIO";
+        default:
+            return nullptr;
     }
 }
 
 // The codes TrenchBoot's Secure Launch writes to ERRORCODE before it resets
 // the platform (SLAUNCH_ERROR_* in Xen's intel_txt.h), from 0xc0008001.
 const char* secure_launch_error_name(std::uint32_t code) {
-    static constexpr const char* names[] = {
-        "GENERIC",          "TPM_INIT",           "TPM_INVALID_LOG20",   "TPM_LOGGING_FAILED",
-        "REGION_STRADDLE_4GB", "TPM_EXTEND",      "MTRR_INV_VCNT",       "MTRR_INV_DEF_TYPE",
-        "MTRR_INV_BASE",    "MTRR_INV_MASK",      "MSR_INV_MISC_EN",     "INV_AP_INTERRUPT",
-        "INTEGER_OVERFLOW", "HEAP_WALK",          "HEAP_MAP",            "REGION_ABOVE_4GB",
-        "HEAP_INVALID_DMAR", "HEAP_DMAR_SIZE",    "HEAP_DMAR_MAP",       "HI_PMR_BASE",
-        "HI_PMR_SIZE",      "LO_PMR_BASE",        "LO_PMR_SIZE",         "LO_PMR_MLE",
-        "INITRD_TOO_BIG",   "HEAP_ZERO_OFFSET",   "WAKE_BLOCK_TOO_SMALL", "MLE_BUFFER_OVERLAP",
-        "BUFFER_BEYOND_PMR", "OS_SINIT_BAD_VERSION", "EVENTLOG_MAP",     "TPM_NUMBER_ALGS",
-        "TPM_UNKNOWN_DIGEST", "TPM_INVALID_EVENT"};
+    static constexpr const char* names[] = {"GENERIC",
+                                            "TPM_INIT",
+                                            "TPM_INVALID_LOG20",
+                                            "TPM_LOGGING_FAILED",
+                                            "REGION_STRADDLE_4GB",
+                                            "TPM_EXTEND",
+                                            "MTRR_INV_VCNT",
+                                            "MTRR_INV_DEF_TYPE",
+                                            "MTRR_INV_BASE",
+                                            "MTRR_INV_MASK",
+                                            "MSR_INV_MISC_EN",
+                                            "INV_AP_INTERRUPT",
+                                            "INTEGER_OVERFLOW",
+                                            "HEAP_WALK",
+                                            "HEAP_MAP",
+                                            "REGION_ABOVE_4GB",
+                                            "HEAP_INVALID_DMAR",
+                                            "HEAP_DMAR_SIZE",
+                                            "HEAP_DMAR_MAP",
+                                            "HI_PMR_BASE",
+                                            "HI_PMR_SIZE",
+                                            "LO_PMR_BASE",
+                                            "LO_PMR_SIZE",
+                                            "LO_PMR_MLE",
+                                            "INITRD_TOO_BIG",
+                                            "HEAP_ZERO_OFFSET",
+                                            "WAKE_BLOCK_TOO_SMALL",
+                                            "MLE_BUFFER_OVERLAP",
+                                            "BUFFER_BEYOND_PMR",
+                                            "OS_SINIT_BAD_VERSION",
+                                            "EVENTLOG_MAP",
+                                            "TPM_NUMBER_ALGS",
+                                            "TPM_UNKNOWN_DIGEST",
+                                            "TPM_INVALID_EVENT"};
     constexpr std::uint32_t first = 0xc0008001;
     if (code < first || code - first >= std::size(names)) return nullptr;
     return names[code - first];
@@ -53,16 +92,22 @@ const char* secure_launch_error_name(std::uint32_t code) {
 
 const char* acm_type_name(std::uint32_t type) {
     switch (type) {
-        case 0: return "BIOS ACM";
-        case 1: return "SINIT ACM";
-        case 9: return "revocation ACM";
-        default: return nullptr;
+        case 0:
+            return "BIOS ACM";
+        case 1:
+            return "SINIT ACM";
+        case 9:
+            return "revocation ACM";
+        default:
+            return nullptr;
     }
 }
 
 }  // namespace
 
-bool senter_done(std::uint64_t sts) { return sts & 1; }
+bool senter_done(std::uint64_t sts) {
+    return sts & 1;
+}
 
 std::string describe_errorcode(std::uint32_t e) {
     if (e == 0) return "no error";

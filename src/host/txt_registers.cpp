@@ -10,7 +10,9 @@ namespace drtm::host {
 
 namespace {
 
-std::string hex(std::uint64_t v) { return binary::format_offset(static_cast<std::size_t>(v)); }
+std::string hex(std::uint64_t v) {
+    return binary::format_offset(static_cast<std::size_t>(v));
+}
 
 // The registers slmodule.c exports, with their securityfs file names.
 struct RegisterSpec {

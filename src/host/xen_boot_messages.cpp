@@ -64,10 +64,9 @@ std::string run_xl_dmesg(std::size_t limit) {
         throw Unavailable("`xl dmesg` printed more than " + std::to_string(limit) +
                           " bytes, the limit");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw Unavailable(
-            "`xl dmesg` failed (exit status " +
-            std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-            "): it needs root in dom0 with xenstored running");
+        throw Unavailable("`xl dmesg` failed (exit status " +
+                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                          "): it needs root in dom0 with xenstored running");
     return text;
 }
 
