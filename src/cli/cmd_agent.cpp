@@ -9,6 +9,7 @@
 #include "binary/file_io.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/running_log_input.hpp"
 #include "service/agent.hpp"
 
 namespace drtm::cli {
@@ -19,7 +20,7 @@ struct AgentOptions {
     std::string identity = "/etc/drtm/agent";
     std::string tcti = "device:/dev/tpmrm0";
     std::string keys;
-    std::string log = "/sys/kernel/security/slaunch/eventlog";
+    std::string log;  // "": the running system's
     std::string banks;
     double interval = 0;
     std::int64_t count = 0;
@@ -65,7 +66,9 @@ void register_agent(CLI::App& app) {
         "Quote the DRTM PCRs for the verifier's nonce; exit 0 affirming, 2 warning, 1 "
         "contraindicated (of the last attestation)");
     common(attest);
-    attest->add_option("--log", o->log, "DRTM event log")->capture_default_str();
+    attest->add_option(
+        "--log", o->log,
+        "DRTM event log (default: the running system's, as `drtm log read` finds it)");
     attest->add_option("--banks", o->banks, "PCR banks to quote (default: every allocated bank)");
     attest
         ->add_option("--interval", o->interval,
@@ -84,7 +87,7 @@ void register_agent(CLI::App& app) {
         std::string status;
         for (std::int64_t done = 0; !stop_requested;) {
             try {
-                auto log = binary::read_file(o->log);
+                auto log = log_bytes_or_running(o->log);
                 tpm::Tpm t(o->tcti);  // not held between rounds: others may use the TPM
                 auto j = service::attest_node(client, node, t, keys, log, opts);
                 status = j["status"].get<std::string>();

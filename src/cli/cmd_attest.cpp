@@ -14,6 +14,7 @@
 #include "binary/file_io.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/running_log_input.hpp"
 #include "cli/seal_store_ops.hpp"
 #include "crypto/x509.hpp"
 
@@ -25,7 +26,7 @@ struct AttestOptions {
     std::string keys;
     std::string ek = "ecc";
     std::string nonce;
-    std::string log = "/sys/kernel/security/slaunch/eventlog";
+    std::string log;  // "": the running system's
     std::string node;
     std::string out;
     std::string evidence;
@@ -85,14 +86,16 @@ void register_attest(CLI::App& app) {
         ->required()
         ->check(CLI::ExistingFile);
     quote->add_option("--nonce", o->nonce, "The verifier's nonce (hex, 8-64 bytes)")->required();
-    quote->add_option("--log", o->log, "DRTM event log")->capture_default_str();
+    quote->add_option(
+        "--log", o->log,
+        "DRTM event log (default: the running system's, as `drtm log read` finds it)");
     quote->add_option("--node", o->node, "This node's name");
     quote->add_option("--banks", o->banks, "PCR banks to quote (default: every allocated bank)");
     quote->add_option("--out", o->out, "Write the evidence here instead of stdout");
     quote->callback([o] {
         auto nonce = parse_nonce(o->nonce);
         auto k = attest::load_attester_keys(o->keys);
-        auto log = binary::read_file(o->log);
+        auto log = log_bytes_or_running(o->log);
         attest::CollectOptions opts;
         opts.node = o->node;
         opts.ek = k.ek_type;

@@ -9,6 +9,7 @@
 #include "binary/file_io.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/running_log_input.hpp"
 #include "eventlog/event_text.hpp"
 #include "eventlog/event_types.hpp"
 #include "eventlog/json.hpp"
@@ -44,15 +45,8 @@ std::optional<host::LogSource> source_option(const LogOptions& o) {
     return s;
 }
 
-// The running system's log; says on stderr where it was found.
 host::RunningLog read_running(const LogOptions& o) {
-    auto root = host::SystemRoot::from_environment(o.root);
-    auto found = host::read_running_log(root, source_option(o));
-    for (const auto& a : found.skipped)
-        progress("no log from " + std::string(host::log_source_name(a.source)) + ": " + a.reason);
-    std::cerr << "drtm: DRTM log from " << host::log_source_name(found.source) << ": "
-              << found.location << "\n";
-    return found;
+    return read_running_log_announced(o.root, source_option(o));
 }
 
 eventlog::EventLog load(const LogOptions& o) {

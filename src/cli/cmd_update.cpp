@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/launch_inputs.hpp"
 #include "cli/output.hpp"
+#include "cli/running_log_input.hpp"
 #include "cli/seal_store_ops.hpp"
 #include "eventlog/parse.hpp"
 #include "predict/update_check.hpp"
@@ -26,14 +27,16 @@ void register_update(CLI::App& app) {
         app.add_subcommand("update", "Inspect an update before the reboot that launches it");
     cmd->require_subcommand(1);
     auto in = std::make_shared<LaunchInputs>();
-    auto log_path = std::make_shared<std::string>("/sys/kernel/security/slaunch/eventlog");
+    auto log_path = std::make_shared<std::string>();
     in->tcti = "device:/dev/tpmrm0";
     auto* check = cmd->add_subcommand(
         "check",
         "Verify the current launch (its log against the TPM), predict the launch of the new "
         "artifacts, and list what changes");
     check->add_option("--tcti", in->tcti, "TPM of the running launch")->capture_default_str();
-    check->add_option("--log", *log_path, "DRTM log of the running launch")->capture_default_str();
+    check->add_option("--log", *log_path,
+                      "DRTM log of the running launch (default: the running system's, as `drtm log "
+                      "read` finds it)");
     add_launch_inputs(check, *in);
     check->add_flag("--json", in->json, "Print JSON");
     auto approve = std::make_shared<ApproveOptions>();
@@ -44,8 +47,7 @@ void register_update(CLI::App& app) {
                       "With --authorize: the owner's key (default: the store's)");
     check->callback([in, log_path, approve] {
         auto req = launch_request(*in);
-        eventlog::EventLog current =
-            binary::in_file(*log_path, [&] { return eventlog::read_event_log(*log_path); });
+        eventlog::EventLog current = event_log_or_running(*log_path);
         tpm::PcrBanks tpm_pcrs;
         {
             tpm::Tpm t(in->tcti);
