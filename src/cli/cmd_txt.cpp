@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "eventlog/txt_heap_tables.hpp"
+#include "host/loader_os_mle.hpp"
 #include "host/running_txt_heap.hpp"
 #include "host/txt_register_decode.hpp"
 #include "host/txt_registers.hpp"
@@ -71,8 +72,16 @@ void print_tables(const host::RunningTxtHeap& h, const eventlog::TxtHeapTables& 
               << b.num_logical_processors << " logical processors";
     if (b.sinit_flags) std::cout << ", flags " << hex(*b.sinit_flags) << "/" << hex(*b.mle_flags);
     std::cout << "\n";
-    std::cout << "  OsMleData     " << info.os_mle_data.size
-              << " bytes (the loader's own layout)\n";
+    std::cout << "  OsMleData     " << info.os_mle_data.size << " bytes";
+    if (auto m = host::secure_launch_os_mle(h.bytes, info)) {
+        std::cout << ": Secure Launch layout " << host::os_mle_layout_name(m->layout)
+                  << " (by its size), version " << m->version << ", SLRT " << hex(m->slrt);
+        if (m->boot_params_addr) std::cout << ", boot params " << hex(m->boot_params_addr);
+        std::cout << ", TXT info " << hex(m->txt_info) << ", AP wake block "
+                  << hex(m->ap_wake_block) << " + " << hex(m->ap_wake_block_size) << "\n";
+    } else {
+        std::cout << " (not a Secure Launch layout: the loader's own, e.g. tboot's)\n";
+    }
     const auto& o = t.os_sinit_data;
     std::cout << "  OsSinitData   version " << o.version << ", " << info.os_sinit_data.size
               << " bytes: MLE page tables " << hex(o.mle_page_table_base) << ", MLE size "
@@ -145,6 +154,17 @@ void register_txt(CLI::App& app) {
                                              {"first_record_offset", p->first_record_offset},
                                              {"next_record_offset", p->next_record_offset}};
                 tables["heap_notes"] = heap.heap->info.notes;
+                if (auto m = host::secure_launch_os_mle(heap.heap->bytes, heap.heap->info))
+                    tables["os_mle_data"] = {{"layout", host::os_mle_layout_name(m->layout)},
+                                             {"version", m->version},
+                                             {"boot_params_address", m->boot_params_addr},
+                                             {"slrt_address", m->slrt},
+                                             {"txt_info_address", m->txt_info},
+                                             {"ap_wake_block", m->ap_wake_block},
+                                             {"ap_wake_block_size", m->ap_wake_block_size}};
+                else
+                    tables["os_mle_data"] = {{"layout", "unknown"},
+                                             {"size", heap.heap->info.os_mle_data.size}};
                 j["heap"] = tables;
             } else {
                 j["heap_problem"] = heap.problem;
