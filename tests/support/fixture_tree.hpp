@@ -17,7 +17,7 @@
 namespace test {
 
 inline std::filesystem::path real_logs_dir() {
-    return std::filesystem::path(DRTM_SHARED_DIR) / "testdata/real-logs";
+    return std::filesystem::path(DRTM_TESTDATA_DIR) / "real-logs";
 }
 
 inline std::vector<std::uint8_t> read_bytes(const std::filesystem::path& p) {
