@@ -3,7 +3,7 @@
 #                launch of Debian's real kernel, verified and attested)
 #   make test  - install, build, and run every test (unit, integration, e2e,
 #                then unit + integration again under ASan + UBSan)
-.PHONY: all deps artifacts build run test test-release test-asan bench clean format
+.PHONY: all deps artifacts build run test test-release test-asan bench fuzz fuzz-build clean format
 
 JOBS ?= $(shell nproc)
 
@@ -31,6 +31,15 @@ test-asan: deps artifacts
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j 1
+
+# libFuzzer targets (clang, ASan + UBSan): FUZZ_SECONDS per target (default 60).
+fuzz-build: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+
+FUZZ_TARGETS = event_log txt_heap slrt boot_image evidence policy running_system
+fuzz: fuzz-build
+	@bash scripts/fuzz.sh
 
 bench: build
 	@bash bench/eventlog_vs_tpm2_eventlog.sh build/release

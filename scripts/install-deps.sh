@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config clang-format
+  # libFuzzer targets (make fuzz): clang and its fuzzer runtime
+  clang
   # libraries
   libssl-dev zlib1g-dev liblzma-dev libtss2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev

@@ -57,7 +57,7 @@ eventlog::EventLog load(const LogOptions& o) {
         if (!f) throw CLI::ValidationError("--format", "unknown log format '" + o.format + "'");
         po.format = *f;
     }
-    auto bytes = binary::read_file(o.file);
+    auto bytes = binary::read_file(o.file, eventlog::kMaxLogInputBytes, "the event log");
     return binary::in_file(o.file, [&] { return eventlog::parse_event_log(std::move(bytes), po); });
 }
 

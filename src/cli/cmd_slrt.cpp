@@ -50,7 +50,7 @@ void register_slrt(CLI::App& app) {
         ->check(CLI::ExistingFile);
     show->add_flag("--json", o->json, "Print JSON");
     show->callback([o] {
-        auto bytes = binary::read_file(o->file);
+        auto bytes = binary::read_file(o->file, slrt::kMaxSlrtBytes, "the SLRT");
         slrt::Table table = binary::in_file(o->file, [&] { return slrt::parse(bytes); });
         auto j = slrt::to_json(table);
         if (o->json)

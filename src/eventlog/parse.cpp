@@ -77,6 +77,10 @@ EventLog parse_heap(LogBuilder& b, bool image, const ParseOptions& options) {
 
 EventLog parse_shared(std::shared_ptr<const binary::Bytes> input, const ParseOptions& options) {
     const binary::ByteView in = *input;
+    if (in.size() > kMaxLogInputBytes)
+        throw binary::ParseError(0, "input of " + std::to_string(in.size()) +
+                                        " bytes is larger than the " +
+                                        std::to_string(kMaxLogInputBytes) + "-byte limit for logs");
     InputFormat format =
         options.format == InputFormat::auto_detect ? detect_format(in) : options.format;
     LogBuilder b(std::move(input), LogFormat::crypto_agile);
@@ -147,7 +151,7 @@ EventLog parse_event_log(binary::ByteView input, const ParseOptions& options) {
 }
 
 EventLog read_event_log(const std::filesystem::path& path, const ParseOptions& options) {
-    return parse_event_log(binary::read_file(path), options);
+    return parse_event_log(binary::read_file(path, kMaxLogInputBytes, "the event log"), options);
 }
 
 }  // namespace drtm::eventlog

@@ -40,6 +40,17 @@ struct ParseOptions {
     std::optional<std::uint64_t> heap_physical_base;
 };
 
+// The largest input parse_event_log accepts: event logs, securityfs buffers
+// and TXT heap images (real ones are at most a few MiB). Larger inputs are
+// refused before anything is parsed; files before they are read.
+inline constexpr std::size_t kMaxLogInputBytes = 64u << 20;  // 64 MiB
+
+// What a parse may allocate, at most, for an input of N bytes:
+// kParseMemoryPerInputByte × N + kParseMemoryConstant, the input's own copy
+// included (tests/eventlog/parse_memory_test.cpp measures the worst case).
+inline constexpr std::size_t kParseMemoryPerInputByte = 8;
+inline constexpr std::size_t kParseMemoryConstant = 1u << 20;
+
 // Which format auto-detection picks for these bytes.
 InputFormat detect_format(binary::ByteView input);
 

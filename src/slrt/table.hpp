@@ -29,6 +29,10 @@ struct Table {
 // The `size` bytes of the table. Throws BuildError if the entries do not fit in max_size.
 Bytes serialize(const Table& table);
 
+// The largest SLRT drtm reads (GRUB allocates a few KiB; the header's
+// max_size is a u32). Larger inputs are refused before parsing.
+inline constexpr std::size_t kMaxSlrtBytes = 1u << 20;  // 1 MiB
+
 // Walks entries from offset 16 and stops at END or at `size`. Rejects a wrong
 // magic or revision, an unknown architecture, size < 16, size > max_size, size
 // past the data, an entry smaller than its header or running past `size`, and

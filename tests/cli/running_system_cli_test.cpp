@@ -146,3 +146,18 @@ TEST(RunningSystemCli, VerifyWithoutAFileUsesTheRunningSystemsTpm) {
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find((t.root() / "dev/tpmrm0").string()), std::string::npos) << r.err;
 }
+
+TEST(InputLimitsCli, OversizedLogAndSlrtFilesAreRefusedBeforeTheyAreRead) {
+    test::FixtureTree t;
+    // Sparse files: their size is what matters, not their contents.
+    const auto log = t.root() / "huge.log";
+    const auto slrt = t.root() / "huge.slrt";
+    fs::resize_file((t.write("/huge.log", std::string("x")), log), (64u << 20) + 1);
+    fs::resize_file((t.write("/huge.slrt", std::string("x")), slrt), (1u << 20) + 1);
+    auto r = run_command(drtm_cmd("log show " + quote(log)));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("larger than 67108864 bytes, the limit"), std::string::npos) << r.err;
+    auto s = run_command(drtm_cmd("slrt show " + quote(slrt)));
+    EXPECT_EQ(s.status, 1);
+    EXPECT_NE(s.err.find("larger than 1048576 bytes, the limit"), std::string::npos) << s.err;
+}
