@@ -37,7 +37,7 @@ fuzz-build: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 
-FUZZ_TARGETS = event_log txt_heap slrt boot_image evidence policy running_system
+FUZZ_TARGETS = event_log txt_heap slrt boot_image evidence policy running_system verifier_request
 fuzz: fuzz-build
 	@bash scripts/fuzz.sh
 

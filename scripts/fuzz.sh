@@ -15,7 +15,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${JOBS:-2}
 bin=build/fuzz/fuzz
 work=build/fuzz/work
-all=(event_log txt_heap slrt boot_image evidence policy running_system)
+all=(event_log txt_heap slrt boot_image evidence policy running_system verifier_request)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
