@@ -42,7 +42,7 @@ fuzz: fuzz-build
 	@bash scripts/fuzz.sh
 
 bench: build
-	@bash bench/eventlog_vs_tpm2_eventlog.sh build/release
+	@bash bench/run
 
 format:
 	@find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -179,11 +179,12 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
     // (intel-secl's txt_heap_info.bin) holds it relative to the heap instead;
     // that placement is tried second, and said.
     binary::Bytes area;
-    std::string location;
+    std::string location, unreadable;
     try {
         area = mem.read(p.physical_address, p.allocated_size, "the DRTM event log");
-    } catch (const Unavailable&) {
+    } catch (const Unavailable& e) {
         area.clear();
+        unreadable = e.what();
     }
     if (spec_id_at(area, p.first_record_offset)) {
         location = mem.path().string() + " " + hex(p.physical_address) + "-" +
@@ -199,6 +200,10 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
         notes.push_back("PhysicalAddress " + hex(p.physical_address) +
                         " holds no log; it was read relative to the heap (as captured heaps "
                         "store it)");
+    } else if (!unreadable.empty()) {
+        // The pointer may be right; the kernel would not let us look.
+        throw Unavailable(heap_location + ": the log pointer names " + hex(p.physical_address) +
+                          ", which cannot be read: " + unreadable);
     } else {
         throw std::runtime_error(heap_location + ": the log pointer's PhysicalAddress " +
                                  hex(p.physical_address) +

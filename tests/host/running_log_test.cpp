@@ -203,3 +203,17 @@ TEST(RunningLog, SourceNamesRoundTrip) {
         EXPECT_EQ(log_source_from_name(log_source_name(s)), s);
     EXPECT_FALSE(log_source_from_name("uefi"));
 }
+
+TEST(RunningLog, ALogPointerPastTheEndOfMemorySaysItCouldNotBeRead) {
+    test::FixtureTree t;
+    t.install_intel_secl_heap(0x7a000000);
+    // The pointer names an address the "machine" does not have.
+    t.poke64(0x7a000000 + 0x1514C + 8 + 92 + 8, 0x7fff0000000);
+    try {
+        read_running_log(SystemRoot(t.root()), LogSource::txt_heap);
+        FAIL();
+    } catch (const NoRunningLog& e) {
+        EXPECT_TRUE(mentions(e.what(), "cannot be read")) << e.what();
+        EXPECT_TRUE(mentions(e.what(), "runs past the end")) << e.what();
+    }
+}
