@@ -51,6 +51,12 @@ std::string hex32(std::uint32_t value) {
 
 namespace drtm::binary {
 
+std::string hex_padded(std::uint64_t value, int digits) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "0x%0*llx", digits, static_cast<unsigned long long>(value));
+    return buf;
+}
+
 std::string hex_number(std::uint64_t value) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));

@@ -29,5 +29,7 @@ bool all_equal(ByteView bytes, std::uint8_t value);
 std::string hex_number(std::uint64_t value);
 // "0x01000d17": a 32-bit value at full width (TPM handles, SLRT tags).
 std::string hex32(std::uint32_t value);
+// "0x00000000000100c1": `digits` hex digits at least (register dumps).
+std::string hex_padded(std::uint64_t value, int digits);
 
 }  // namespace drtm::binary

@@ -23,9 +23,7 @@ struct TxtOptions {
 };
 
 std::string hex(std::uint64_t v, int digits = 0) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%0*llx", digits, static_cast<unsigned long long>(v));
-    return buf;
+    return binary::hex_padded(v, digits);
 }
 
 struct HeapReport {

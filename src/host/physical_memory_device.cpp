@@ -8,17 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "binary/bytes.hpp"
 #include "binary/error.hpp"
 
 namespace drtm::host {
-
-namespace {
-
-std::string hex(std::uint64_t v) {
-    return binary::format_offset(static_cast<std::size_t>(v));
-}
-
-}  // namespace
 
 PhysicalMemoryDevice::PhysicalMemoryDevice(std::filesystem::path path) : path_(std::move(path)) {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -41,8 +34,8 @@ PhysicalMemoryDevice::~PhysicalMemoryDevice() {
 
 std::string PhysicalMemoryDevice::refused(std::uint64_t address, std::string_view what,
                                           int error) const {
-    std::string why = path_.string() + ": reading " + std::string(what) + " at " + hex(address) +
-                      ": " + std::strerror(error);
+    std::string why = path_.string() + ": reading " + std::string(what) + " at " +
+                      binary::hex_number(address) + ": " + std::strerror(error);
     // Linux's read_mem() answers EPERM for a page devmem_is_allowed() rejects:
     // RAM above 1 MiB under CONFIG_STRICT_DEVMEM, or a range a driver claims
     // under CONFIG_IO_STRICT_DEVMEM.
@@ -69,9 +62,9 @@ binary::Bytes PhysicalMemoryDevice::read(std::uint64_t address, std::size_t size
             throw Unavailable(refused(address + done, what, errno));
         }
         if (n == 0)
-            throw Unavailable(path_.string() + ": " + std::string(what) + " at " + hex(address) +
-                              " (" + std::to_string(size) + " bytes) runs past the end at " +
-                              hex(address + done));
+            throw Unavailable(path_.string() + ": " + std::string(what) + " at " +
+                              binary::hex_number(address) + " (" + std::to_string(size) +
+                              " bytes) runs past the end at " + binary::hex_number(address + done));
         done += static_cast<std::size_t>(n);
     }
     return out;
@@ -93,7 +86,7 @@ binary::Bytes PhysicalMemoryDevice::read_mapped(std::uint64_t address, std::size
 std::uint64_t PhysicalMemoryDevice::read_register64(std::uint64_t address) const {
     using T = std::uint64_t;
     if (address % sizeof(T) != 0)
-        throw std::invalid_argument("unaligned register address " + hex(address));
+        throw std::invalid_argument("unaligned register address " + binary::hex_number(address));
     const long page = ::sysconf(_SC_PAGESIZE);
     const std::uint64_t base = address & ~static_cast<std::uint64_t>(page - 1);
     void* map = ::mmap(nullptr, static_cast<std::size_t>(page), PROT_READ, MAP_SHARED, fd_,
@@ -110,7 +103,7 @@ std::uint64_t PhysicalMemoryDevice::read_register64(std::uint64_t address) const
     struct stat st {};
     if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<std::uint64_t>(st.st_size) < address + sizeof(T))
-        throw Unavailable(path_.string() + ": register at " + hex(address) +
+        throw Unavailable(path_.string() + ": register at " + binary::hex_number(address) +
                           " is past the end of the file");
     const auto* reg =
         reinterpret_cast<const volatile T*>(static_cast<const char*>(map) + (address - base));

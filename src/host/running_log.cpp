@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "binary/bytes.hpp"
 #include "binary/error.hpp"
 #include "binary/file_io.hpp"
 #include "eventlog/parse.hpp"
@@ -19,10 +20,6 @@ namespace drtm::host {
 namespace {
 
 constexpr std::string_view kSecurityfsLog = "/sys/kernel/security/slaunch/eventlog";
-
-std::string hex(std::uint64_t v) {
-    return binary::format_offset(static_cast<std::size_t>(v));
-}
 
 binary::Bytes trimmed_bytes(const eventlog::EventLog& log) {
     auto in = log.input();
@@ -127,17 +124,19 @@ RunningLog read_xen_reserved_log(const SystemRoot& root) {
                           "started through a TrenchBoot dynamic launch");
     const std::uint64_t size = range->end - range->start;
     if (size > kMaxDrtmLogBytes)
-        throw std::runtime_error(messages.from + ": the reserved event log (" + hex(range->start) +
-                                 " - " + hex(range->end) + ") is larger than " +
+        throw std::runtime_error(messages.from + ": the reserved event log (" +
+                                 binary::hex_number(range->start) + " - " +
+                                 binary::hex_number(range->end) + ") is larger than " +
                                  std::to_string(kMaxDrtmLogBytes) + " bytes, the limit");
     PhysicalMemoryDevice mem(root.path("/dev/mem"));
     auto bytes = mem.read(range->start, static_cast<std::size_t>(size), "the DRTM event log");
     if (all_zero(bytes))
-        throw Unavailable(mem.path().string() + ": the reserved log at " + hex(range->start) +
+        throw Unavailable(mem.path().string() + ": the reserved log at " +
+                          binary::hex_number(range->start) +
                           " reads as zeros (the kernel may hide RAM from /dev/mem: "
                           "CONFIG_STRICT_DEVMEM)");
-    const std::string location =
-        mem.path().string() + " " + hex(range->start) + "-" + hex(range->end);
+    const std::string location = mem.path().string() + " " + binary::hex_number(range->start) +
+                                 "-" + binary::hex_number(range->end);
     auto log = parse_from(location, std::move(bytes));
     std::vector<std::string> notes{"found in " + messages.from + ": \"" + range->line + "\""};
     return make_running(LogSource::xen, location, std::move(log), static_cast<std::size_t>(size),
@@ -163,18 +162,20 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
     const eventlog::TxtLogPointer& p = *info.log_pointer;
     if (p.allocated_size > kMaxDrtmLogBytes)
         throw std::runtime_error(heap_location + ": the log's AllocatedEventContainerSize " +
-                                 hex(p.allocated_size) + " is larger than " +
+                                 binary::hex_number(p.allocated_size) + " is larger than " +
                                  std::to_string(kMaxDrtmLogBytes) + " bytes, the limit");
     if (p.first_record_offset > p.next_record_offset || p.next_record_offset > p.allocated_size)
         throw std::runtime_error(
             heap_location + ": log pointer offsets out of order (FirstRecordOffset " +
-            hex(p.first_record_offset) + ", NextRecordOffset " + hex(p.next_record_offset) +
-            ", AllocatedEventContainerSize " + hex(p.allocated_size) + ")");
+            binary::hex_number(p.first_record_offset) + ", NextRecordOffset " +
+            binary::hex_number(p.next_record_offset) + ", AllocatedEventContainerSize " +
+            binary::hex_number(p.allocated_size) + ")");
 
     std::vector<std::string> notes{
-        "TXT.HEAP.BASE " + hex(base) + ", TXT.HEAP.SIZE " + hex(size) + "; OsSinitData version " +
+        "TXT.HEAP.BASE " + binary::hex_number(base) + ", TXT.HEAP.SIZE " +
+        binary::hex_number(size) + "; OsSinitData version " +
         std::to_string(info.os_sinit_data_version) + ", log pointer element at heap offset " +
-        hex(info.log_pointer_offset)};
+        binary::hex_number(info.log_pointer_offset)};
     // SINIT writes the log's physical address. A heap captured by other tools
     // (intel-secl's txt_heap_info.bin) holds it relative to the heap instead;
     // that placement is tried second, and said.
@@ -187,8 +188,8 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
         unreadable = e.what();
     }
     if (spec_id_at(area, p.first_record_offset)) {
-        location = mem.path().string() + " " + hex(p.physical_address) + "-" +
-                   hex(p.physical_address + p.allocated_size);
+        location = mem.path().string() + " " + binary::hex_number(p.physical_address) + "-" +
+                   binary::hex_number(p.physical_address + p.allocated_size);
     } else if (p.physical_address < size && size - p.physical_address >= p.allocated_size &&
                spec_id_at(binary::ByteView(heap).subspan(
                               static_cast<std::size_t>(p.physical_address), p.allocated_size),
@@ -196,20 +197,21 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
         const auto at = static_cast<std::size_t>(p.physical_address);
         area.assign(heap.begin() + static_cast<std::ptrdiff_t>(at),
                     heap.begin() + static_cast<std::ptrdiff_t>(at + p.allocated_size));
-        location = heap_location + " +" + hex(p.physical_address);
-        notes.push_back("PhysicalAddress " + hex(p.physical_address) +
+        location = heap_location + " +" + binary::hex_number(p.physical_address);
+        notes.push_back("PhysicalAddress " + binary::hex_number(p.physical_address) +
                         " holds no log; it was read relative to the heap (as captured heaps "
                         "store it)");
     } else if (!unreadable.empty()) {
         // The pointer may be right; the kernel would not let us look.
-        throw Unavailable(heap_location + ": the log pointer names " + hex(p.physical_address) +
+        throw Unavailable(heap_location + ": the log pointer names " +
+                          binary::hex_number(p.physical_address) +
                           ", which cannot be read: " + unreadable);
     } else {
         throw std::runtime_error(heap_location + ": the log pointer's PhysicalAddress " +
-                                 hex(p.physical_address) +
+                                 binary::hex_number(p.physical_address) +
                                  " does not hold a TCG log (no Spec ID Event03 at its "
                                  "FirstRecordOffset " +
-                                 hex(p.first_record_offset) + ")");
+                                 binary::hex_number(p.first_record_offset) + ")");
     }
     const std::size_t read = area.size();
     // The records run from FirstRecordOffset to NextRecordOffset; the rest of
@@ -219,7 +221,7 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
     options.format = eventlog::InputFormat::crypto_agile;
     options.end_offset = p.next_record_offset - p.first_record_offset;
     auto log = parse_from(location, std::move(area), options);
-    notes.push_back("records end at NextRecordOffset " + hex(p.next_record_offset));
+    notes.push_back("records end at NextRecordOffset " + binary::hex_number(p.next_record_offset));
     return make_running(LogSource::txt_heap, location, std::move(log), read, std::move(notes));
 }
 

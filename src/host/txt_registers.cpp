@@ -3,16 +3,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "binary/bytes.hpp"
 #include "binary/error.hpp"
 #include "host/cpu_features.hpp"
 
 namespace drtm::host {
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-    return binary::format_offset(static_cast<std::size_t>(v));
-}
 
 // The registers slmodule.c exports, with their securityfs file names.
 struct RegisterSpec {
@@ -60,8 +57,9 @@ void check_txt_present(const std::string& where, std::uint64_t sts, std::uint64_
     const bool all_ones = sts == ~std::uint64_t{0} && didvid == ~std::uint64_t{0};
     const bool all_zero = sts == 0 && didvid == 0;
     if (all_ones || all_zero)
-        throw Unavailable(where + ": the TXT public space at " + hex(txt_register::public_space) +
-                          " reads as all " + (all_ones ? "ones" : "zeros") +
+        throw Unavailable(where + ": the TXT public space at " +
+                          binary::hex_number(txt_register::public_space) + " reads as all " +
+                          (all_ones ? "ones" : "zeros") +
                           ": no TXT device (not an Intel TXT platform, or TXT is disabled in "
                           "the firmware)");
 }
@@ -80,8 +78,8 @@ TxtHeapRegisters read_txt_heap_registers(const PhysicalMemoryDevice& mem) {
     h.size = mem.read_register64(txt_register::public_space + txt_register::heap_size);
     const bool ones = h.base == ~std::uint64_t{0} && h.size == ~std::uint64_t{0};
     if (ones || h.size == 0)
-        throw Unavailable(mem.path().string() + ": TXT.HEAP.BASE " + hex(h.base) +
-                          " / TXT.HEAP.SIZE " + hex(h.size) +
+        throw Unavailable(mem.path().string() + ": TXT.HEAP.BASE " + binary::hex_number(h.base) +
+                          " / TXT.HEAP.SIZE " + binary::hex_number(h.size) +
                           ": no TXT heap (not an Intel TXT platform, or TXT is disabled)");
     return h;
 }
@@ -112,7 +110,8 @@ TxtRegisters read_txt_registers(const SystemRoot& root) {
         PhysicalMemoryDevice mem(root.path("/dev/mem"));
         if (out.registers.empty()) {
             TxtRegisters from_mem;
-            from_mem.source = mem.path().string() + " at " + hex(txt_register::public_space);
+            from_mem.source =
+                mem.path().string() + " at " + binary::hex_number(txt_register::public_space);
             for (const auto& spec : kRegisters)
                 from_mem.registers.push_back(
                     {spec.name, spec.offset, spec.width,
