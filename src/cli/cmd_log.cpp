@@ -30,7 +30,7 @@ struct LogOptions {
     std::string banks;
     std::string out;
     std::string root;    // --root: read the running system under this prefix
-    std::string source;  // --source: one running-system source only
+    std::string source = "auto";  // --source: one running-system source, or all
     bool no_dynamic_launch = false;
     bool json = false;
     bool verbose = false;
