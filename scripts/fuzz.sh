@@ -32,7 +32,10 @@ run_one() {
   mkdir -p "$work/corpus/$t" "build/fuzz/artifacts/$t"
   local log="$work/$t.log"
   # shellcheck disable=SC2046
-  "$bin/fuzz_$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  # Real TXT heaps and UEFI logs are 70-100 KB: keep the seeds whole.
+  local max_len=65536
+  case "$t" in event_log|txt_heap) max_len=131072 ;; esac
+  "$bin/fuzz_$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/$t/" \
       "$work/corpus/$t" $(seeds_for "$t") >"$log" 2>&1
   local rc=$?
@@ -63,5 +66,5 @@ for t in "${targets[@]}"; do
     pids=("${pids[@]:1}")
   fi
 done
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
+for p in ${pids[@]+"${pids[@]}"}; do wait "$p" || failed=1; done
 exit $failed

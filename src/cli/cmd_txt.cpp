@@ -40,7 +40,11 @@ HeapReport read_heap(const host::SystemRoot& root) {
         r.tables = binary::in_file(r.heap->location, [&] {
             return eventlog::decode_txt_heap_tables(r.heap->bytes, r.heap->info);
         });
-    } catch (const host::Unavailable& e) {
+    } catch (const std::exception& e) {
+        // The registers are still worth printing on a machine whose heap is
+        // absent, oversized or damaged: that is where TXT gets diagnosed.
+        r.heap.reset();
+        r.tables.reset();
         r.problem = e.what();
     }
     return r;

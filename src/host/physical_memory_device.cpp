@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "binary/bytes.hpp"
 #include "binary/error.hpp"
@@ -48,7 +49,10 @@ std::string PhysicalMemoryDevice::refused(std::uint64_t address, std::string_vie
 }
 
 binary::Bytes PhysicalMemoryDevice::read(std::uint64_t address, std::size_t size,
-                                         std::string_view what) const {
+                                         std::string_view what, bool map_if_refused) const {
+    if (address > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max()) - size)
+        throw Unavailable(path_.string() + ": " + std::string(what) + " at " +
+                          binary::hex_number(address) + " is beyond any physical address");
     binary::Bytes out(size);
     std::size_t done = 0;
     while (done < size) {
@@ -58,7 +62,7 @@ binary::Bytes PhysicalMemoryDevice::read(std::uint64_t address, std::size_t size
             if (errno == EINTR) continue;
             // read() refuses addresses above the top of RAM (EFAULT) that a
             // mapping still reaches, as txt-stat falls back to.
-            if (errno == EFAULT) return read_mapped(address, size, what);
+            if (errno == EFAULT && map_if_refused) return read_mapped(address, size, what);
             throw Unavailable(refused(address + done, what, errno));
         }
         if (n == 0)

@@ -35,7 +35,11 @@ class PhysicalMemoryDevice {
     // `size` bytes at physical `address`. `what` names the data in errors
     // ("the TXT heap"). Throws Unavailable when the kernel refuses the range
     // or the file ends before it.
-    binary::Bytes read(std::uint64_t address, std::size_t size, std::string_view what) const;
+    // `map_if_refused`: when read() answers EFAULT (above the top of RAM),
+    // map the range instead, as txt-stat does. Only for ranges the hardware
+    // names (the TXT heap); never for an address taken from memory contents.
+    binary::Bytes read(std::uint64_t address, std::size_t size, std::string_view what,
+                       bool map_if_refused = false) const;
 
     // One naturally aligned 64-bit load of a device register, through a
     // mapping (read() of /dev/mem refuses addresses above the top of RAM).

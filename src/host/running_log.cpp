@@ -13,6 +13,7 @@
 #include "host/limits.hpp"
 #include "host/physical_memory_device.hpp"
 #include "host/running_txt_heap.hpp"
+#include "host/txt_registers.hpp"
 #include "host/xen_boot_messages.hpp"
 
 namespace drtm::host {
@@ -120,8 +121,9 @@ RunningLog read_xen_reserved_log(const SystemRoot& root) {
     }
     if (!range)
         throw Unavailable(messages.from +
-                          " has no \"SLAUNCH: reserving event log\" message: Xen was not "
-                          "started through a TrenchBoot dynamic launch");
+                          " has no \"SLAUNCH: reserving event log\" message from Xen: Xen was "
+                          "not started through a TrenchBoot dynamic launch, or its console ring "
+                          "has wrapped (save `xl dmesg` early in boot, or raise conring_size=)");
     const std::uint64_t size = range->end - range->start;
     if (size > kMaxDrtmLogBytes)
         throw std::runtime_error(messages.from + ": the reserved event log (" +
@@ -145,6 +147,16 @@ RunningLog read_xen_reserved_log(const SystemRoot& root) {
 
 RunningLog read_txt_heap_log(const SystemRoot& root) {
     PhysicalMemoryDevice mem(root.path("/dev/mem"));
+    // Without a completed SENTER the heap holds no log of this boot: only
+    // BiosData (no launch), or the tables of an earlier boot (a warm reset).
+    const std::uint64_t sts = mem.read_register64(txt_register::public_space + txt_register::sts);
+    if (sts == ~std::uint64_t{0})
+        throw Unavailable(mem.path().string() +
+                          ": the TXT public space reads as all ones: no TXT device");
+    if (!(sts & 1))
+        throw Unavailable(mem.path().string() + ": TXT.STS " + binary::hex_number(sts) +
+                          " has SENTER.DONE clear: no measured launch is in effect, so the "
+                          "TXT heap holds no log of this boot");
     const RunningTxtHeap running_heap = read_running_txt_heap(mem);
     const std::uint64_t base = running_heap.base, size = running_heap.size;
     const binary::Bytes& heap = running_heap.bytes;
@@ -188,7 +200,9 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
         unreadable = e.what();
     }
     if (spec_id_at(area, p.first_record_offset)) {
-        location = mem.path().string() + " " + binary::hex_number(p.physical_address) + "-" +
+        // Offsets in parse errors count from the first record.
+        location = mem.path().string() + " " +
+                   binary::hex_number(p.physical_address + p.first_record_offset) + "-" +
                    binary::hex_number(p.physical_address + p.allocated_size);
     } else if (p.physical_address < size && size - p.physical_address >= p.allocated_size &&
                spec_id_at(binary::ByteView(heap).subspan(
@@ -197,7 +211,8 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
         const auto at = static_cast<std::size_t>(p.physical_address);
         area.assign(heap.begin() + static_cast<std::ptrdiff_t>(at),
                     heap.begin() + static_cast<std::ptrdiff_t>(at + p.allocated_size));
-        location = heap_location + " +" + binary::hex_number(p.physical_address);
+        location =
+            heap_location + " +" + binary::hex_number(p.physical_address + p.first_record_offset);
         notes.push_back("PhysicalAddress " + binary::hex_number(p.physical_address) +
                         " holds no log; it was read relative to the heap (as captured heaps "
                         "store it)");

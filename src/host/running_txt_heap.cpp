@@ -17,7 +17,8 @@ RunningTxtHeap read_running_txt_heap(const PhysicalMemoryDevice& mem) {
         throw std::runtime_error(mem.path().string() + ": TXT.HEAP.SIZE " +
                                  binary::hex_number(h.size) + " is larger than " +
                                  std::to_string(kMaxTxtHeapBytes) + " bytes, the limit");
-    h.bytes = mem.read(h.base, static_cast<std::size_t>(h.size), "the TXT heap");
+    h.bytes = mem.read(h.base, static_cast<std::size_t>(h.size), "the TXT heap",
+                       /*map_if_refused=*/true);
     h.location = mem.path().string() + " TXT heap " + binary::hex_number(h.base) + "-" +
                  binary::hex_number(h.base + h.size);
     h.info = binary::in_file(h.location,

@@ -1,5 +1,7 @@
 #include "host/txt_registers.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -39,7 +41,11 @@ std::uint64_t read_width(const PhysicalMemoryDevice& mem, std::uint64_t address,
 std::uint64_t parse_register_file(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::string text;
-    if (!in || !(in >> text)) throw Unavailable(path.string() + ": cannot read");
+    if (!in)
+        throw Unavailable(
+            path.string() + ": " + std::strerror(errno) +
+            (errno == EACCES ? " (the TXT registers are readable by root only)" : ""));
+    if (!(in >> text)) throw Unavailable(path.string() + ": empty");
     std::size_t used = 0;
     std::uint64_t v = 0;
     try {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -73,18 +74,33 @@ std::string run_xl_dmesg(std::size_t limit) {
 }  // namespace
 
 std::optional<ReservedLogRange> find_reserved_log(std::string_view text) {
-    std::optional<ReservedLogRange> found;
+    // Xen's own line is the first one, prefixed "(XEN)" in `xl dmesg` (or bare
+    // in a console capture). Guests can print into the same ring ("(d3) …"
+    // through the debug port): such lines must never name the range.
     std::size_t at = 0;
-    // The last message wins: a kexec'd Xen prints its own after the old one.
     while ((at = text.find(kMarker, at)) != std::string_view::npos) {
         std::size_t line_start = text.rfind('\n', at);
         line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
         std::size_t line_end = text.find('\n', at);
         if (line_end == std::string_view::npos) line_end = text.size();
-        std::string line(text.substr(line_start, line_end - line_start));
+        const std::string_view before = text.substr(line_start, at - line_start);
+        const bool from_xen = before.find_first_not_of(" \t") == std::string_view::npos ||
+                              before.substr(0, 5) == "(XEN)";
+        if (!from_xen) {
+            at = line_end;
+            continue;
+        }
+        // Xen's line is short; a long one is not Xen's and is not given to the
+        // regex (whose matching recurses per character).
+        constexpr std::size_t kMaxLine = 256;
+        std::string line(text.substr(line_start, std::min(line_end - line_start, kMaxLine + 1)));
         if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.size() > kMaxLine)
+            throw std::invalid_argument(
+                "the \"SLAUNCH: reserving event log\" line is longer than " +
+                std::to_string(kMaxLine) + " characters");
         static const std::regex range(
-            R"(SLAUNCH: reserving event log \(\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*-\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*\))");
+            R"(SLAUNCH: reserving event log \(\s*(?:0x)?([0-9a-fA-F]{1,16})\s*-\s*(?:0x)?([0-9a-fA-F]{1,16})\s*\))");
         std::smatch m;
         if (!std::regex_search(line, m, range))
             throw std::invalid_argument("cannot read the address range in \"" + line + "\"");
@@ -94,10 +110,9 @@ std::optional<ReservedLogRange> find_reserved_log(std::string_view text) {
         if (r.end <= r.start)
             throw std::invalid_argument("the event log range in \"" + line + "\" is empty");
         r.line = line;
-        found = r;
-        at = line_end;
+        return r;
     }
-    return found;
+    return std::nullopt;
 }
 
 bool runs_under_xen(const SystemRoot& root) {

@@ -18,9 +18,10 @@ struct ReservedLogRange {
     std::string line;         // the message it came from
 };
 
-// The last "SLAUNCH: reserving event log (START - END)" message in `text`;
-// nullopt when there is none. Throws std::invalid_argument when the message
-// is there but its range does not parse or is empty/inverted.
+// Xen's "SLAUNCH: reserving event log (START - END)" message in `text`: the
+// first one from Xen itself (prefixed "(XEN)", or unprefixed), never a guest's
+// ("(d3) …"). nullopt when there is none. Throws std::invalid_argument when
+// the message is there but its range does not parse or is empty/inverted.
 std::optional<ReservedLogRange> find_reserved_log(std::string_view text);
 
 // The hypervisor's boot messages: the file the root names, else the output of

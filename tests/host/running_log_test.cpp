@@ -163,6 +163,7 @@ TEST(RunningLog, SizesBeyondTheLimitsAreRefusedBeforeReading) {
     }
     {
         test::FixtureTree t;
+        t.poke64(0xFED30000, 1);  // SENTER.DONE
         t.poke64(0xFED30300, 0x1000);
         t.poke64(0xFED30308, 32u << 20);
         try {
@@ -188,8 +189,15 @@ TEST(RunningLog, SizesBeyondTheLimitsAreRefusedBeforeReading) {
 
 TEST(RunningLog, NoTxtHeapWhenThePublicSpaceReadsAllOnes) {
     test::FixtureTree t;
-    t.poke64(0xFED30300, ~0ull);
-    t.poke64(0xFED30308, ~0ull);
+    for (std::uint64_t off = 0; off < 0x310; off += 8) t.poke64(0xFED30000 + off, ~0ull);
+    try {
+        read_running_log(SystemRoot(t.root()), LogSource::txt_heap);
+        FAIL();
+    } catch (const NoRunningLog& e) {
+        EXPECT_TRUE(mentions(e.what(), "no TXT device")) << e.what();
+    }
+    // TXT.STS says a launch happened but the heap registers read as ones.
+    t.poke64(0xFED30000, 1);
     try {
         read_running_log(SystemRoot(t.root()), LogSource::txt_heap);
         FAIL();
@@ -215,5 +223,17 @@ TEST(RunningLog, ALogPointerPastTheEndOfMemorySaysItCouldNotBeRead) {
     } catch (const NoRunningLog& e) {
         EXPECT_TRUE(mentions(e.what(), "cannot be read")) << e.what();
         EXPECT_TRUE(mentions(e.what(), "runs past the end")) << e.what();
+    }
+}
+
+TEST(RunningLog, WithoutAMeasuredLaunchTheHeapIsNotRead) {
+    test::FixtureTree t;
+    t.install_intel_secl_heap(0x1000);
+    t.poke64(0xFED30000, 0);  // SENTER.DONE clear: TXT is on, no launch happened
+    try {
+        read_running_log(SystemRoot(t.root()), LogSource::txt_heap);
+        FAIL();
+    } catch (const NoRunningLog& e) {
+        EXPECT_TRUE(mentions(e.what(), "SENTER.DONE clear")) << e.what();
     }
 }

@@ -19,14 +19,34 @@ TEST(XenBootMessages, TheReservedRangeIsStartAndExclusiveEnd) {
     EXPECT_EQ(r->line, "(XEN) SLAUNCH: reserving event log (0x7fe9e000 - 0x7fea6000)");
 }
 
-TEST(XenBootMessages, TheLastMessageWinsAndCarriageReturnsAreDropped) {
+TEST(XenBootMessages, XensFirstMessageCountsAndCarriageReturnsAreDropped) {
     auto r = find_reserved_log(
         "SLAUNCH: reserving event log (0x1000 - 0x2000)\r\n"
         "SLAUNCH: reserving event log (0x3000 - 0x5000)\r\n");
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->start, 0x3000u);
-    EXPECT_EQ(r->end, 0x5000u);
+    EXPECT_EQ(r->start, 0x1000u);
+    EXPECT_EQ(r->end, 0x2000u);
     EXPECT_EQ(r->line.back(), ')');
+}
+
+TEST(XenBootMessages, AGuestCannotNameTheRange) {
+    // A guest's debug-port output lands in the same ring, prefixed "(dN)".
+    auto r = find_reserved_log(
+        "(d3) SLAUNCH: reserving event log (0x100000 - 0x200000)\n"
+        "(XEN) SLAUNCH: reserving event log (0x7fe9e000 - 0x7fea6000)\n");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->start, 0x7fe9e000u);
+    EXPECT_FALSE(find_reserved_log("(d1) SLAUNCH: reserving event log (0x1000 - 0x2000)\n"));
+}
+
+TEST(XenBootMessages, OverlongLinesAndNumbersAreRefused) {
+    EXPECT_THROW(find_reserved_log("(XEN) SLAUNCH: reserving event log (0x" +
+                                   std::string(300000, '1') + " - 0x2)\n"),
+                 std::invalid_argument);
+    // 17 hex digits do not fit a physical address.
+    EXPECT_THROW(
+        find_reserved_log("(XEN) SLAUNCH: reserving event log (0x10000000000000000 - 0x2)\n"),
+        std::invalid_argument);
 }
 
 TEST(XenBootMessages, NoMessageMeansNoRange) {

@@ -73,11 +73,13 @@ class FixtureTree {
     }
 
     // The TXT heap of intel-secl's txt_heap_info.bin (a real server's heap) at
-    // physical `base`, with TXT.HEAP.BASE / SIZE in the public space.
+    // physical `base`, with TXT.HEAP.BASE / SIZE in the public space and
+    // TXT.STS saying a measured launch is in effect.
     std::vector<std::uint8_t> install_intel_secl_heap(std::uint64_t base = 0x1000) {
         auto image = read_bytes(real_logs_dir() / "intel-secl/txt_heap_info.bin");
         std::vector<std::uint8_t> heap(image.begin() + 0x1000, image.begin() + 0x1000 + 0x100000);
         poke(base, heap);
+        poke64(0xFED30000 + 0x000, 0x1);  // TXT.STS: SENTER.DONE
         poke64(0xFED30000 + 0x300, base);
         poke64(0xFED30000 + 0x308, heap.size());
         return heap;
