@@ -97,8 +97,7 @@ Evidence collect_evidence(tpm::Tpm& tpm, const tpm::AttestationKeyBlob& ak, bina
     // A log that does not parse is sent as it is, for the verifier to reject.
     try {
         auto parsed = eventlog::parse_event_log(log);
-        auto used =
-            parsed.input().subspan(parsed.log_offset(), parsed.end_offset() - parsed.log_offset());
+        auto used = parsed.log_bytes();
         e.eventlog.assign(used.begin(), used.end());
     } catch (const binary::ParseError&) {
         e.eventlog.assign(log.begin(), log.end());

@@ -29,7 +29,7 @@ struct LogOptions {
     std::string pcrs_json;
     std::string banks;
     std::string out;
-    std::string root;    // --root: read the running system under this prefix
+    std::string root;             // --root: read the running system under this prefix
     std::string source = "auto";  // --source: one running-system source, or all
     bool no_dynamic_launch = false;
     bool json = false;
@@ -150,13 +150,14 @@ void register_log(CLI::App& app) {
     read->add_flag("--json", o->json, "Print what was found as JSON");
     read->callback([o] {
         auto found = read_running(*o);
+        const auto trimmed = found.log.log_bytes();
         if (!o->out.empty() && o->out != "-") {
-            binary::write_file_atomic(o->out, found.trimmed);
-            progress("wrote " + std::to_string(found.trimmed.size()) + " bytes to " + o->out);
+            binary::write_file_atomic(o->out, trimmed);
+            progress("wrote " + std::to_string(trimmed.size()) + " bytes to " + o->out);
         }
         if (o->out == "-") {
-            std::cout.write(reinterpret_cast<const char*>(found.trimmed.data()),
-                            static_cast<std::streamsize>(found.trimmed.size()));
+            std::cout.write(reinterpret_cast<const char*>(trimmed.data()),
+                            static_cast<std::streamsize>(trimmed.size()));
             std::cout.flush();
             return;
         }
@@ -165,7 +166,7 @@ void register_log(CLI::App& app) {
             j["source"] = host::log_source_name(found.source);
             j["location"] = found.location;
             j["bytes_read"] = found.bytes_read;
-            j["log_bytes"] = found.trimmed.size();
+            j["log_bytes"] = trimmed.size();
             j["format"] = eventlog::format_name(found.log.format());
             j["records"] = found.log.size();
             j["notes"] = found.notes;
@@ -181,7 +182,7 @@ void register_log(CLI::App& app) {
         std::cout << "source:  " << host::log_source_name(found.source) << "\n"
                   << "where:   " << found.location << "\n"
                   << "format:  " << eventlog::format_name(found.log.format()) << ", "
-                  << found.log.size() << " records, " << found.trimmed.size() << " bytes ("
+                  << found.log.size() << " records, " << trimmed.size() << " bytes ("
                   << found.bytes_read << " read)\n";
         for (const auto& n : found.notes) std::cout << "note:    " << n << "\n";
         if (o->out.empty())
@@ -222,7 +223,7 @@ void register_log(CLI::App& app) {
     trim->add_option("--out", o->out, "Output file")->required();
     trim->callback([o] {
         auto log = load(*o);
-        auto bytes = log.input().subspan(log.log_offset(), log.end_offset() - log.log_offset());
+        auto bytes = log.log_bytes();
         binary::write_file_atomic(o->out, bytes);
         progress("wrote " + std::to_string(bytes.size()) + " bytes to " + o->out);
     });

@@ -1,6 +1,6 @@
 // drtm txt status: the Intel TXT public registers and heap tables of the
 // running machine (securityfs slaunch/txt/* or /dev/mem), decoded.
-#include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
@@ -176,10 +176,9 @@ void register_txt(CLI::App& app) {
         }
         std::cout << "TXT registers (" << regs.source << "):\n";
         for (const auto& d : decoded) {
-            std::printf("  %-18s %-20s %s\n", d.raw.name.c_str(),
-                        hex(d.raw.value, static_cast<int>(d.raw.width / 4)).c_str(),
-                        d.meaning.c_str());
-            std::fflush(stdout);
+            std::cout << "  " << std::left << std::setw(18) << d.raw.name << " " << std::setw(20)
+                      << hex(d.raw.value, static_cast<int>(d.raw.width / 4)) << std::right << " "
+                      << d.meaning << "\n";
             if (!d.fields.empty()) {
                 std::cout << "      ";
                 for (const auto& f : d.fields) std::cout << " " << f.name << "=" << f.value;

@@ -22,7 +22,10 @@ host::RunningLog read_running_log_announced(const std::string& root,
 }
 
 binary::Bytes log_bytes_or_running(const std::string& file) {
-    if (file.empty()) return read_running_log_announced().trimmed;
+    if (file.empty()) {
+        const auto used = read_running_log_announced().log.log_bytes();
+        return binary::Bytes(used.begin(), used.end());
+    }
     return binary::read_file(file, host::kMaxDrtmLogBytes, "the DRTM event log");
 }
 

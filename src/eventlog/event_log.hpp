@@ -58,6 +58,11 @@ class EventLog {
     binary::ByteView input() const noexcept { return *input_; }
     std::size_t log_offset() const noexcept { return log_offset_; }  // first byte of the log
     std::size_t end_offset() const noexcept { return end_offset_; }  // just after the last record
+    // The log without what surrounds it (padding, a heap): what `drtm log
+    // trim` writes and tools such as tpm2_eventlog read.
+    binary::ByteView log_bytes() const noexcept {
+        return input().subspan(log_offset_, end_offset_ - log_offset_);
+    }
     EndReason end_reason() const noexcept { return end_reason_; }
 
     // Digest sizes records are parsed with: the Spec ID header's list for

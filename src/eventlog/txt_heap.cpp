@@ -61,6 +61,16 @@ void walk_elements(binary::Reader& r, TxtHeapInfo& info, std::vector<std::string
 
 }  // namespace
 
+bool spec_id_event03_at(binary::ByteView area, std::size_t first_record_offset) {
+    // The signature sits after the 32-byte TCG_PCR_EVENT header, NUL-terminated.
+    constexpr std::size_t header = 0x20;
+    const std::size_t n = spec_id_event03_signature.size();
+    if (first_record_offset > area.size() || area.size() - first_record_offset < header + n + 1)
+        return false;
+    const auto* sig = area.data() + first_record_offset + header;
+    return std::memcmp(sig, spec_id_event03_signature.data(), n) == 0 && sig[n] == 0;
+}
+
 std::vector<TxtHeapElement> list_heap_elements(binary::Reader& r, const char* table,
                                                std::vector<std::string>& notes) {
     std::vector<TxtHeapElement> out;
@@ -185,13 +195,10 @@ HeapLogLocation locate_heap_log(binary::ByteView input, const TxtHeapInfo& heap,
         candidates.push_back({heap.heap_offset + static_cast<std::size_t>(p.physical_address),
                               "PhysicalAddress relative to the heap copy"});
 
-    const std::size_t sig_at = p.first_record_offset + std::size_t{0x20};
-    for (const HeapLogLocation& c : candidates) {
-        if (c.offset > input.size() || input.size() - c.offset < sig_at + 16) continue;
-        binary::ByteView sig = input.subspan(c.offset + sig_at, 16);
-        if (std::memcmp(sig.data(), spec_id_event03_signature.data(), 15) == 0 && sig[15] == 0)
+    for (const HeapLogLocation& c : candidates)
+        if (c.offset <= input.size() &&
+            spec_id_event03_at(input.subspan(c.offset), p.first_record_offset))
             return c;
-    }
     throw binary::ParseError(heap.log_pointer_offset,
                              "EVENT_LOG_POINTER2_1 PhysicalAddress " + hex(p.physical_address) +
                                  " does not lead to a Spec ID Event03 log in this input (" +

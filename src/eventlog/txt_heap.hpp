@@ -30,6 +30,10 @@ TxtHeapInfo parse_txt_heap_image(binary::ByteView input);
 std::vector<TxtHeapElement> list_heap_elements(binary::Reader& r, const char* table,
                                                std::vector<std::string>& notes);
 
+// Whether `area` holds a TCG_PCR_EVENT carrying Spec ID Event03 at
+// `first_record_offset`: how a log pointer is checked to lead to a log.
+bool spec_id_event03_at(binary::ByteView area, std::size_t first_record_offset);
+
 // Cheap structural checks used by auto-detection.
 bool looks_like_txt_heap(binary::ByteView heap);
 bool looks_like_txt_heap_image(binary::ByteView input);

@@ -1,18 +1,17 @@
 #include "host/running_log.hpp"
 
-#include <cstring>
 #include <filesystem>
 
 #include "binary/bytes.hpp"
 #include "binary/error.hpp"
 #include "binary/file_io.hpp"
 #include "eventlog/parse.hpp"
-#include "eventlog/spec_id.hpp"
 #include "eventlog/txt_heap.hpp"
 #include "host/cpu_features.hpp"
 #include "host/limits.hpp"
 #include "host/physical_memory_device.hpp"
 #include "host/running_txt_heap.hpp"
+#include "host/txt_register_decode.hpp"
 #include "host/txt_registers.hpp"
 #include "host/xen_boot_messages.hpp"
 
@@ -21,12 +20,6 @@ namespace drtm::host {
 namespace {
 
 constexpr std::string_view kSecurityfsLog = "/sys/kernel/security/slaunch/eventlog";
-
-binary::Bytes trimmed_bytes(const eventlog::EventLog& log) {
-    auto in = log.input();
-    auto part = in.subspan(log.log_offset(), log.end_offset() - log.log_offset());
-    return binary::Bytes(part.begin(), part.end());
-}
 
 // Parses what a source produced; a parse failure names the source.
 eventlog::EventLog parse_from(const std::string& location, binary::Bytes bytes,
@@ -37,24 +30,8 @@ eventlog::EventLog parse_from(const std::string& location, binary::Bytes bytes,
 
 RunningLog make_running(LogSource source, std::string location, eventlog::EventLog log,
                         std::size_t bytes_read, std::vector<std::string> notes) {
-    auto trimmed = trimmed_bytes(log);
-    return RunningLog{source,           location, std::move(log), std::move(trimmed), bytes_read,
-                      std::move(notes), {}};
-}
-
-bool all_zero(binary::ByteView b) {
-    for (auto c : b)
-        if (c != 0) return false;
-    return true;
-}
-
-// Whether `area` holds a TCG Spec ID Event03 record at `first`.
-bool spec_id_at(binary::ByteView area, std::size_t first) {
-    const std::size_t sig_at = first + 0x20;
-    if (area.size() < sig_at + eventlog::spec_id_event03_signature.size() + 1) return false;
-    return std::memcmp(area.data() + sig_at, eventlog::spec_id_event03_signature.data(),
-                       eventlog::spec_id_event03_signature.size()) == 0 &&
-           area[sig_at + eventlog::spec_id_event03_signature.size()] == 0;
+    return RunningLog{source,     std::move(location), std::move(log),
+                      bytes_read, std::move(notes),    {}};
 }
 
 }  // namespace
@@ -101,7 +78,7 @@ RunningLog read_securityfs_log(const SystemRoot& root) {
         throw Unavailable(why);
     }
     auto bytes = binary::read_file(path, kMaxDrtmLogBytes, "the DRTM event log");
-    if (bytes.empty() || all_zero(bytes))
+    if (bytes.empty() || binary::all_equal(bytes, 0))
         throw Unavailable(path.string() + " is empty: the launch recorded no events");
     const std::size_t size = bytes.size();
     auto log = parse_from(path.string(), std::move(bytes));
@@ -132,7 +109,7 @@ RunningLog read_xen_reserved_log(const SystemRoot& root) {
                                  std::to_string(kMaxDrtmLogBytes) + " bytes, the limit");
     PhysicalMemoryDevice mem(root.path("/dev/mem"));
     auto bytes = mem.read(range->start, static_cast<std::size_t>(size), "the DRTM event log");
-    if (all_zero(bytes))
+    if (binary::all_equal(bytes, 0))
         throw Unavailable(mem.path().string() + ": the reserved log at " +
                           binary::hex_number(range->start) +
                           " reads as zeros (the kernel may hide RAM from /dev/mem: "
@@ -153,7 +130,7 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
     if (sts == ~std::uint64_t{0})
         throw Unavailable(mem.path().string() +
                           ": the TXT public space reads as all ones: no TXT device");
-    if (!(sts & 1))
+    if (!senter_done(sts))
         throw Unavailable(mem.path().string() + ": TXT.STS " + binary::hex_number(sts) +
                           " has SENTER.DONE clear: no measured launch is in effect, so the "
                           "TXT heap holds no log of this boot");
@@ -199,15 +176,16 @@ RunningLog read_txt_heap_log(const SystemRoot& root) {
         area.clear();
         unreadable = e.what();
     }
-    if (spec_id_at(area, p.first_record_offset)) {
+    if (eventlog::spec_id_event03_at(area, p.first_record_offset)) {
         // Offsets in parse errors count from the first record.
         location = mem.path().string() + " " +
                    binary::hex_number(p.physical_address + p.first_record_offset) + "-" +
                    binary::hex_number(p.physical_address + p.allocated_size);
     } else if (p.physical_address < size && size - p.physical_address >= p.allocated_size &&
-               spec_id_at(binary::ByteView(heap).subspan(
-                              static_cast<std::size_t>(p.physical_address), p.allocated_size),
-                          p.first_record_offset)) {
+               eventlog::spec_id_event03_at(
+                   binary::ByteView(heap).subspan(static_cast<std::size_t>(p.physical_address),
+                                                  p.allocated_size),
+                   p.first_record_offset)) {
         const auto at = static_cast<std::size_t>(p.physical_address);
         area.assign(heap.begin() + static_cast<std::ptrdiff_t>(at),
                     heap.begin() + static_cast<std::ptrdiff_t>(at + p.allocated_size));

@@ -33,11 +33,9 @@ struct SourceAttempt {
 
 struct RunningLog {
     LogSource source = LogSource::securityfs;
-    std::string location;  // the file, or "/dev/mem 0x…–0x…"
-    eventlog::EventLog log;
-    // The log without padding: what `--out` writes and tpm2_eventlog reads.
-    binary::Bytes trimmed;
-    std::size_t bytes_read = 0;          // including padding
+    std::string location;        // the file, or "/dev/mem 0x…–0x…"
+    eventlog::EventLog log;      // log.log_bytes(): the log without padding, what `--out` writes
+    std::size_t bytes_read = 0;  // including padding
     std::vector<std::string> notes;      // how it was found
     std::vector<SourceAttempt> skipped;  // earlier sources that had nothing
 };
