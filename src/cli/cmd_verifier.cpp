@@ -30,6 +30,7 @@ struct VerifierOptions {
     bool allow_no_ek_certificate = false;
     std::size_t threads = 8;
     std::size_t pool = 8;
+    std::size_t record_writers = 2;
     std::int64_t challenge_ttl = 120;
     std::string port_file;
     bool access_log = false;
@@ -64,6 +65,9 @@ void serve(const VerifierOptions& o) {
 
     service::ServiceOptions opts;
     opts.challenge_ttl_seconds = o.challenge_ttl;
+    if (o.record_writers == 0 || o.record_writers > o.pool)
+        throw CLI::ValidationError("--record-writers", "give 1 to --db-connections writers");
+    opts.record_writers = o.record_writers;
     if (!o.ek_roots.empty())
         opts.enrollment.roots = crypto::pem_certificates(binary::read_text_file(o.ek_roots));
     opts.enrollment.require_certificate = !o.allow_no_ek_certificate;
@@ -125,6 +129,9 @@ void serve(const VerifierOptions& o) {
     // (bind lost) sends itself one so the thread can be joined.
     kill(getpid(), SIGTERM);
     waiter.join();
+    auto stats = verifier.record_stats();
+    std::cerr << "drtm verifier: stored " << stats.records << " attestations in " << stats.batches
+              << " transactions (largest batch " << stats.largest_batch << ")\n";
 }
 
 service::VerifierClient admin_client(const VerifierOptions& o) {
@@ -202,6 +209,11 @@ void register_verifier(CLI::App& app) {
                         "Enroll TPMs without an EK certificate (labs only)");
     serve_cmd->add_option("--threads", o->threads, "Worker threads")->capture_default_str();
     serve_cmd->add_option("--db-connections", o->pool, "Database connections")
+        ->capture_default_str();
+    serve_cmd
+        ->add_option("--record-writers", o->record_writers,
+                     "Attestation batches written at once (group commit; each takes a "
+                     "database connection)")
         ->capture_default_str();
     serve_cmd->add_option("--challenge-ttl", o->challenge_ttl, "Seconds a nonce stays valid")
         ->capture_default_str();

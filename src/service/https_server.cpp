@@ -147,7 +147,13 @@ struct HttpsServer::Impl {
         });
         s.Get("/v1/health", [this](const httplib::Request& q, httplib::Response& r) {
             handle(q, r, "any", [&] {
-                return json{{"status", "ok"}, {"storage", service.store().database().backend()}};
+                auto batches = service.record_stats();
+                return json{{"status", "ok"},
+                            {"storage", service.store().database().backend()},
+                            {"records",
+                             {{"stored", batches.records},
+                              {"transactions", batches.batches},
+                              {"largest_batch", batches.largest_batch}}}};
             });
         });
         // Unknown routes and httplib's own refusals (413 over the size limit,

@@ -2,7 +2,7 @@
 // prepared once per connection.
 #include <libpq-fe.h>
 
-#include <map>
+#include <unordered_map>
 #include <string>
 
 #include "service/database.hpp"
@@ -86,7 +86,7 @@ class PostgresConnection final : public Connection {
     }
 
     PGconn* conn_ = nullptr;
-    std::map<std::string, std::string> prepared_;
+    std::unordered_map<std::string, std::string> prepared_;
 };
 
 }  // namespace

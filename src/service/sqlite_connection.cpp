@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <unordered_map>
 
 #include "service/database.hpp"
 
@@ -90,14 +91,13 @@ class SqliteConnection final : public Connection {
   private:
     sqlite3_stmt* prepared(std::string_view sql) {
         std::string key(sql);
-        for (auto& [text, stmt] : cache_)
-            if (text == key) return stmt;
+        if (auto it = cache_.find(key); it != cache_.end()) return it->second;
         std::string translated = sqlite_placeholders(sql);
         sqlite3_stmt* stmt = nullptr;
         if (sqlite3_prepare_v2(db_, translated.c_str(), static_cast<int>(translated.size()), &stmt,
                                nullptr) != SQLITE_OK)
             fail("preparing a statement");
-        cache_.emplace_back(std::move(key), stmt);
+        cache_.emplace(std::move(key), stmt);
         return stmt;
     }
     [[noreturn]] void fail(const std::string& what) {
@@ -106,7 +106,8 @@ class SqliteConnection final : public Connection {
 
     std::string path_;
     sqlite3* db_ = nullptr;
-    std::vector<std::pair<std::string, sqlite3_stmt*>> cache_;  // a handful of statements
+    // A few dozen: group commit prepares one statement per batch size.
+    std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
 }  // namespace

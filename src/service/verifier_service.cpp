@@ -77,7 +77,9 @@ VerifierService::VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_
     : store_(store),
       ear_key_(std::move(ear_key)),
       nonces_(std::move(nonce_key)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      records_([this](const std::vector<PendingRecord>& batch) { return store_.record_all(batch); },
+               std::min(options_.record_batch, kMaxRecordBatch), options_.record_writers) {
     if (!ear_key_.has_private())
         throw std::runtime_error("the EAR signing key has no private part");
 }
@@ -213,7 +215,7 @@ json VerifierService::submit_evidence(const std::string& node, std::string_view 
         if (nonce_problem.empty()) a.nonce = binary::to_hex(quoted_nonce);
         std::optional<attest::ClockInfo> clock;
         if (genuine(verdict)) clock = verdict.quote->clock;
-        switch (store_.record(a, clock, record.version)) {
+        switch (records_.record({a, clock, record.version})) {
             case RecordOutcome::stored: {
                 auto updated = std::make_shared<EnrolledNode>(*enrolled_node);
                 updated->record.last_status = a.status;

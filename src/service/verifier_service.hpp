@@ -17,6 +17,7 @@
 #include "attest/appraisal_policy.hpp"
 #include "attest/enrollment.hpp"
 #include "crypto/ecdsa_key.hpp"
+#include "service/group_commit.hpp"
 #include "service/nonce_minter.hpp"
 #include "service/verifier_store.hpp"
 
@@ -27,6 +28,10 @@ struct ServiceOptions {
     std::int64_t challenge_ttl_seconds = 120;   // a nonce older than this is stale
     std::int64_t enrollment_ttl_seconds = 300;  // time to answer the credential challenge
     std::int64_t policy_cache_seconds = 2;      // how soon other processes' policy edits apply
+    // Group commit: attestation batches written at once (each holding a
+    // database connection while it writes), and the most records a batch holds.
+    std::size_t record_writers = 2;
+    std::size_t record_batch = kMaxRecordBatch;
     std::string verifier_build = "drtm 0.1.0";
 };
 
@@ -63,6 +68,8 @@ class VerifierService {
 
     std::string ear_public_key_pem() const { return ear_key_.public_pem(); }
     VerifierStore& store() { return store_; }
+    // How the records were grouped into transactions since start.
+    GroupCommit::Stats record_stats() const { return records_.stats(); }
 
   private:
     std::shared_ptr<const attest::AppraisalPolicy> policy_for(const std::string& id);
@@ -82,6 +89,7 @@ class VerifierService {
     crypto::EcdsaP256Key ear_key_;
     NonceMinter nonces_;
     ServiceOptions options_;
+    GroupCommit records_;
     struct CachedPolicy {
         std::shared_ptr<const attest::AppraisalPolicy> policy;
         std::chrono::steady_clock::time_point loaded;

@@ -1,5 +1,8 @@
 #include "service/verifier_store.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "binary/bytes.hpp"
 #include "crypto/random.hpp"
 #include "service/schema.hpp"
@@ -193,36 +196,136 @@ bool VerifierStore::set_node_policy(const std::string& name, const std::string& 
 RecordOutcome VerifierStore::record(const AttestationRecord& a,
                                     const std::optional<attest::ClockInfo>& clock,
                                     std::int64_t node_version) {
-    struct NodeChanged {};  // rolls back the attestation already inserted
-    try {
-        return db_.transaction([&](Connection& c) {
+    return record_all({PendingRecord{a, clock, node_version}}).at(0);
+}
+
+namespace {
+// "($1, $2, …), ($9, …)": `rows` groups of `columns` placeholders.
+std::string placeholder_rows(std::size_t rows, std::size_t columns) {
+    std::string out;
+    std::size_t n = 1;
+    for (std::size_t r = 0; r < rows; ++r) {
+        out += r ? ", (" : "(";
+        for (std::size_t c = 0; c < columns; ++c) out += (c ? ", $" : "$") + std::to_string(n++);
+        out += ")";
+    }
+    return out;
+}
+
+// The node rows to update, as a derived table both engines accept (SQLite has
+// no column list on VALUES): "SELECT CAST($1 AS TEXT) AS v_name, CAST($2 AS
+// BIGINT) AS v_version, … UNION ALL SELECT …". Columns are (name,
+// is_integer); the casts give PostgreSQL the parameters' types, which a bare
+// select list does not.
+std::string derived_rows(std::size_t rows,
+                         const std::vector<std::pair<const char*, bool>>& columns) {
+    std::string out;
+    std::size_t n = 1;
+    for (std::size_t r = 0; r < rows; ++r) {
+        out += r ? " UNION ALL SELECT " : "SELECT ";
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            const auto p = "$" + std::to_string(n++);
+            out += std::string(c ? ", " : "") + "CAST(" + p +
+                   (columns[c].second ? " AS BIGINT) AS " : " AS TEXT) AS ") + columns[c].first;
+        }
+    }
+    return out;
+}
+
+// Moves each node whose row is still at the appraised version; returns the
+// names of those moved. `with_clock`: the quote was genuine, so its clock
+// info becomes the node's and the row's version advances.
+std::vector<std::string> update_nodes(Connection& c, const std::vector<const PendingRecord*>& rows,
+                                      bool with_clock) {
+    if (rows.empty()) return {};
+    std::vector<std::pair<const char*, bool>> columns = {
+        {"v_name", false}, {"v_version", true}, {"v_status", false}, {"v_at", true}};
+    if (with_clock)
+        columns.insert(columns.end(), {{"v_clock", true}, {"v_reset", true}, {"v_restart", true}});
+    std::vector<Value> params;
+    params.reserve(rows.size() * columns.size());
+    for (const auto* r : rows) {
+        const auto& a = r->attestation;
+        params.insert(params.end(), {a.node, num(r->node_version), a.status, num(a.at)});
+        if (with_clock)
+            params.insert(params.end(), {num(static_cast<std::int64_t>(r->clock->clock)),
+                                         num(r->clock->reset_count), num(r->clock->restart_count)});
+    }
+    const std::string set =
+        with_clock ? "clock = v_clock, reset_count = v_reset, restart_count = v_restart, "
+                     "last_status = v_status, last_attested_at = v_at, version = version + 1"
+                   : "last_status = v_status, last_attested_at = v_at";
+    auto moved =
+        c.execute("UPDATE nodes SET " + set + " FROM (" + derived_rows(rows.size(), columns) +
+                      ") AS v WHERE name = v_name AND version = v_version RETURNING name",
+                  params);
+    std::vector<std::string> names;
+    for (const auto& row : moved.rows) names.push_back(as_text(row.at(0)));
+    return names;
+}
+}  // namespace
+
+std::vector<RecordOutcome> VerifierStore::record_all(const std::vector<PendingRecord>& batch) {
+    if (batch.empty()) return {};
+    if (batch.size() > kMaxRecordBatch)
+        throw std::invalid_argument("a record batch holds at most " +
+                                    std::to_string(kMaxRecordBatch) + " attestations");
+    // One attestation per node: two against the same row version cannot both move it.
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        for (std::size_t j = i + 1; j < batch.size(); ++j)
+            if (batch[i].attestation.node == batch[j].attestation.node)
+                throw std::invalid_argument("a record batch holds one attestation per node ('" +
+                                            batch[i].attestation.node + "' twice)");
+    return db_.transaction([&](Connection& c) {
+        // 1. Every attestation whose nonce is unspent (or that spends none).
+        std::vector<Value> params;
+        params.reserve(batch.size() * 8);
+        for (const auto& r : batch) {
+            const auto& a = r.attestation;
             Value nonce;
             if (!a.nonce.empty()) nonce = a.nonce;
-            auto inserted = c.execute(
-                "INSERT INTO attestations (id, node, at, status, failed, policy_id, ear, nonce) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (nonce) DO NOTHING",
-                {a.id, a.node, num(a.at), a.status, join(a.failed), a.policy_id, a.ear, nonce});
-            if (inserted.affected == 0) return RecordOutcome::nonce_spent;
-            Result updated;
-            if (clock) {
-                updated = c.execute(
-                    "UPDATE nodes SET clock = $3, reset_count = $4, restart_count = $5, "
-                    "last_status = $6, last_attested_at = $7, version = version + 1 WHERE name = "
-                    "$1 AND version = $2",
-                    {a.node, num(node_version), num(static_cast<std::int64_t>(clock->clock)),
-                     num(clock->reset_count), num(clock->restart_count), a.status, num(a.at)});
+            params.insert(params.end(), {a.id, a.node, num(a.at), a.status, join(a.failed),
+                                         a.policy_id, a.ear, nonce});
+        }
+        auto inserted = c.execute(
+            "INSERT INTO attestations (id, node, at, status, failed, policy_id, ear, nonce) "
+            "VALUES " +
+                placeholder_rows(batch.size(), 8) + " ON CONFLICT (nonce) DO NOTHING RETURNING id",
+            params);
+        std::vector<std::string> stored_ids;
+        for (const auto& row : inserted.rows) stored_ids.push_back(as_text(row.at(0)));
+        auto contains = [](const std::vector<std::string>& v, const std::string& s) {
+            return std::find(v.begin(), v.end(), s) != v.end();
+        };
+
+        // 2. Their nodes, each only at the version it was appraised against.
+        std::vector<const PendingRecord*> with_clock, without_clock;
+        for (const auto& r : batch)
+            if (contains(stored_ids, r.attestation.id))
+                (r.clock ? with_clock : without_clock).push_back(&r);
+        auto moved = update_nodes(c, with_clock, true);
+        auto also_moved = update_nodes(c, without_clock, false);
+        moved.insert(moved.end(), also_moved.begin(), also_moved.end());
+
+        // 3. An attestation whose node moved on is not kept: its caller
+        // appraises again against the new row.
+        std::vector<RecordOutcome> outcomes;
+        std::vector<Value> orphans;
+        for (const auto& r : batch) {
+            if (!contains(stored_ids, r.attestation.id)) {
+                outcomes.push_back(RecordOutcome::nonce_spent);
+            } else if (!contains(moved, r.attestation.node)) {
+                outcomes.push_back(RecordOutcome::node_changed);
+                orphans.push_back(r.attestation.id);
             } else {
-                updated = c.execute(
-                    "UPDATE nodes SET last_status = $3, last_attested_at = $4 WHERE name = $1 AND "
-                    "version = $2",
-                    {a.node, num(node_version), a.status, num(a.at)});
+                outcomes.push_back(RecordOutcome::stored);
             }
-            if (updated.affected == 0) throw NodeChanged{};
-            return RecordOutcome::stored;
-        });
-    } catch (const NodeChanged&) {
-        return RecordOutcome::node_changed;
-    }
+        }
+        if (!orphans.empty())
+            c.execute("DELETE FROM attestations WHERE id IN " + placeholder_rows(1, orphans.size()),
+                      orphans);
+        return outcomes;
+    });
 }
 
 std::vector<AttestationRecord> VerifierStore::history(const std::string& node, std::int64_t limit) {

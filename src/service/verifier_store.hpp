@@ -55,6 +55,17 @@ enum class RecordOutcome {
     nonce_spent,   // another attestation already spent this nonce
 };
 
+// One appraisal waiting to be stored: see VerifierStore::record.
+struct PendingRecord {
+    AttestationRecord attestation;
+    std::optional<attest::ClockInfo> clock;  // moves the node's counters when set
+    std::int64_t node_version = 0;           // the node row the appraisal was made against
+};
+
+// Attestations a batch may hold: bounds the statements' parameters (8 per
+// attestation) and the distinct statements each connection prepares.
+inline constexpr std::size_t kMaxRecordBatch = 32;
+
 struct PolicyRecord {
     std::string id;
     std::string document;
@@ -91,6 +102,11 @@ class VerifierStore {
     // caller re-appraises against what changed.
     RecordOutcome record(const AttestationRecord& a, const std::optional<attest::ClockInfo>& clock,
                          std::int64_t node_version);
+    // The same for up to kMaxRecordBatch attestations of distinct nodes, in
+    // one transaction with one statement per kind of change (group commit):
+    // each gets the outcome it would have had alone. Throws (storing
+    // nothing) on a storage error.
+    std::vector<RecordOutcome> record_all(const std::vector<PendingRecord>& batch);
     std::vector<AttestationRecord> history(const std::string& node, std::int64_t limit);
 
     void put_policy(const PolicyRecord& p);

@@ -180,6 +180,74 @@ TEST_P(StoreConformance, RecordsMoveTheClockOnlyAtTheExpectedVersion) {
     EXPECT_EQ(h[0].ear, "jwt1");
 }
 
+// Group commit writes several nodes' attestations in one transaction; each
+// must get the outcome it would have had alone.
+TEST_P(StoreConformance, ABatchGivesEachAttestationItsOwnOutcome) {
+    using drtm::service::RecordOutcome;
+    for (auto name : {"n1", "n2", "n3", "n4", "n5"}) store->enroll(node(name));
+    auto version = [&](const char* name) { return store->node(name)->version; };
+    ASSERT_EQ(store->record({"first", "n1", 1, "affirming", {}, "p", "e0", "aa01"}, std::nullopt,
+                            version("n1")),
+              RecordOutcome::stored);
+    drtm::attest::ClockInfo clock{5000, 3, 1, true};
+    std::vector<drtm::service::PendingRecord> batch = {
+        // a nonce spent by an earlier transaction
+        {{"replayed", "n2", 2, "affirming", {}, "p", "e1", "aa01"}, clock, version("n2")},
+        // genuine, at the node's version: moves its counters
+        {{"genuine", "n3", 3, "affirming", {}, "p", "e2", "aa03"}, clock, version("n3")},
+        // appraised against a row that has moved on
+        {{"late", "n4", 4, "warning", {"x"}, "p", "e3", "aa04"}, clock, version("n4") - 1},
+        // no counters to move, no nonce to spend
+        {{"plain", "n1", 5, "contraindicated", {"nonce", "signature"}, "p", "e4", ""},
+         std::nullopt,
+         version("n1")},
+        // the same nonce as an earlier attestation of this batch
+        {{"twice", "n5", 6, "affirming", {}, "p", "e5", "aa03"}, clock, version("n5")},
+    };
+    const auto n3_before = version("n3");
+    auto outcomes = store->record_all(batch);
+    EXPECT_EQ(outcomes,
+              (std::vector<RecordOutcome>{RecordOutcome::nonce_spent, RecordOutcome::stored,
+                                          RecordOutcome::node_changed, RecordOutcome::stored,
+                                          RecordOutcome::nonce_spent}));
+    // Stored: the attestation and its node's new state.
+    auto n3 = store->node("n3");
+    EXPECT_EQ(n3->version, n3_before + 1);
+    ASSERT_TRUE(n3->last_clock);
+    EXPECT_EQ(n3->last_clock->clock, 5000u);
+    EXPECT_EQ(n3->last_status, "affirming");
+    ASSERT_EQ(store->history("n3", 10).size(), 1u);
+    auto n1 = store->history("n1", 10);
+    ASSERT_EQ(n1.size(), 2u);
+    EXPECT_EQ(n1[0].failed, (std::vector<std::string>{"nonce", "signature"}));
+    EXPECT_EQ(store->node("n1")->last_status, "contraindicated");
+    // Not stored: nothing of them is left, and their nodes did not move.
+    for (auto name : {"n2", "n4", "n5"}) {
+        EXPECT_TRUE(store->history(name, 10).empty()) << name;
+        EXPECT_FALSE(store->node(name)->last_clock) << name;
+        EXPECT_EQ(store->node(name)->last_status, "") << name;
+    }
+}
+
+TEST_P(StoreConformance, ABatchHoldsOneAttestationPerNodeAndIsBounded) {
+    store->enroll(node("n1"));
+    auto v = store->node("n1")->version;
+    std::vector<drtm::service::PendingRecord> same_node = {
+        {{"a", "n1", 1, "affirming", {}, "p", "e", "bb01"}, std::nullopt, v},
+        {{"b", "n1", 2, "affirming", {}, "p", "e", "bb02"}, std::nullopt, v},
+    };
+    EXPECT_THROW(store->record_all(same_node), std::invalid_argument);
+    std::vector<drtm::service::PendingRecord> too_many;
+    for (std::size_t i = 0; i <= drtm::service::kMaxRecordBatch; ++i)
+        too_many.push_back(
+            {{"id" + std::to_string(i), "m" + std::to_string(i), 1, "affirming", {}, "p", "e", ""},
+             std::nullopt,
+             1});
+    EXPECT_THROW(store->record_all(too_many), std::invalid_argument);
+    EXPECT_TRUE(store->history("n1", 10).empty());
+    EXPECT_TRUE(store->record_all({}).empty());
+}
+
 TEST_P(StoreConformance, HistoryIsNewestFirstWithFailedChecks) {
     store->enroll(node("n1"));
     auto v = store->node("n1")->version;
