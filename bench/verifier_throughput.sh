@@ -52,8 +52,17 @@ as_pg "$pgbin/initdb" -D "$work/pg/data" -U postgres -A trust -E UTF8 >/dev/null
 as_pg "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
     -o "-c listen_addresses='' -k $work/pg -c max_connections=100" start >/dev/null
 psql() { as_pg /usr/bin/psql -h "$work/pg" -U postgres -d postgres -q "$@"; }
+# CPU seconds so far of a process, and of the throwaway PostgreSQL (its
+# postmaster and every backend and helper it started).
+hz=$(getconf CLK_TCK)
+cpu_of() { awk -v hz="$hz" '{printf "%.3f\n", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_cpu() {
+  local pm; pm=$(head -1 "$work/pg/data/postmaster.pid")
+  { cpu_of "$pm"; for p in $(pgrep -P "$pm"); do cpu_of "$p"; done; } | awk '{s += $1} END {printf "%.3f\n", s}'
+}
 
-printf '%-10s %7s %5s %9s %8s %8s %8s %8s\n' storage nodes conn "verif/s" "ev p50" "ev p99" "att p50" "att p99"
+printf '%-10s %7s %5s %9s %8s %8s %8s %8s  %s\n' storage nodes conn "verif/s" "ev p50" "ev p99" "att p50" "att p99" \
+    "CPU ms per attestation: server / PostgreSQL / load generator"
 for n in $counts; do
   rm -rf "$work/v" "$work/certs" "$work/v.sqlite"
   "$drtm" verifier init --dir "$work/v" >/dev/null
@@ -71,19 +80,36 @@ for n in $counts; do
     # 1: a TLS handshake per attestation (agents attesting every few
     # minutes); 20: a long-running agent keeping its connection.
     for per in 1 20; do
+      srv0=$(cpu_of "$serve_pid"); pg0=$(pg_cpu)
       result=$("$load" run --url "https://localhost:$(cat "$work/port")" --certs "$work/certs" \
           --template "$work/template.json" --clients "$clients" --seconds "$seconds" \
           --per-connection $per) || { echo "load run failed: $result" >&2; cat "$work/serve.log" >&2; exit 1; }
+      srv1=$(cpu_of "$serve_pid"); pg1=$(pg_cpu)
+      result=$(python3 - "$result" "$srv0" "$srv1" "$pg0" "$pg1" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+s0, s1, p0, p1 = map(float, sys.argv[2:6])
+n = max(r["attestations"], 1)
+r["server_cpu_ms_per_attestation"] = (s1 - s0) * 1000 / n
+r["postgresql_cpu_ms_per_attestation"] = (p1 - p0) * 1000 / n
+print(json.dumps(r))
+PY
+)
       python3 - "$storage" "$result" <<'PY'
 import json, sys
 r = json.loads(sys.argv[2])
+cpu = (f"{r['server_cpu_ms_per_attestation']:.2f} / " +
+       (f"{r['postgresql_cpu_ms_per_attestation']:.2f}" if sys.argv[1] == "postgresql" else "-") +
+       f" / {r['load_cpu_ms_per_attestation']:.2f}")
 print(f"{sys.argv[1]:<10} {r['nodes']:>7} {r['attestations_per_connection']:>5} {r['per_second']:>9.0f} "
       f"{r['evidence_p50_ms']:>6.1f}ms {r['evidence_p99_ms']:>6.1f}ms "
-      f"{r['attestation_p50_ms']:>6.1f}ms {r['attestation_p99_ms']:>6.1f}ms", flush=True)
+      f"{r['attestation_p50_ms']:>6.1f}ms {r['attestation_p99_ms']:>6.1f}ms  {cpu}", flush=True)
 PY
       echo "{\"storage\":\"$storage\",\"result\":$result}" >> "$work/results.jsonl"
     done
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=; rm -f "$work/port"
+    # Group commit: how many transactions the attestations took.
+    sed -n 's/^drtm verifier: stored /  group commit: /p' "$work/serve.log"
   done
 done
 cp "$work/results.jsonl" "${DRTM_BENCH_OUT:-/tmp/drtm-verifier-throughput.jsonl}"

@@ -20,7 +20,7 @@ RecordOutcome GroupCommit::record(PendingRecord record) {
         if (writing_ < writers_ && !queue_.empty())
             write_batch(lock);
         else
-            written_.wait(lock);
+            me.wake.wait(lock);
     }
     if (me.error) std::rethrow_exception(me.error);
     return me.outcome;
@@ -34,6 +34,8 @@ void GroupCommit::write_batch(std::unique_lock<std::mutex>& lock) {
         queue_.pop_front();
     }
     ++writing_;
+    // Another writer may start on what is left.
+    if (writing_ < writers_ && !queue_.empty()) queue_.front()->wake.notify_one();
     lock.unlock();
     std::vector<PendingRecord> records;
     records.reserve(batch.size());
@@ -55,11 +57,13 @@ void GroupCommit::write_batch(std::unique_lock<std::mutex>& lock) {
         else
             batch[i]->outcome = outcomes[i];
         batch[i]->done = true;
+        batch[i]->wake.notify_one();
     }
+    // Whoever is first in line writes the next batch.
+    if (!queue_.empty()) queue_.front()->wake.notify_one();
     ++stats_.batches;
     stats_.records += batch.size();
     stats_.largest_batch = std::max(stats_.largest_batch, batch.size());
-    written_.notify_all();
 }
 
 GroupCommit::Stats GroupCommit::stats() const {

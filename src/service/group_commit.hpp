@@ -44,6 +44,9 @@ class GroupCommit {
         RecordOutcome outcome = RecordOutcome::stored;
         std::exception_ptr error;
         bool done = false;
+        // Its own: a finished batch wakes its callers and the next writer
+        // only, not every thread that is waiting.
+        std::condition_variable wake;
     };
     void write_batch(std::unique_lock<std::mutex>& lock);
 
@@ -51,7 +54,6 @@ class GroupCommit {
     std::size_t max_batch_;
     std::size_t writers_;
     mutable std::mutex mutex_;
-    std::condition_variable written_;
     std::deque<Waiter*> queue_;
     std::size_t writing_ = 0;
     Stats stats_;

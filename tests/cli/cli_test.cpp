@@ -146,3 +146,13 @@ TEST_F(Cli, PredictGivesOneResultPerCommandLine) {
     EXPECT_NE(l.status, 0);
     EXPECT_NE(l.err.find("at most once"), std::string::npos) << l.err;
 }
+
+TEST_F(Cli, MoreRecordWritersThanDatabaseConnectionsIsAUsageError) {
+    auto init = run_command(drtm_cmd("verifier init --dir " + quote((dir_ / "v").string())));
+    ASSERT_EQ(init.status, 0) << init.err;
+    auto r = run_command(drtm_cmd("verifier serve --dir " + quote((dir_ / "v").string()) +
+                                  " --listen 127.0.0.1:0 --allow-no-ek-certificate"
+                                  " --db-connections 2 --record-writers 3"));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("--record-writers"), std::string::npos) << r.err;
+}
