@@ -4,7 +4,9 @@
 #
 #   bench/predict_vs_openssl.sh [BUILD_DIR] [KERNEL] [INITRD]
 #
-# Prints three times (best of 5 each) and two ratios:
+# Prints three times (the median of 5 runs each) and two ratios of those
+# medians; medians, so one disturbed run does not decide a figure (the
+# machine is shared):
 #  - drtm predict (AMD flavour: both banks, every stage);
 #  - `openssl dgst -sha256` over the kernel and initrd files;
 #  - `openssl dgst -sha1` + `-sha256` over the bytes the launch really
@@ -21,13 +23,14 @@ drtm="$build/drtm"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 "$drtm" image make-test-dce --flavour amd --out "$work/skl.bin"
-best() {  # best wall time of 5 runs of "$@", in seconds
-  local b=999
-  for _ in 1 2 3 4 5; do
+runs=5
+median() {  # median wall time of $runs runs of "$@", in seconds
+  local i t=()
+  for ((i = 0; i < runs; i++)); do
     local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N)
-    b=$(awk -v s="$s" -v e="$e" -v b="$b" 'BEGIN { d = e - s; print (d < b) ? d : b }')
+    t+=("$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')")
   done
-  echo "$b"
+  printf '%s\n' "${t[@]}" | sort -g | awk '{ d[NR] = $1 } END { print d[(NR + 1) / 2] }'
 }
 
 setup_sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$kernel" | tr -d ' '); [ "$setup_sects" -eq 0 ] && setup_sects=4
@@ -36,14 +39,14 @@ payload=$(( $(stat -c %s "$kernel") - (setup_sects + 1) * 512 ))
 dlme_size=$(( (init_size + 4095) / 4096 * 4096 ))
 { tail -c +$(( (setup_sects + 1) * 512 + 1 )) "$kernel"; head -c $(( dlme_size - payload )) /dev/zero; } > "$work/dlme.bin"
 
-t_drtm=$(best "$drtm" predict --flavour amd --dce "$work/skl.bin" --kernel "$kernel" --initrd "$initrd" --cmdline "console=ttyS0")
-t_files=$(best openssl dgst -sha256 "$kernel" "$initrd")
-t_measured=$(best sh -c "openssl dgst -sha1 '$work/dlme.bin' '$initrd' && openssl dgst -sha256 '$work/dlme.bin' '$initrd'")
+t_drtm=$(median "$drtm" predict --flavour amd --dce "$work/skl.bin" --kernel "$kernel" --initrd "$initrd" --cmdline "console=ttyS0")
+t_files=$(median openssl dgst -sha256 "$kernel" "$initrd")
+t_measured=$(median sh -c "openssl dgst -sha1 '$work/dlme.bin' '$initrd' && openssl dgst -sha256 '$work/dlme.bin' '$initrd'")
 
 printf 'inputs: kernel %d B, initrd %d B; measured DLME %d B (init_size %d)\n' \
   "$(stat -c %s "$kernel")" "$(stat -c %s "$initrd")" "$dlme_size" "$init_size"
-printf '%-52s %8.3f s\n' "drtm predict (amd, sha1+sha256)" "$t_drtm"
-printf '%-52s %8.3f s\n' "openssl dgst -sha256 kernel initrd (the files)" "$t_files"
-printf '%-52s %8.3f s\n' "openssl dgst -sha1, -sha256 (the measured bytes)" "$t_measured"
+printf '%-52s %8.3f s (median of %d)\n' "drtm predict (amd, sha1+sha256)" "$t_drtm" $runs
+printf '%-52s %8.3f s (median of %d)\n' "openssl dgst -sha256 kernel initrd (the files)" "$t_files" $runs
+printf '%-52s %8.3f s (median of %d)\n' "openssl dgst -sha1, -sha256 (the measured bytes)" "$t_measured" $runs
 printf '%-52s %8.2f x\n' "ratio vs openssl over the files" "$(awk -v a="$t_drtm" -v b="$t_files" 'BEGIN { print a / b }')"
 printf '%-52s %8.2f x\n' "ratio vs openssl over the measured bytes" "$(awk -v a="$t_drtm" -v b="$t_measured" 'BEGIN { print a / b }')"
