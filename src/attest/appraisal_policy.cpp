@@ -1,5 +1,7 @@
 #include "attest/appraisal_policy.hpp"
 
+#include "eventlog/json.hpp"
+
 namespace drtm::attest {
 
 namespace {
@@ -68,7 +70,10 @@ AppraisalPolicy parse_policy(std::string_view text) {
         throw std::runtime_error("policy: offset " + std::to_string(e.byte) + ": not valid JSON");
     }
     try {
-        if (!j.is_object() || j.value("format", "") != kFormat || j.value("version", 0) != kVersion)
+        // Compared as JSON values: a float or huge "version" must not be
+        // converted to int (undefined behaviour; found by fuzz_policy).
+        if (!j.is_object() || j.value("format", "") != kFormat || !j.contains("version") ||
+            j["version"] != kVersion)
             throw std::runtime_error("not a drtm appraisal policy of version " +
                                      std::to_string(kVersion));
         AppraisalPolicy p;
@@ -78,9 +83,13 @@ AppraisalPolicy parse_policy(std::string_view text) {
             if (!bank) throw std::runtime_error("unknown bank " + j.at("bank").dump());
             p.bank = *bank;
         }
-        if (j.contains("pcrs")) p.pcrs = j.at("pcrs").get<std::vector<std::uint32_t>>();
-        for (auto pcr : p.pcrs)
-            if (pcr > 23) throw std::runtime_error("'pcrs': " + std::to_string(pcr) + " > 23");
+        if (j.contains("pcrs")) {
+            try {
+                p.pcrs = eventlog::pcr_indices_from_json(j.at("pcrs"));
+            } catch (const std::invalid_argument& e) {
+                throw std::runtime_error(std::string("'pcrs': ") + e.what());
+            }
+        }
         if (j.contains("reference_values")) {
             const auto& refs = j.at("reference_values");
             if (!refs.is_array()) throw std::runtime_error("'reference_values' is not a list");

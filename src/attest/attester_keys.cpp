@@ -40,7 +40,8 @@ AttesterKeys load_attester_keys(const std::filesystem::path& path) {
     auto bytes = binary::read_file(path);
     auto j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
     try {
-        if (!j.is_object() || j.value("format", "") != kFormat || j.value("version", 0) != kVersion)
+        if (!j.is_object() || j.value("format", "") != kFormat || !j.contains("version") ||
+            j["version"] != kVersion)
             throw std::runtime_error("not a drtm attester key file of version " +
                                      std::to_string(kVersion));
         auto hex = [&](const char* key) {

@@ -205,6 +205,17 @@ PcrValues pcr_values_from_json(const nlohmann::json& pcrs) {
     return out;
 }
 
+std::vector<std::uint32_t> pcr_indices_from_json(const nlohmann::json& list) {
+    if (!list.is_array()) throw std::invalid_argument("PCR indices must be a JSON list");
+    std::vector<std::uint32_t> out;
+    for (const auto& item : list) {
+        if (!item.is_number_unsigned() || item.get<std::uint64_t>() >= pcr_count)
+            throw std::invalid_argument("PCR index " + item.dump() + " is not a whole number 0-23");
+        out.push_back(static_cast<std::uint32_t>(item.get<std::uint64_t>()));
+    }
+    return out;
+}
+
 nlohmann::json pcr_values_to_json(const PcrValues& values) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [alg, pcrs] : values) {

@@ -25,4 +25,9 @@ PcrValues pcr_values_from_json(const nlohmann::json& pcrs);
 // The inverse: {"sha1": {"17": "<hex>", ...}, ...}.
 nlohmann::json pcr_values_to_json(const PcrValues& values);
 
+// Reads a list of PCR indices ([17, 18, ...]). Throws std::invalid_argument
+// on anything but whole numbers 0-23: a JSON number may be a float or out of
+// any integer's range, and converting such a one is undefined behaviour.
+std::vector<std::uint32_t> pcr_indices_from_json(const nlohmann::json& list);
+
 }  // namespace drtm::eventlog

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "binary/file_io.hpp"
+#include "eventlog/json.hpp"
 #include "tpm/object_names.hpp"
 
 namespace drtm::seal {
@@ -50,7 +51,11 @@ PcrSelection selection_from(const Fields& f) {
     auto bank = crypto::alg_from_name(f.str("bank"));
     if (!bank) throw std::runtime_error(f.where + "unknown bank " + f.at("bank").dump());
     sel.bank = *bank;
-    sel.pcrs = f.at("pcrs").get<std::vector<std::uint32_t>>();
+    try {
+        sel.pcrs = eventlog::pcr_indices_from_json(f.at("pcrs"));
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(f.where + e.what());
+    }
     if (sel.pcrs.empty()) throw std::runtime_error(f.where + "no PCRs selected");
     return sel;
 }

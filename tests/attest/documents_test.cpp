@@ -96,6 +96,20 @@ TEST(AppraisalPolicy, RefusesBadPolicies) {
               std::string::npos);
     EXPECT_NE(error(head + R"("reference_values":[{"x":"abcd"}]})").find("not a PCR index"),
               std::string::npos);
-    EXPECT_NE(error(head + R"("pcrs":[24]})").find("> 23"), std::string::npos);
+    EXPECT_NE(error(head + R"("pcrs":[24]})").find("not a whole number 0-23"), std::string::npos);
+    // Numbers no integer holds, or not whole: refused, not converted (a
+    // float-to-int conversion out of range is undefined behaviour; fuzz_policy
+    // found the version case).
+    EXPECT_NE(error(R"({"format":"drtm-appraisal-policy","version":7777777777775555555555})")
+                  .find("not a drtm appraisal policy"),
+              std::string::npos);
+    EXPECT_NE(error(R"({"format":"drtm-appraisal-policy","version":1.5})")
+                  .find("not a drtm appraisal policy"),
+              std::string::npos);
+    for (const char* pcrs : {"[1e30]", "[17.5]", "[-1]", "[\"17\"]", "17"})
+        EXPECT_NE(error(head + R"("pcrs":)" + pcrs + "}").find("'pcrs'"), std::string::npos)
+            << pcrs;
+    // 1.0 is the version 1 written as a float: JSON does not tell them apart.
+    EXPECT_EQ(error(R"({"format":"drtm-appraisal-policy","version":1.0})"), "");
     EXPECT_NE(error(head + R"("bank":"md5"})").find("unknown bank"), std::string::npos);
 }

@@ -131,6 +131,11 @@ TEST_F(SealedStoreTest, RefusesPartsThatDoNotBelongTogether) {
     EXPECT_NE(e.find("sealed.json"), std::string::npos) << e;
     EXPECT_NE(e.find("authorizations[1]"), std::string::npos) << e;
 
+    j = good;  // PCR indices that are no integer: refused, never converted
+    j["pcrs"] = nlohmann::json::array({17, 1e30});
+    write_json(j);
+    EXPECT_NE(load_error().find("not a whole number 0-23"), std::string::npos) << load_error();
+
     binary::write_file_atomic(dir_ / "sealed.json", std::string_view("{\"format\": "));
     EXPECT_NE(load_error().find("offset"), std::string::npos) << load_error();
 }
