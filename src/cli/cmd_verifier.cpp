@@ -30,7 +30,7 @@ struct VerifierOptions {
     bool allow_no_ek_certificate = false;
     std::size_t threads = 8;
     std::size_t pool = 8;
-    std::size_t record_writers = 2;
+    std::size_t record_writers = 1;
     std::int64_t challenge_ttl = 120;
     std::string port_file;
     bool access_log = false;

@@ -30,7 +30,7 @@ struct ServiceOptions {
     std::int64_t policy_cache_seconds = 2;      // how soon other processes' policy edits apply
     // Group commit: attestation batches written at once (each holding a
     // database connection while it writes), and the most records a batch holds.
-    std::size_t record_writers = 2;
+    std::size_t record_writers = 1;
     std::size_t record_batch = kMaxRecordBatch;
     std::string verifier_build = "drtm 0.1.0";
 };
