@@ -34,6 +34,7 @@
 #include "binary/bytes.hpp"
 #include "binary/file_io.hpp"
 #include "crypto/x509.hpp"
+#include "service/tls_session_reuse.hpp"
 #include "service/verifier_directory.hpp"
 #include "service/verifier_store.hpp"
 
@@ -125,7 +126,7 @@ double percentile(std::vector<double>& v, double p) {
 }
 
 int run(const std::string& url, const std::string& certs, const std::string& template_file,
-        int clients, double seconds, int per_connection) {
+        int clients, double seconds, int per_connection, bool resume) {
     auto host_port = url.substr(std::string("https://").size());
     auto colon = host_port.rfind(':');
     const std::string host = host_port.substr(0, colon);
@@ -145,6 +146,8 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
         // building it (certificate, key, CA file) per connection cost the
         // load generator a quarter of its CPU, which the server then lacked.
         std::unique_ptr<httplib::SSLClient> client;
+        // With --resume: the node's TLS session, offered on each new connection.
+        std::unique_ptr<service::TlsSessionReuse> sessions;
     };
     std::vector<std::unique_ptr<Node>> nodes;
     for (const auto& j : nodes_json) {
@@ -189,6 +192,9 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
                 n.client->enable_server_certificate_verification(true);
                 n.client->set_keep_alive(true);
                 n.client->set_tcp_nodelay(true);
+                if (resume)
+                    n.sessions =
+                        std::make_unique<service::TlsSessionReuse>(n.client->ssl_context());
             }
             auto& c = *n.client;
             // Closed after `per_connection` attestations: the next one opens a
@@ -252,9 +258,18 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
     for (auto& t : threads) t.join();
     const double cpu_used = process_cpu_seconds() - cpu_before;
     const double done = static_cast<double>(evidence_ms.size());
+    std::size_t full = 0, resumed = 0;
+    for (const auto& n : nodes)
+        if (n->sessions) {
+            full += n->sessions->full_handshakes();
+            resumed += n->sessions->resumed_handshakes();
+        }
     nlohmann::json out = {{"nodes", nodes.size()},
                           {"clients", clients},
                           {"attestations_per_connection", per_connection},
+                          {"resume", resume},
+                          {"full_handshakes", full},
+                          {"resumed_handshakes", resumed},
                           {"seconds", elapsed},
                           {"attestations", evidence_ms.size()},
                           {"per_second", done / elapsed},
@@ -296,11 +311,14 @@ int main(int argc, char** argv) {
     r->add_option("--per-connection", per_connection,
                   "Attestations per TLS connection (1: a handshake each)")
         ->capture_default_str();
+    bool resume = false;
+    r->add_flag("--resume", resume,
+                "Each node resumes its TLS session on a new connection (a periodic agent)");
     CLI11_PARSE(app, argc, argv);
     std::signal(SIGPIPE, SIG_IGN);  // a connection the server closed is an outcome, not a crash
     try {
         if (*p) return prepare(dir, databases, nodes, template_file, certs);
-        return run(url, certs, template_file, clients, seconds, per_connection);
+        return run(url, certs, template_file, clients, seconds, per_connection, resume);
     } catch (const std::exception& e) {
         std::cerr << "verifier_load: " << e.what() << "\n";
         return 1;

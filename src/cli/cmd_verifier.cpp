@@ -31,6 +31,7 @@ struct VerifierOptions {
     std::size_t threads = 8;
     std::size_t pool = 8;
     std::size_t record_writers = 1;
+    long tls_session_seconds = 3600;
     std::int64_t challenge_ttl = 120;
     std::string port_file;
     bool access_log = false;
@@ -62,6 +63,7 @@ void serve(const VerifierOptions& o) {
     so.client_ca_file = dir.ca_certificate();
     so.threads = o.threads;
     so.access_log = o.access_log;
+    so.session_seconds = o.tls_session_seconds;
 
     service::ServiceOptions opts;
     opts.challenge_ttl_seconds = o.challenge_ttl;
@@ -215,6 +217,11 @@ void register_verifier(CLI::App& app) {
                      "Attestation batches written at once (group commit; each takes a "
                      "database connection)")
         ->capture_default_str();
+    serve_cmd
+        ->add_option("--tls-session-seconds", o->tls_session_seconds,
+                     "How long a client may resume its TLS session (0: never)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     serve_cmd->add_option("--challenge-ttl", o->challenge_ttl, "Seconds a nonce stays valid")
         ->capture_default_str();
     serve_cmd->add_option("--port-file", o->port_file, "Write the listening port here");

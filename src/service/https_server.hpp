@@ -23,6 +23,9 @@ struct ServerOptions {
     std::size_t threads = 8;
     std::size_t max_body_bytes = 4 * 1024 * 1024 + 64 * 1024;  // evidence limit + slack
     int read_timeout_seconds = 10;
+    // TLS session resumption: a client that reconnects within this time
+    // resumes its session (no certificate exchange); 0 turns it off.
+    long session_seconds = 3600;
     bool access_log = false;  // one line per request on stderr
 };
 

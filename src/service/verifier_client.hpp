@@ -34,6 +34,9 @@ class VerifierClient {
     nlohmann::json put(const std::string& path, const std::string& body);
     nlohmann::json del(const std::string& path);
 
+    // Connections that resumed an earlier TLS session of this client.
+    std::size_t resumed_handshakes() const;
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

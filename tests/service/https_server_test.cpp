@@ -16,6 +16,7 @@
 #include "attest/software_attester.hpp"
 #include "binary/bytes.hpp"
 #include "crypto/x509.hpp"
+#include "service/tls_session_reuse.hpp"
 #include "service/verifier_client.hpp"
 #include "service/verifier_directory.hpp"
 #include "support/synthetic_launch.hpp"
@@ -222,4 +223,54 @@ TEST_F(HttpsServerTest, EnrollmentWithoutAnEkCertificateIsRefusedByDefault) {
     EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n2/enrollment", request.dump()); }), 403);
     EXPECT_EQ(status_of([&] { c.post("/v1/nodes/n2/enrollment/answer", "{\"secret\":\"00\"}"); }),
               409);
+}
+
+// A client that reconnects resumes its TLS session (no certificate exchange)
+// and is still known by the certificate of its first handshake: an agent for
+// its own node, not for another.
+TEST_F(HttpsServerTest, AReconnectingClientResumesItsSessionAsTheSameCaller) {
+    auto connect = [](int to_port) {
+        auto c = std::make_unique<httplib::SSLClient>("localhost", to_port,
+                                                      (root / "n1" / "cert.pem").string(),
+                                                      (root / "n1" / "key.pem").string());
+        c->set_ca_cert_path((root / "n1" / "ca.pem").c_str());
+        c->enable_server_certificate_verification(true);
+        c->set_keep_alive(false);  // a new connection, hence a handshake, per request
+        return c;
+    };
+    auto c = connect(port);
+    service::TlsSessionReuse sessions(c->ssl_context());
+    for (int i = 0; i < 3; ++i) {
+        auto r = c->Post("/v1/nodes/n1/challenge", "{}", "application/json");
+        ASSERT_TRUE(r) << httplib::to_string(r.error());
+        EXPECT_EQ(r->status, 200) << r->body;
+    }
+    auto other = c->Post("/v1/nodes/n2/challenge", "{}", "application/json");
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 403) << other->body;
+    EXPECT_EQ(sessions.full_handshakes(), 1u);
+    EXPECT_EQ(sessions.resumed_handshakes(), 3u);
+
+    // A server with resumption turned off makes every handshake a full one.
+    service::ServerOptions o;
+    o.port = 0;
+    o.certificate_file = dir->server_certificate();
+    o.key_file = dir->server_key();
+    o.client_ca_file = dir->ca_certificate();
+    o.threads = 2;
+    o.session_seconds = 0;
+    service::HttpsServer no_resumption(*verifier, o);
+    int no_port = no_resumption.bind();
+    std::thread serving([&] { no_resumption.run(); });
+    auto c2 = connect(no_port);
+    service::TlsSessionReuse sessions2(c2->ssl_context());
+    for (int i = 0; i < 2; ++i) {
+        auto r = c2->Post("/v1/nodes/n1/challenge", "{}", "application/json");
+        ASSERT_TRUE(r) << httplib::to_string(r.error());
+        EXPECT_EQ(r->status, 200);
+    }
+    no_resumption.stop();
+    serving.join();
+    EXPECT_EQ(sessions2.full_handshakes(), 2u);
+    EXPECT_EQ(sessions2.resumed_handshakes(), 0u);
 }

@@ -1,0 +1,112 @@
+#include "service/tls_session_reuse.hpp"
+
+namespace drtm::service {
+
+TlsSessionReuse::TlsSessionReuse(SSL_CTX* ctx) : ctx_(ctx) {
+    SSL_CTX_set_app_data(ctx_, this);
+    // The client cache is ours alone: OpenSSL keeps no copy, it hands each
+    // new session to on_new_session.
+    SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx_, &TlsSessionReuse::on_new_session);
+    SSL_CTX_set_info_callback(ctx_, &TlsSessionReuse::on_handshake_event);
+}
+
+TlsSessionReuse::~TlsSessionReuse() {
+    SSL_CTX_set_info_callback(ctx_, nullptr);
+    SSL_CTX_sess_set_new_cb(ctx_, nullptr);
+    SSL_CTX_set_app_data(ctx_, nullptr);
+    SSL_SESSION_free(session_);
+}
+
+TlsSessionReuse* TlsSessionReuse::of(const SSL* ssl) {
+    return static_cast<TlsSessionReuse*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+}
+
+int TlsSessionReuse::on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto* self = of(ssl);
+    if (!self) return 0;
+    // A copy: a connection closed without close_notify gets its session
+    // marked not resumable, and that is the very object passed here.
+    SSL_SESSION* copy = SSL_SESSION_dup(session);
+    if (!copy) return 0;
+    SSL_SESSION_free(self->session_);
+    self->session_ = copy;
+    return 0;  // OpenSSL keeps its own reference to `session`
+}
+
+void TlsSessionReuse::on_handshake_event(const SSL* ssl, int where, int) {
+    auto* self = of(ssl);
+    if (!self) return;
+    if (where & SSL_CB_HANDSHAKE_START) {
+        // Before the ClientHello is built: offer the kept session, if it is
+        // still resumable (not expired, not marked bad by a failed resumption).
+        if (self->session_ && SSL_SESSION_is_resumable(self->session_) &&
+            SSL_get_session(ssl) == nullptr)
+            SSL_set_session(const_cast<SSL*>(ssl), self->session_);
+    } else if (where & SSL_CB_HANDSHAKE_DONE) {
+        if (SSL_session_reused(const_cast<SSL*>(ssl)))
+            ++self->resumed_;
+        else
+            ++self->full_;
+    }
+}
+
+}  // namespace drtm::service
+
+namespace drtm::service {
+
+TlsSessionStore::TlsSessionStore(SSL_CTX* ctx, std::size_t capacity)
+    : ctx_(ctx), capacity_(capacity) {
+    SSL_CTX_set_app_data(ctx_, this);
+    SSL_CTX_sess_set_new_cb(ctx_, &TlsSessionStore::on_new_session);
+    SSL_CTX_sess_set_get_cb(ctx_, &TlsSessionStore::on_get_session);
+}
+
+TlsSessionStore::~TlsSessionStore() {
+    SSL_CTX_sess_set_new_cb(ctx_, nullptr);
+    SSL_CTX_sess_set_get_cb(ctx_, nullptr);
+    SSL_CTX_set_app_data(ctx_, nullptr);
+    clear();
+}
+
+void TlsSessionStore::clear() {
+    for (auto& [id, session] : sessions_) SSL_SESSION_free(session);
+    sessions_.clear();
+}
+
+TlsSessionStore* TlsSessionStore::of(const SSL* ssl) {
+    return static_cast<TlsSessionStore*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+}
+
+int TlsSessionStore::on_new_session(SSL* ssl, SSL_SESSION* session) {
+    auto* self = of(ssl);
+    if (!self) return 0;
+    unsigned int length = 0;
+    const unsigned char* id = SSL_SESSION_get_id(session, &length);
+    std::string key(reinterpret_cast<const char*>(id), length);
+    // A copy: OpenSSL marks the object it drops from its cache not resumable.
+    SSL_SESSION* copy = SSL_SESSION_dup(session);
+    if (!copy) return 0;
+    std::lock_guard lock(self->mutex_);
+    if (self->sessions_.size() >= self->capacity_) self->clear();
+    auto [it, added] = self->sessions_.emplace(std::move(key), copy);
+    if (!added) {
+        SSL_SESSION_free(it->second);
+        it->second = copy;
+    }
+    return 0;  // OpenSSL keeps its own reference to `session`
+}
+
+SSL_SESSION* TlsSessionStore::on_get_session(SSL* ssl, const unsigned char* id, int length,
+                                             int* copy) {
+    auto* self = of(ssl);
+    if (!self || length <= 0) return nullptr;
+    std::lock_guard lock(self->mutex_);
+    auto it = self->sessions_.find(
+        std::string(reinterpret_cast<const char*>(id), static_cast<std::size_t>(length)));
+    if (it == self->sessions_.end()) return nullptr;
+    *copy = 1;          // OpenSSL takes its own reference; ours stays in the store
+    return it->second;  // OpenSSL checks the session's lifetime itself
+}
+
+}  // namespace drtm::service
