@@ -46,13 +46,7 @@ class HttpsServerTest : public ::testing::Test {
         verifier = std::make_unique<service::VerifierService>(
             *store, crypto::EcdsaP256Key::load_private_pem(dir->ear_key()),
             service::load_or_create_nonce_key(*dir), service::ServiceOptions{});
-        service::ServerOptions o;
-        o.port = 0;
-        o.certificate_file = dir->server_certificate();
-        o.key_file = dir->server_key();
-        o.client_ca_file = dir->ca_certificate();
-        o.threads = 4;
-        server = std::make_unique<service::HttpsServer>(*verifier, o);
+        server = std::make_unique<service::HttpsServer>(*verifier, server_options(4));
         port = server->bind();
         thread = std::thread([] { server->run(); });
         ak = std::make_unique<attest::SoftwareAttester>(attest::SoftwareAttester::generate());
@@ -70,6 +64,16 @@ class HttpsServerTest : public ::testing::Test {
         store.reset();
         db.reset();
         fs::remove_all(root);
+    }
+    // Any free port, the verifier directory's TLS files.
+    static service::ServerOptions server_options(std::size_t threads) {
+        service::ServerOptions o;
+        o.port = 0;
+        o.certificate_file = dir->server_certificate();
+        o.key_file = dir->server_key();
+        o.client_ca_file = dir->ca_certificate();
+        o.threads = threads;
+        return o;
     }
     static std::string url() { return "https://localhost:" + std::to_string(port); }
     static service::VerifierClient client(const char* who) {
@@ -252,12 +256,7 @@ TEST_F(HttpsServerTest, AReconnectingClientResumesItsSessionAsTheSameCaller) {
     EXPECT_EQ(sessions.resumed_handshakes(), 3u);
 
     // A server with resumption turned off makes every handshake a full one.
-    service::ServerOptions o;
-    o.port = 0;
-    o.certificate_file = dir->server_certificate();
-    o.key_file = dir->server_key();
-    o.client_ca_file = dir->ca_certificate();
-    o.threads = 2;
+    auto o = server_options(2);
     o.session_seconds = 0;
     service::HttpsServer no_resumption(*verifier, o);
     int no_port = no_resumption.bind();
