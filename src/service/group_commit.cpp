@@ -39,7 +39,8 @@ void GroupCommit::write_batch(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     std::vector<PendingRecord> records;
     records.reserve(batch.size());
-    for (auto* w : batch) records.push_back(w->record);
+    // Moved, not copied (each holds its signed EAR): a waiter needs only its outcome now.
+    for (auto* w : batch) records.push_back(std::move(w->record));
     std::exception_ptr error;
     std::vector<RecordOutcome> outcomes;
     try {

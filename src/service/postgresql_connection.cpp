@@ -2,8 +2,8 @@
 // prepared once per connection.
 #include <libpq-fe.h>
 
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include "service/database.hpp"
 

@@ -79,7 +79,7 @@ VerifierService::VerifierService(VerifierStore& store, crypto::EcdsaP256Key ear_
       nonces_(std::move(nonce_key)),
       options_(std::move(options)),
       records_([this](const std::vector<PendingRecord>& batch) { return store_.record_all(batch); },
-               std::min(options_.record_batch, kMaxRecordBatch), options_.record_writers) {
+               kMaxRecordBatch, options_.record_writers) {
     if (!ear_key_.has_private())
         throw std::runtime_error("the EAR signing key has no private part");
 }

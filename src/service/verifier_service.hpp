@@ -29,9 +29,8 @@ struct ServiceOptions {
     std::int64_t enrollment_ttl_seconds = 300;  // time to answer the credential challenge
     std::int64_t policy_cache_seconds = 2;      // how soon other processes' policy edits apply
     // Group commit: attestation batches written at once (each holding a
-    // database connection while it writes), and the most records a batch holds.
+    // database connection while it writes); a batch holds up to kMaxRecordBatch.
     std::size_t record_writers = 1;
-    std::size_t record_batch = kMaxRecordBatch;
     std::string verifier_build = "drtm 0.1.0";
 };
 
