@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "attest/software_attester.hpp"
@@ -119,6 +121,43 @@ double process_cpu_seconds() {
     return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
+// CPU seconds a process has used (all its threads), from /proc; with
+// `and_children`, plus every live process whose parent it is (PostgreSQL's
+// backends and helpers under its postmaster). 0 for pid 0 or a gone process.
+double cpu_seconds_of(int pid, bool and_children) {
+    if (pid <= 0) return 0;
+    static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    // Fields after the command (which may hold spaces) in /proc/PID/stat:
+    // state ppid ... utime (14th field) stime (15th).
+    auto read_stat = [](const fs::path& file, int& ppid) -> double {
+        std::ifstream in(file);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto close = text.rfind(')');
+        if (close == std::string::npos) return -1;
+        std::istringstream rest(text.substr(close + 2));
+        std::string state;
+        long long v = 0, utime = 0, stime = 0;
+        rest >> state >> ppid;
+        for (int field = 5; field <= 15 && rest; ++field) {
+            rest >> v;
+            if (field == 14) utime = v;
+            if (field == 15) stime = v;
+        }
+        return static_cast<double>(utime + stime) / ticks;
+    };
+    int ppid = 0;
+    double total = std::max(0.0, read_stat(fs::path("/proc") / std::to_string(pid) / "stat", ppid));
+    if (!and_children) return total;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+        double used = read_stat(entry.path() / "stat", ppid);
+        if (used > 0 && ppid == pid) total += used;
+    }
+    return total;
+}
+
 double percentile(std::vector<double>& v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -126,7 +165,8 @@ double percentile(std::vector<double>& v, double p) {
 }
 
 int run(const std::string& url, const std::string& certs, const std::string& template_file,
-        int clients, double seconds, int per_connection, bool resume) {
+        int clients, double seconds, int per_connection, bool resume, bool warm_up, int server_pid,
+        int postgres_pid) {
     auto host_port = url.substr(std::string("https://").size());
     auto colon = host_port.rfind(':');
     const std::string host = host_port.substr(0, colon);
@@ -176,6 +216,41 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
     std::vector<double> evidence_ms, total_ms;
     std::map<std::string, int> outcomes;
     std::atomic<bool> stop{false};
+    // The node's client: kept across connections, as an agent process keeps
+    // its TLS context.
+    auto client_of = [&](Node& n) -> httplib::SSLClient& {
+        if (!n.client) {
+            n.client = std::make_unique<httplib::SSLClient>(host, port, n.cert, n.key);
+            SSL_CTX_set_min_proto_version(n.client->ssl_context(), TLS1_3_VERSION);
+            n.client->set_ca_cert_path(ca.c_str());
+            n.client->enable_server_certificate_verification(true);
+            n.client->set_keep_alive(true);
+            n.client->set_tcp_nodelay(true);
+            if (resume)
+                n.sessions = std::make_unique<service::TlsSessionReuse>(n.client->ssl_context());
+        }
+        return *n.client;
+    };
+    if (warm_up) {
+        // Steady state of a fleet: every node has attested before, so it
+        // holds a session from its first, full handshake. That handshake is
+        // made here, before the timed window, and not counted.
+        std::atomic<std::size_t> next{0}, refused{0};
+        std::vector<std::thread> warmers;
+        for (int i = 0; i < clients; ++i)
+            warmers.emplace_back([&] {
+                for (std::size_t k; (k = next++) < nodes.size();) {
+                    auto& c = client_of(*nodes[k]);
+                    auto r = c.Get("/v1/health");
+                    if (!r || r->status != 200) ++refused;
+                    c.stop();
+                }
+            });
+        for (auto& t : warmers) t.join();
+        if (refused > 0)
+            throw std::runtime_error(std::to_string(refused.load()) +
+                                     " nodes could not connect during the warm-up");
+    }
     auto worker = [&](int seed) {
         std::mt19937_64 rng(static_cast<std::uint64_t>(seed) * 7919 + 1);
         std::vector<double> my_e, my_t;
@@ -185,20 +260,9 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
             std::unique_lock node_lock(n.busy, std::try_to_lock);
             if (!node_lock) continue;
             auto t0 = Clock::now();
-            if (!n.client) {
-                n.client = std::make_unique<httplib::SSLClient>(host, port, n.cert, n.key);
-                SSL_CTX_set_min_proto_version(n.client->ssl_context(), TLS1_3_VERSION);
-                n.client->set_ca_cert_path(ca.c_str());
-                n.client->enable_server_certificate_verification(true);
-                n.client->set_keep_alive(true);
-                n.client->set_tcp_nodelay(true);
-                if (resume)
-                    n.sessions =
-                        std::make_unique<service::TlsSessionReuse>(n.client->ssl_context());
-            }
-            auto& c = *n.client;
+            auto& c = client_of(n);
             // Closed after `per_connection` attestations: the next one opens a
-            // new connection with a full handshake (no session resumption).
+            // new connection, resuming the node's session with --resume.
             struct CloseAfter {
                 httplib::SSLClient& c;
                 ~CloseAfter() { c.stop(); }
@@ -246,10 +310,19 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
         total_ms.insert(total_ms.end(), my_t.begin(), my_t.end());
         for (auto& [k, v] : my_o) outcomes[k] += v;
     };
+    // Handshakes of the timed window only, not the warm-up's.
+    std::size_t full_before = 0, resumed_before = 0;
+    for (const auto& n : nodes)
+        if (n->sessions) {
+            full_before += n->sessions->full_handshakes();
+            resumed_before += n->sessions->resumed_handshakes();
+        }
     std::vector<std::thread> threads;
     // The generator's own CPU over the window: it shares the machine with
     // the server, so it is part of the budget the figures are measured in.
     const double cpu_before = process_cpu_seconds();
+    const double server_before = cpu_seconds_of(server_pid, false);
+    const double postgres_before = cpu_seconds_of(postgres_pid, true);
     auto start = Clock::now();
     for (int i = 0; i < clients; ++i) threads.emplace_back(worker, i);
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
@@ -257,6 +330,8 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
     auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     for (auto& t : threads) t.join();
     const double cpu_used = process_cpu_seconds() - cpu_before;
+    const double server_used = cpu_seconds_of(server_pid, false) - server_before;
+    const double postgres_used = cpu_seconds_of(postgres_pid, true) - postgres_before;
     const double done = static_cast<double>(evidence_ms.size());
     std::size_t full = 0, resumed = 0;
     for (const auto& n : nodes)
@@ -264,21 +339,27 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
             full += n->sessions->full_handshakes();
             resumed += n->sessions->resumed_handshakes();
         }
-    nlohmann::json out = {{"nodes", nodes.size()},
-                          {"clients", clients},
-                          {"attestations_per_connection", per_connection},
-                          {"resume", resume},
-                          {"full_handshakes", full},
-                          {"resumed_handshakes", resumed},
-                          {"seconds", elapsed},
-                          {"attestations", evidence_ms.size()},
-                          {"per_second", done / elapsed},
-                          {"evidence_p50_ms", percentile(evidence_ms, 0.50)},
-                          {"evidence_p99_ms", percentile(evidence_ms, 0.99)},
-                          {"attestation_p50_ms", percentile(total_ms, 0.50)},
-                          {"attestation_p99_ms", percentile(total_ms, 0.99)},
-                          {"load_cpu_ms_per_attestation", done > 0 ? cpu_used * 1000 / done : 0},
-                          {"outcomes", outcomes}};
+    full -= full_before;
+    resumed -= resumed_before;
+    nlohmann::json out = {
+        {"nodes", nodes.size()},
+        {"clients", clients},
+        {"attestations_per_connection", per_connection},
+        {"resume", resume},
+        {"warm_up", warm_up},
+        {"full_handshakes", full},
+        {"resumed_handshakes", resumed},
+        {"seconds", elapsed},
+        {"attestations", evidence_ms.size()},
+        {"per_second", done / elapsed},
+        {"evidence_p50_ms", percentile(evidence_ms, 0.50)},
+        {"evidence_p99_ms", percentile(evidence_ms, 0.99)},
+        {"attestation_p50_ms", percentile(total_ms, 0.50)},
+        {"attestation_p99_ms", percentile(total_ms, 0.99)},
+        {"load_cpu_ms_per_attestation", done > 0 ? cpu_used * 1000 / done : 0},
+        {"server_cpu_ms_per_attestation", done > 0 ? server_used * 1000 / done : 0},
+        {"postgresql_cpu_ms_per_attestation", done > 0 ? postgres_used * 1000 / done : 0},
+        {"outcomes", outcomes}};
     std::cout << out.dump() << std::endl;
     for (auto& n : nodes) {
         X509_free(n->cert);
@@ -314,11 +395,21 @@ int main(int argc, char** argv) {
     bool resume = false;
     r->add_flag("--resume", resume,
                 "Each node resumes its TLS session on a new connection (a periodic agent)");
+    bool warm_up = false;
+    r->add_flag("--warm-up", warm_up,
+                "Before the timed window, every node makes its first (full) handshake: the "
+                "steady state of a fleet whose agents have attested before");
+    int server_pid = 0, postgres_pid = 0;
+    r->add_option("--server-pid", server_pid,
+                  "Report this process's CPU per attestation over the timed window");
+    r->add_option("--postgres-pid", postgres_pid,
+                  "Report the CPU of this postmaster and its children over the timed window");
     CLI11_PARSE(app, argc, argv);
     std::signal(SIGPIPE, SIG_IGN);  // a connection the server closed is an outcome, not a crash
     try {
         if (*p) return prepare(dir, databases, nodes, template_file, certs);
-        return run(url, certs, template_file, clients, seconds, per_connection, resume);
+        return run(url, certs, template_file, clients, seconds, per_connection, resume, warm_up,
+                   server_pid, postgres_pid);
     } catch (const std::exception& e) {
         std::cerr << "verifier_load: " << e.what() << "\n";
         return 1;

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 
 #include <iostream>
 
@@ -76,6 +77,7 @@ struct HttpsServer::Impl {
     std::unique_ptr<httplib::SSLServer> server;
     // Declared after the server: released first, while its SSL_CTX exists.
     std::unique_ptr<TlsSessionStore> sessions;
+    int listening_socket = -1;  // captured while httplib sets the socket up
 
     // Runs one request: authorises the caller, maps errors to statuses.
     template <class F>
@@ -232,6 +234,10 @@ HttpsServer::HttpsServer(VerifierService& service, ServerOptions options)
     // An agent sends two requests per attestation; a long-running one may
     // keep its connection for many (httplib's default closes after 5).
     impl_->server->set_keep_alive_max_count(1000);
+    impl_->server->set_socket_options([impl = impl_.get()](socket_t sock) {
+        httplib::default_socket_options(sock);
+        impl->listening_socket = sock;
+    });
     impl_->server->set_read_timeout(o.read_timeout_seconds, 0);
     impl_->server->set_write_timeout(o.read_timeout_seconds, 0);
     impl_->routes();
@@ -248,6 +254,13 @@ int HttpsServer::bind() {
     }
     if (port_ < 0)
         throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port));
+    // httplib listens with a backlog of 5. When more agents than that connect
+    // at once, the kernel drops their SYNs and each waits out a 1 s
+    // retransmission (measured: attestation p99 of 1.05 s with 32 agents).
+    // listen() again on the same socket raises the backlog.
+    if (impl_->listening_socket >= 0 && ::listen(impl_->listening_socket, SOMAXCONN) != 0)
+        throw std::runtime_error("cannot raise the listen backlog on " + o.host + ":" +
+                                 std::to_string(port_));
     return port_;
 }
 

@@ -338,3 +338,38 @@ TEST_P(StoreConformance, AFailedTransactionLeavesNothingBehind) {
     // The pool still works after the rollback.
     EXPECT_EQ(store->node_count(), 1);
 }
+
+// PostgreSQL sends BEGIN together with a transaction's first parameterised
+// statement (one pipeline); these hold that path to plain transaction
+// semantics on both engines.
+TEST_P(StoreConformance, AFailingFirstStatementRollsBackAndEveryConnectionServesOn) {
+    using drtm::service::Connection;
+    store->enroll(node("n1"));
+    for (int round = 0; round < 6; ++round) {  // more rounds than pooled connections
+        EXPECT_THROW(db->transaction([](Connection& c) {
+            c.execute("INSERT INTO nodes (name) VALUES ($1)", {"n1"});  // taken
+        }),
+                     drtm::service::DatabaseError);
+        EXPECT_THROW(db->transaction([](Connection& c) {
+            c.execute("UPDATE nodes SET last_status = $1 WHERE name = $2", {"half", "n1"});
+            c.execute("INSERT INTO no_such_table VALUES (1)");
+        }),
+                     drtm::service::DatabaseError);
+        EXPECT_EQ(store->node("n1")->last_status, "");
+    }
+    db->transaction([](Connection& c) {
+        c.execute("UPDATE nodes SET last_status = $1 WHERE name = $2", {"whole", "n1"});
+    });
+    EXPECT_EQ(store->node("n1")->last_status, "whole");
+}
+
+TEST_P(StoreConformance, ATransactionThatRunsNoStatementEndsCleanly) {
+    using drtm::service::Connection;
+    store->enroll(node("n1"));
+    for (int round = 0; round < 6; ++round) {
+        EXPECT_NO_THROW(db->transaction([](Connection&) {}));
+        EXPECT_THROW(db->transaction([](Connection&) { throw std::runtime_error("before any"); }),
+                     std::runtime_error);
+    }
+    EXPECT_EQ(store->node_count(), 1);
+}
