@@ -107,6 +107,7 @@ void register_agent(CLI::App& app) {
             }
             ++done;
             if (o->interval <= 0 || (o->count > 0 && done >= o->count)) break;
+            client.disconnect();  // the next round resumes its TLS session
             for (double waited = 0; waited < o->interval && !stop_requested; waited += 0.1)
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }

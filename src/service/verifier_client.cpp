@@ -109,6 +109,10 @@ std::size_t VerifierClient::resumed_handshakes() const {
     return impl_->sessions->resumed_handshakes();
 }
 
+void VerifierClient::disconnect() {
+    impl_->client->stop();
+}
+
 VerifierClient::~VerifierClient() = default;
 
 nlohmann::json VerifierClient::get(const std::string& path) {

@@ -34,6 +34,13 @@ class VerifierClient {
     nlohmann::json put(const std::string& path, const std::string& body);
     nlohmann::json del(const std::string& path);
 
+    // Closes the connection (the next request opens one, resuming the TLS
+    // session). A periodic agent calls it before it sleeps: the verifier
+    // serves each open connection with a thread of its own, so a connection
+    // left idle until the server's 5 s keep-alive timeout holds a thread
+    // another agent could use.
+    void disconnect();
+
     // Connections that resumed an earlier TLS session of this client.
     std::size_t resumed_handshakes() const;
 

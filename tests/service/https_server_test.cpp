@@ -273,3 +273,19 @@ TEST_F(HttpsServerTest, AReconnectingClientResumesItsSessionAsTheSameCaller) {
     EXPECT_EQ(sessions2.full_handshakes(), 2u);
     EXPECT_EQ(sessions2.resumed_handshakes(), 0u);
 }
+
+// A periodic agent disconnects between rounds, freeing the server's thread,
+// and its next request resumes the TLS session instead of a full handshake.
+TEST_F(HttpsServerTest, AnAgentThatDisconnectsResumesOnItsNextRequest) {
+    auto c = client("n1");
+    EXPECT_EQ(c.get("/v1/health")["status"], "ok");
+    EXPECT_EQ(c.resumed_handshakes(), 0u);
+    for (int round = 1; round <= 2; ++round) {
+        c.disconnect();
+        EXPECT_EQ(c.post("/v1/nodes/n1/challenge", "{}").count("nonce"), 1u);
+        EXPECT_EQ(c.resumed_handshakes(), static_cast<std::size_t>(round));
+    }
+    // Without a disconnect the kept connection serves on: no new handshake.
+    c.get("/v1/health");
+    EXPECT_EQ(c.resumed_handshakes(), 2u);
+}
