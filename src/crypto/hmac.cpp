@@ -23,20 +23,41 @@ EVP_MAC* hmac_algorithm() {
 
 }  // namespace
 
-binary::Bytes hmac_sha256(binary::ByteView key, binary::ByteView data) {
-    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac_algorithm()),
-                                                                  &EVP_MAC_CTX_free);
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+
+struct HmacSha256::Keyed {
+    MacCtx ctx{nullptr, &EVP_MAC_CTX_free};
+};
+
+HmacSha256::HmacSha256(binary::ByteView key) : keyed_(new Keyed) {
+    keyed_->ctx.reset(EVP_MAC_CTX_new(hmac_algorithm()));
     char digest_name[] = "SHA256";
     const OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
         OSSL_PARAM_construct_end()};
+    if (!keyed_->ctx || EVP_MAC_init(keyed_->ctx.get(), key.data(), key.size(), params) != 1) {
+        delete keyed_;
+        throw std::runtime_error("HMAC-SHA-256: cannot set up the key");
+    }
+}
+
+HmacSha256::~HmacSha256() {
+    delete keyed_;
+}
+
+binary::Bytes HmacSha256::mac(binary::ByteView data) const {
+    // The keyed context is only read here (copied), so threads may share it.
+    MacCtx ctx(EVP_MAC_CTX_dup(keyed_->ctx.get()), &EVP_MAC_CTX_free);
     binary::Bytes out(32);
     size_t length = 0;
-    if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-        EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
+    if (!ctx || EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
         EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size())
         throw std::runtime_error("HMAC-SHA-256 failed");
     return out;
+}
+
+binary::Bytes hmac_sha256(binary::ByteView key, binary::ByteView data) {
+    return HmacSha256(key).mac(data);
 }
 
 }  // namespace drtm::crypto

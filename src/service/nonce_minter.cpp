@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "crypto/hmac.hpp"
@@ -15,8 +16,15 @@ constexpr std::size_t kTagSize = 16;
 constexpr char kLabel[] = "drtm-nonce-v1";
 }  // namespace
 
-NonceMinter::NonceMinter(binary::Bytes key) : key_(std::move(key)) {
-    if (key_.size() < 32) throw std::invalid_argument("the nonce key must be at least 32 bytes");
+namespace {
+const binary::Bytes& long_enough(const binary::Bytes& key) {
+    if (key.size() < 32) throw std::invalid_argument("the nonce key must be at least 32 bytes");
+    return key;
+}
+}  // namespace
+
+NonceMinter::NonceMinter(binary::Bytes key) : mac_(long_enough(key)) {
+    std::fill(key.begin(), key.end(), 0);  // the keyed MAC holds what it needs
 }
 
 binary::Bytes NonceMinter::tag(const std::string& node, binary::ByteView head) const {
@@ -24,7 +32,7 @@ binary::Bytes NonceMinter::tag(const std::string& node, binary::ByteView head) c
     message.insert(message.end(), node.begin(), node.end());
     message.push_back(0);
     message.insert(message.end(), head.begin(), head.end());
-    auto mac = crypto::hmac_sha256(key_, message);
+    auto mac = mac_.mac(message);
     mac.resize(kTagSize);
     return mac;
 }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "binary/bytes.hpp"
+#include "crypto/hmac.hpp"
 
 namespace drtm::service {
 
@@ -34,7 +35,7 @@ class NonceMinter {
 
   private:
     binary::Bytes tag(const std::string& node, binary::ByteView head) const;
-    binary::Bytes key_;
+    crypto::HmacSha256 mac_;
 };
 
 }  // namespace drtm::service
