@@ -20,7 +20,7 @@ struct ServerOptions {
     std::string certificate_file;
     std::string key_file;
     std::string client_ca_file;  // the CA whose certificates may connect
-    std::size_t threads = 8;
+    std::size_t threads = 32;    // one per open connection
     std::size_t max_body_bytes = 4 * 1024 * 1024 + 64 * 1024;  // evidence limit + slack
     int read_timeout_seconds = 10;
     // TLS session resumption: a client that reconnects within this time
