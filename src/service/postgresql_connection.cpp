@@ -89,7 +89,9 @@ class PostgresConnection final : public Connection {
         // pipeline. Everything is read, failures included, or the connection
         // could not leave pipeline mode.
         Owned results[2] = {{nullptr, &PQclear}, {nullptr, &PQclear}};
-        for (std::size_t query = 0; sent && PQstatus(conn_) == CONNECTION_OK;) {
+        // Two queries and the sync: a third null would mean a confused
+        // stream, and the loop must end whatever the server sends.
+        for (std::size_t query = 0; sent && query <= 2 && PQstatus(conn_) == CONNECTION_OK;) {
             PGresult* r = PQgetResult(conn_);
             if (r == nullptr) {
                 ++query;
