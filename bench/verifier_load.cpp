@@ -22,6 +22,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -124,35 +125,49 @@ double process_cpu_seconds() {
 // CPU seconds a process has used (all its threads), from /proc; with
 // `and_children`, plus every live process whose parent it is (PostgreSQL's
 // backends and helpers under its postmaster). 0 for pid 0 or a gone process.
+// CPU seconds a process has used (all its threads), from /proc; with
+// `and_children`, plus what its children used: the live ones (PostgreSQL's
+// backends and helpers under its postmaster) and, through its cutime and
+// cstime, those it has reaped, so a backend that exits within the window
+// still counts. 0 for pid 0 or a gone process.
 double cpu_seconds_of(int pid, bool and_children) {
     if (pid <= 0) return 0;
     static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
     // Fields after the command (which may hold spaces) in /proc/PID/stat:
-    // state ppid ... utime (14th field) stime (15th).
-    auto read_stat = [](const fs::path& file, int& ppid) -> double {
+    // state (3rd field) ppid (4th) ... utime (14th) stime (15th) cutime
+    // (16th) cstime (17th). Returns utime + stime, and the reaped
+    // children's in `reaped`.
+    auto read_stat = [](const fs::path& file, int& ppid, double& reaped) -> double {
         std::ifstream in(file);
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         auto close = text.rfind(')');
         if (close == std::string::npos) return -1;
         std::istringstream rest(text.substr(close + 2));
         std::string state;
-        long long v = 0, utime = 0, stime = 0;
+        long long v = 0, own = 0, children = 0;
         rest >> state >> ppid;
-        for (int field = 5; field <= 15 && rest; ++field) {
+        for (int field = 5; field <= 17 && rest; ++field) {
             rest >> v;
-            if (field == 14) utime = v;
-            if (field == 15) stime = v;
+            if (field == 14 || field == 15) own += v;
+            if (field == 16 || field == 17) children += v;
         }
-        return static_cast<double>(utime + stime) / ticks;
+        reaped = static_cast<double>(children) / ticks;
+        return static_cast<double>(own) / ticks;
     };
     int ppid = 0;
-    double total = std::max(0.0, read_stat(fs::path("/proc") / std::to_string(pid) / "stat", ppid));
+    double reaped = 0;
+    double total =
+        std::max(0.0, read_stat(fs::path("/proc") / std::to_string(pid) / "stat", ppid, reaped));
     if (!and_children) return total;
+    total += reaped;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         const auto name = entry.path().filename().string();
-        if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-        double used = read_stat(entry.path() / "stat", ppid);
+        if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                         [](unsigned char c) { return std::isdigit(c) != 0; }))
+            continue;
+        double ignored = 0;
+        double used = read_stat(entry.path() / "stat", ppid, ignored);
         if (used > 0 && ppid == pid) total += used;
     }
     return total;

@@ -29,21 +29,17 @@ struct HmacSha256::Keyed {
     MacCtx ctx{nullptr, &EVP_MAC_CTX_free};
 };
 
-HmacSha256::HmacSha256(binary::ByteView key) : keyed_(new Keyed) {
+HmacSha256::HmacSha256(binary::ByteView key) : keyed_(std::make_unique<Keyed>()) {
     keyed_->ctx.reset(EVP_MAC_CTX_new(hmac_algorithm()));
     char digest_name[] = "SHA256";
     const OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
         OSSL_PARAM_construct_end()};
-    if (!keyed_->ctx || EVP_MAC_init(keyed_->ctx.get(), key.data(), key.size(), params) != 1) {
-        delete keyed_;
+    if (!keyed_->ctx || EVP_MAC_init(keyed_->ctx.get(), key.data(), key.size(), params) != 1)
         throw std::runtime_error("HMAC-SHA-256: cannot set up the key");
-    }
 }
 
-HmacSha256::~HmacSha256() {
-    delete keyed_;
-}
+HmacSha256::~HmacSha256() = default;
 
 binary::Bytes HmacSha256::mac(binary::ByteView data) const {
     // The keyed context is only read here (copied), so threads may share it.

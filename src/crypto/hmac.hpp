@@ -2,6 +2,8 @@
 // and must later recognise as its own (nonces).
 #pragma once
 
+#include <memory>
+
 #include "binary/bytes.hpp"
 
 namespace drtm::crypto {
@@ -23,7 +25,7 @@ class HmacSha256 {
 
   private:
     struct Keyed;
-    Keyed* keyed_;
+    std::unique_ptr<Keyed> keyed_;
 };
 
 }  // namespace drtm::crypto

@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "crypto/hmac.hpp"
@@ -23,8 +22,13 @@ const binary::Bytes& long_enough(const binary::Bytes& key) {
 }
 }  // namespace
 
-NonceMinter::NonceMinter(binary::Bytes key) : mac_(long_enough(key)) {
-    std::fill(key.begin(), key.end(), 0);  // the keyed MAC holds what it needs
+// This copy of the key is wiped once the MAC is keyed (OpenSSL keeps its
+// own), or when keying fails, by a cleanse the compiler cannot drop.
+NonceMinter::NonceMinter(binary::Bytes key) try : mac_(long_enough(key)) {
+    OPENSSL_cleanse(key.data(), key.size());
+} catch (...) {
+    OPENSSL_cleanse(key.data(), key.size());
+    throw;
 }
 
 binary::Bytes NonceMinter::tag(const std::string& node, binary::ByteView head) const {

@@ -62,7 +62,9 @@ class PostgresConnection final : public Connection {
     // (the server's backend must be scheduled for each), so this shortens
     // every group commit.
     void begin() override { begin_pending_ = true; }
-    bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK; }
+    bool healthy() const override {
+        return PQstatus(conn_) == CONNECTION_OK && !stuck_in_pipeline_;
+    }
 
   private:
     using Owned = std::unique_ptr<PGresult, decltype(&PQclear)>;
@@ -105,7 +107,9 @@ class PostgresConnection final : public Connection {
             }
         }
         const std::string why = trim(PQerrorMessage(conn_));
-        PQexitPipelineMode(conn_);
+        // Still in pipeline mode (results left unread): no plain statement
+        // could run on this connection again, so the pool must drop it.
+        if (PQexitPipelineMode(conn_) != 1) stuck_in_pipeline_ = true;
         if (!sent || !results[0]) throw DatabaseError("PostgreSQL: " + why);
         check(results[0].release());  // BEGIN
         return results[1].release();  // checked by the caller
@@ -148,6 +152,7 @@ class PostgresConnection final : public Connection {
 
     PGconn* conn_ = nullptr;
     bool begin_pending_ = false;
+    bool stuck_in_pipeline_ = false;
     std::unordered_map<std::string, std::string> prepared_;
 };
 
