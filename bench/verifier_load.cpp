@@ -123,9 +123,6 @@ double process_cpu_seconds() {
 }
 
 // CPU seconds a process has used (all its threads), from /proc; with
-// `and_children`, plus every live process whose parent it is (PostgreSQL's
-// backends and helpers under its postmaster). 0 for pid 0 or a gone process.
-// CPU seconds a process has used (all its threads), from /proc; with
 // `and_children`, plus what its children used: the live ones (PostgreSQL's
 // backends and helpers under its postmaster) and, through its cutime and
 // cstime, those it has reaped, so a backend that exits within the window
@@ -325,13 +322,17 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
         total_ms.insert(total_ms.end(), my_t.begin(), my_t.end());
         for (auto& [k, v] : my_o) outcomes[k] += v;
     };
-    // Handshakes of the timed window only, not the warm-up's.
-    std::size_t full_before = 0, resumed_before = 0;
-    for (const auto& n : nodes)
-        if (n->sessions) {
-            full_before += n->sessions->full_handshakes();
-            resumed_before += n->sessions->resumed_handshakes();
-        }
+    // Full and resumed handshakes so far, over all nodes.
+    auto handshakes = [&] {
+        std::pair<std::size_t, std::size_t> counts{0, 0};
+        for (const auto& n : nodes)
+            if (n->sessions) {
+                counts.first += n->sessions->full_handshakes();
+                counts.second += n->sessions->resumed_handshakes();
+            }
+        return counts;
+    };
+    const auto handshakes_before = handshakes();  // the warm-up's are not counted
     std::vector<std::thread> threads;
     // The generator's own CPU over the window: it shares the machine with
     // the server, so it is part of the budget the figures are measured in.
@@ -348,14 +349,9 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
     const double server_used = cpu_seconds_of(server_pid, false) - server_before;
     const double postgres_used = cpu_seconds_of(postgres_pid, true) - postgres_before;
     const double done = static_cast<double>(evidence_ms.size());
-    std::size_t full = 0, resumed = 0;
-    for (const auto& n : nodes)
-        if (n->sessions) {
-            full += n->sessions->full_handshakes();
-            resumed += n->sessions->resumed_handshakes();
-        }
-    full -= full_before;
-    resumed -= resumed_before;
+    const auto handshakes_after = handshakes();
+    const std::size_t full = handshakes_after.first - handshakes_before.first;
+    const std::size_t resumed = handshakes_after.second - handshakes_before.second;
     nlohmann::json out = {
         {"nodes", nodes.size()},
         {"clients", clients},
