@@ -68,7 +68,7 @@ for n in $counts; do
       --nodes "$n" --template "$work/template.json" --certs "$work/certs" 2>"$work/prepare.log"
   for storage in sqlite postgresql; do
     "$drtm" verifier serve --dir "$work/v" --database "${url[$storage]}" --listen 127.0.0.1:0 \
-        --port-file "$work/port" --allow-no-ek-certificate --threads "$clients" \
+        --port-file "$work/port" --allow-no-ek-certificate \
         --db-connections "$clients" 2>"$work/serve.log" >/dev/null &
     serve_pid=$!
     for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done

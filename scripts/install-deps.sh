@@ -11,8 +11,10 @@ packages=(
   # libraries
   libssl-dev zlib1g-dev liblzma-dev libtss2-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  # the verifier service: HTTPS (cpp-httplib over OpenSSL), SQLite, PostgreSQL
-  libcpp-httplib-dev libsqlite3-dev libpq-dev
+  # the verifier service: HTTPS (Boost.Beast over OpenSSL; cpp-httplib for the client), SQLite, PostgreSQL
+  libcpp-httplib-dev libboost1.74-dev libsqlite3-dev libpq-dev
+  # tcmalloc for the verifier (its per-request allocations)
+  libgoogle-perftools-dev
   # a real PostgreSQL server for the storage tests and the benchmark
   postgresql-15
   # the emulated platform and independent cross-checks

@@ -28,9 +28,9 @@ struct VerifierOptions {
     std::string database;
     std::string ek_roots;
     bool allow_no_ek_certificate = false;
-    // One thread per open connection (cpp-httplib): enough for the agents
-    // that attest at once. 32 served the most attestations on 2 cores.
-    std::size_t threads = 32;
+    // Event loops (one thread each) that serve every connection: one per core.
+    std::size_t threads = service::ServerOptions{}.threads;
+    std::size_t max_connections = service::ServerOptions{}.max_connections;
     std::size_t pool = 8;
     std::size_t record_writers = 1;
     long tls_session_seconds = 3600;
@@ -64,6 +64,7 @@ void serve(const VerifierOptions& o) {
     so.key_file = dir.server_key();
     so.client_ca_file = dir.ca_certificate();
     so.threads = o.threads;
+    so.max_connections = o.max_connections;
     so.access_log = o.access_log;
     so.session_seconds = o.tls_session_seconds;
 
@@ -211,7 +212,15 @@ void register_verifier(CLI::App& app) {
         ->check(CLI::ExistingFile);
     serve_cmd->add_flag("--allow-no-ek-certificate", o->allow_no_ek_certificate,
                         "Enroll TPMs without an EK certificate (labs only)");
-    serve_cmd->add_option("--threads", o->threads, "Worker threads: one per open connection")
+    serve_cmd
+        ->add_option("--threads", o->threads,
+                     "Event-loop threads serving the connections (default: one per core)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    serve_cmd
+        ->add_option("--max-connections", o->max_connections,
+                     "Connections open at once; more are closed as they arrive")
+        ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
     serve_cmd->add_option("--db-connections", o->pool, "Database connections")
         ->capture_default_str();

@@ -1,14 +1,17 @@
-// The verifier's HTTPS front end (cpp-httplib over OpenSSL): TLS 1.3 only,
+// The verifier's HTTPS front end (Boost.Beast over Asio and OpenSSL, event
+// driven: see https_server.cpp for the threading): TLS 1.3 only,
 // and every client authenticates with a certificate from the verifier's own
 // CA (mutual TLS). The certificate's OU is the client's role — "agent"
 // (acting only for the node named by its CN) or "admin" — and its CN the
 // node. Routes are documented in docs/verifier.md.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "service/verifier_service.hpp"
 
@@ -20,8 +23,14 @@ struct ServerOptions {
     std::string certificate_file;
     std::string key_file;
     std::string client_ca_file;  // the CA whose certificates may connect
-    std::size_t threads = 32;    // one per open connection
+    // Event loops, one thread each, sharing the connections: one per core.
+    std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    // Connections open at once; more are closed as they arrive. An idle
+    // TLS connection holds about 40 KiB.
+    std::size_t max_connections = 10000;
     std::size_t max_body_bytes = 4 * 1024 * 1024 + 64 * 1024;  // evidence limit + slack
+    // A handshake, a request, or the wait for the next request on a kept
+    // connection, must finish within this; a response must be written in it.
     int read_timeout_seconds = 10;
     // TLS session resumption: a client that reconnects within this time
     // resumes its session (no certificate exchange); 0 turns it off.
@@ -41,8 +50,9 @@ class HttpsServer {
     void stop();
     int port() const { return port_; }
 
+    struct Impl;  // public for the connections it serves (https_server.cpp)
+
   private:
-    struct Impl;
     std::unique_ptr<Impl> impl_;
     int port_ = 0;
 };

@@ -2,8 +2,22 @@
 
 namespace drtm::service {
 
+namespace {
+// The SSL_CTX slots that find the owning object from OpenSSL's callbacks:
+// ex_data, not app_data, which Asio's ssl::context keeps for its own
+// verify callback (and deletes as one when it is destroyed).
+int reuse_slot() {
+    static const int slot = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return slot;
+}
+int store_slot() {
+    static const int slot = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return slot;
+}
+}  // namespace
+
 TlsSessionReuse::TlsSessionReuse(SSL_CTX* ctx) : ctx_(ctx) {
-    SSL_CTX_set_app_data(ctx_, this);
+    SSL_CTX_set_ex_data(ctx_, reuse_slot(), this);
     // The client cache is ours alone: OpenSSL keeps no copy, it hands each
     // new session to on_new_session.
     SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -14,12 +28,12 @@ TlsSessionReuse::TlsSessionReuse(SSL_CTX* ctx) : ctx_(ctx) {
 TlsSessionReuse::~TlsSessionReuse() {
     SSL_CTX_set_info_callback(ctx_, nullptr);
     SSL_CTX_sess_set_new_cb(ctx_, nullptr);
-    SSL_CTX_set_app_data(ctx_, nullptr);
+    SSL_CTX_set_ex_data(ctx_, reuse_slot(), nullptr);
     SSL_SESSION_free(session_);
 }
 
 TlsSessionReuse* TlsSessionReuse::of(const SSL* ssl) {
-    return static_cast<TlsSessionReuse*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    return static_cast<TlsSessionReuse*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), reuse_slot()));
 }
 
 int TlsSessionReuse::on_new_session(SSL* ssl, SSL_SESSION* session) {
@@ -57,7 +71,7 @@ namespace drtm::service {
 
 TlsSessionStore::TlsSessionStore(SSL_CTX* ctx, std::size_t capacity)
     : ctx_(ctx), capacity_(capacity) {
-    SSL_CTX_set_app_data(ctx_, this);
+    SSL_CTX_set_ex_data(ctx_, store_slot(), this);
     SSL_CTX_sess_set_new_cb(ctx_, &TlsSessionStore::on_new_session);
     SSL_CTX_sess_set_get_cb(ctx_, &TlsSessionStore::on_get_session);
 }
@@ -65,7 +79,7 @@ TlsSessionStore::TlsSessionStore(SSL_CTX* ctx, std::size_t capacity)
 TlsSessionStore::~TlsSessionStore() {
     SSL_CTX_sess_set_new_cb(ctx_, nullptr);
     SSL_CTX_sess_set_get_cb(ctx_, nullptr);
-    SSL_CTX_set_app_data(ctx_, nullptr);
+    SSL_CTX_set_ex_data(ctx_, store_slot(), nullptr);
     clear();
 }
 
@@ -75,7 +89,7 @@ void TlsSessionStore::clear() {
 }
 
 TlsSessionStore* TlsSessionStore::of(const SSL* ssl) {
-    return static_cast<TlsSessionStore*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    return static_cast<TlsSessionStore*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), store_slot()));
 }
 
 int TlsSessionStore::on_new_session(SSL* ssl, SSL_SESSION* session) {

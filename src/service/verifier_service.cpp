@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <future>
 
 #include "attest/ear.hpp"
 #include "attest/evidence.hpp"
@@ -150,97 +151,189 @@ json VerifierService::new_challenge(const std::string& node) {
     return {{"nonce", binary::to_hex(nonces_.mint(node, expires_at))}, {"expires_at", expires_at}};
 }
 
-json VerifierService::submit_evidence(const std::string& node, std::string_view body) {
-    require_name(node, "the node name");
+// One attestation on its way through the service: parsed and nonce-checked
+// once, then appraised (again, if the node's row moved or the nonce turned
+// out spent) until its record is stored.
+struct VerifierService::EvidenceJob {
+    std::string node;
     attest::Evidence evidence;
-    try {
-        evidence = attest::parse_evidence(body);
-    } catch (const std::exception& e) {
-        throw RequestError(400, e.what());
-    }
-    // The nonce is taken out of the quote before the quote is trusted; the
-    // appraisal then checks the signature over it.
     binary::Bytes quoted_nonce;
-    try {
-        quoted_nonce = attest::parse_quote(evidence.quote_attest).extra_data;
-    } catch (const std::exception&) {
-        // Left empty: the appraisal names the malformed quote.
-    }
     std::string nonce_problem;
-    switch (nonces_.check(node, quoted_nonce, now_seconds())) {
-        case NonceCheck::valid:
-            break;
-        case NonceCheck::not_ours:
-            nonce_problem =
-                "not a nonce this verifier issued to this node (forged, or issued to another "
-                "node)";
-            break;
-        case NonceCheck::expired:
-            nonce_problem = "stale: the challenge expired before the evidence arrived";
-            break;
-    }
+    int attempts = 0;
+    Resume resume;
+    EvidenceDone done;
+    // What the appraisal produced, for after the record is stored.
+    std::shared_ptr<const EnrolledNode> enrolled_node;
+    AttestationRecord record;
+    std::optional<attest::ClockInfo> clock;
+};
 
-    std::lock_guard node_turn(node_mutexes_[std::hash<std::string>{}(node) % node_mutexes_.size()]);
-    for (int attempt = 0; attempt < 10; ++attempt) {
-        auto enrolled_node = enrolled(node, attempt > 0);
-        if (!enrolled_node) throw RequestError(404, "node '" + node + "' is not enrolled");
-        const auto& record = enrolled_node->record;
+json VerifierService::submit_evidence(const std::string& node, std::string_view body) {
+    std::promise<json> response;
+    auto result = response.get_future();
+    submit_evidence_async(
+        node, std::string(body), [](Continuation next) { next(); },
+        [&response](json r, std::exception_ptr error) {
+            if (error)
+                response.set_exception(error);
+            else
+                response.set_value(std::move(r));
+        });
+    return result.get();
+}
+
+void VerifierService::submit_evidence_async(const std::string& node, std::string body,
+                                            Resume resume, EvidenceDone done) {
+    auto job = std::make_shared<EvidenceJob>();
+    job->node = node;
+    job->resume = std::move(resume);
+    job->done = std::move(done);
+    try {
+        require_name(node, "the node name");
+        try {
+            job->evidence = attest::parse_evidence(body);
+        } catch (const std::exception& e) {
+            throw RequestError(400, e.what());
+        }
+        // The nonce is taken out of the quote before the quote is trusted;
+        // the appraisal then checks the signature over it.
+        try {
+            job->quoted_nonce = attest::parse_quote(job->evidence.quote_attest).extra_data;
+        } catch (const std::exception&) {
+            // Left empty: the appraisal names the malformed quote.
+        }
+        switch (nonces_.check(node, job->quoted_nonce, now_seconds())) {
+            case NonceCheck::valid:
+                break;
+            case NonceCheck::not_ours:
+                job->nonce_problem =
+                    "not a nonce this verifier issued to this node (forged, or issued to another "
+                    "node)";
+                break;
+            case NonceCheck::expired:
+                job->nonce_problem = "stale: the challenge expired before the evidence arrived";
+                break;
+        }
+    } catch (...) {
+        job->done(nullptr, std::current_exception());
+        return;
+    }
+    {
+        std::lock_guard lock(node_turn_mutex_);
+        auto [turn, first] = node_turns_.try_emplace(node);
+        if (!first) {
+            turn->second.push_back(std::move(job));  // resumed when the node's turn comes
+            return;
+        }
+    }
+    appraise_and_record(std::move(job));
+}
+
+void VerifierService::appraise_and_record(std::shared_ptr<EvidenceJob> job) {
+    try {
+        if (job->attempts >= 10)
+            throw RequestError(503,
+                               "node '" + job->node + "' is being updated concurrently; try again");
+        auto enrolled_node = enrolled(job->node, job->attempts > 0);
+        ++job->attempts;
+        if (!enrolled_node) throw RequestError(404, "node '" + job->node + "' is not enrolled");
+        const auto& node_record = enrolled_node->record;
         attest::Expectations expect;
-        if (nonce_problem.empty()) expect.nonce = quoted_nonce;
-        expect.ak_name = record.ak_name;
-        expect.previous = record.last_clock;
+        if (job->nonce_problem.empty()) expect.nonce = job->quoted_nonce;
+        expect.ak_name = node_record.ak_name;
+        expect.previous = node_record.last_clock;
         expect.ak_key = enrolled_node->key;
-        auto policy = policy_for(record.policy_id);
-        auto verdict = attest::appraise(evidence, expect, *policy);
-        if (!nonce_problem.empty())
+        auto policy = policy_for(node_record.policy_id);
+        auto verdict = attest::appraise(job->evidence, expect, *policy);
+        if (!job->nonce_problem.empty())
             for (auto& c : verdict.checks)
-                if (c.name == "nonce") c.detail = nonce_problem;
+                if (c.name == "nonce") c.detail = job->nonce_problem;
 
         attest::EarInfo info;
         info.issued_at = now_seconds();
         info.verifier_build = options_.verifier_build;
         info.policy_id = policy->id;
-        info.nonce = quoted_nonce;
-        info.node = node;
-        auto ear = attest::sign_ear(attest::ear_claims(verdict, info), ear_key_);
-
-        AttestationRecord a;
+        info.nonce = job->quoted_nonce;
+        info.node = job->node;
+        auto& a = job->record;
+        a = AttestationRecord{};
         a.id = binary::to_hex(crypto::random_bytes(16));
-        a.node = node;
+        a.node = job->node;
         a.at = now_micros();
         a.status = verdict.status();
         a.failed = verdict.failed();
         a.policy_id = policy->id;
-        a.ear = ear;
-        if (nonce_problem.empty()) a.nonce = binary::to_hex(quoted_nonce);
-        std::optional<attest::ClockInfo> clock;
-        if (genuine(verdict)) clock = verdict.quote->clock;
-        switch (records_.record({a, clock, record.version})) {
-            case RecordOutcome::stored: {
-                auto updated = std::make_shared<EnrolledNode>(*enrolled_node);
+        a.ear = attest::sign_ear(attest::ear_claims(verdict, info), ear_key_);
+        if (job->nonce_problem.empty()) a.nonce = binary::to_hex(job->quoted_nonce);
+        job->clock.reset();
+        if (genuine(verdict)) job->clock = verdict.quote->clock;
+        job->enrolled_node = enrolled_node;
+        records_.record_async(
+            {a, job->clock, node_record.version},
+            [this, job](RecordOutcome outcome, std::exception_ptr error) {
+                job->resume([this, job, outcome, error] { after_record(job, outcome, error); });
+            });
+    } catch (...) {
+        complete(job, nullptr, std::current_exception());
+    }
+}
+
+void VerifierService::after_record(std::shared_ptr<EvidenceJob> job, RecordOutcome outcome,
+                                   std::exception_ptr error) {
+    if (error) return complete(job, nullptr, error);
+    switch (outcome) {
+        case RecordOutcome::stored:
+            try {
+                const auto& a = job->record;
+                auto updated = std::make_shared<EnrolledNode>(*job->enrolled_node);
                 updated->record.last_status = a.status;
                 updated->record.last_attested_at = a.at;
-                if (clock) {
-                    updated->record.last_clock = clock;
+                if (job->clock) {
+                    updated->record.last_clock = job->clock;
                     ++updated->record.version;
                 }
                 remember(std::move(updated));
-                return {{"status", a.status},
-                        {"failed", a.failed},
-                        {"ear", ear},
-                        {"id", a.id},
-                        {"next_challenge", new_challenge(node)}};
+                json response = {{"status", a.status},
+                                 {"failed", a.failed},
+                                 {"ear", a.ear},
+                                 {"id", a.id},
+                                 {"next_challenge", new_challenge(job->node)}};
+                complete(job, std::move(response), nullptr);
+            } catch (...) {
+                complete(job, nullptr, std::current_exception());
             }
-            case RecordOutcome::node_changed:
-                // Another verifier process moved this node's counters (or an
-                // administrator changed it): appraise again against the row.
-                break;
-            case RecordOutcome::nonce_spent:
-                nonce_problem = "already used: another attestation spent this nonce (replayed)";
-                break;
+            return;
+        case RecordOutcome::node_changed:
+            // Another verifier process moved this node's counters (or an
+            // administrator changed it): appraise again against the row.
+            break;
+        case RecordOutcome::nonce_spent:
+            job->nonce_problem = "already used: another attestation spent this nonce (replayed)";
+            break;
+    }
+    appraise_and_record(std::move(job));
+}
+
+void VerifierService::complete(const std::shared_ptr<EvidenceJob>& job, json response,
+                               std::exception_ptr error) {
+    // The node's turn passes to its next waiting attestation, if any. Taken
+    // before `done`: once the last caller has heard back, the service may
+    // be destroyed, and this thread must not touch it after that.
+    std::shared_ptr<EvidenceJob> next;
+    {
+        std::lock_guard lock(node_turn_mutex_);
+        auto turn = node_turns_.find(job->node);
+        if (turn != node_turns_.end()) {
+            if (turn->second.empty()) {
+                node_turns_.erase(turn);
+            } else {
+                next = std::move(turn->second.front());
+                turn->second.pop_front();
+            }
         }
     }
-    throw RequestError(503, "node '" + node + "' is being updated concurrently; try again");
+    job->done(std::move(response), error);
+    if (next) next->resume([this, next] { appraise_and_record(next); });
 }
 
 std::shared_ptr<const attest::AppraisalPolicy> VerifierService::policy_for(const std::string& id) {

@@ -7,6 +7,9 @@
 
 #include <array>
 #include <chrono>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -57,6 +60,19 @@ class VerifierService {
     // agent needs one request per attestation, not two.
     nlohmann::json submit_evidence(const std::string& node, std::string_view body);
 
+    // The same, without blocking a thread while the record is stored, for
+    // an event-driven front end. `resume` is handed each continuation (the
+    // appraisal after a retry, the response once the record is durable) and
+    // runs it where the caller wants it run, for example posted to the
+    // connection's event loop; `done` is then called exactly once, from a
+    // continuation or from this call itself, with the response or the
+    // error (a RequestError, a DatabaseError, ...).
+    using Continuation = std::function<void()>;
+    using Resume = std::function<void(Continuation)>;
+    using EvidenceDone = std::function<void(nlohmann::json, std::exception_ptr)>;
+    void submit_evidence_async(const std::string& node, std::string body, Resume resume,
+                               EvidenceDone done);
+
     // Administration.
     nlohmann::json nodes(const std::string& after, std::int64_t limit);
     nlohmann::json history(const std::string& node, std::int64_t limit);
@@ -80,6 +96,12 @@ class VerifierService {
         std::shared_ptr<const crypto::EcdsaP256Key> key;  // null: the stored AK is unusable
     };
     std::shared_ptr<const EnrolledNode> enrolled(const std::string& node, bool reload);
+    struct EvidenceJob;
+    void appraise_and_record(std::shared_ptr<EvidenceJob> job);
+    void after_record(std::shared_ptr<EvidenceJob> job, RecordOutcome outcome,
+                      std::exception_ptr error);
+    void complete(const std::shared_ptr<EvidenceJob>& job, nlohmann::json response,
+                  std::exception_ptr error);
     void remember(std::shared_ptr<const EnrolledNode> node);
     void forget(const std::string& node);
     nlohmann::json new_challenge(const std::string& node);
@@ -88,16 +110,22 @@ class VerifierService {
     crypto::EcdsaP256Key ear_key_;
     NonceMinter nonces_;
     ServiceOptions options_;
-    GroupCommit records_;
     struct CachedPolicy {
         std::shared_ptr<const attest::AppraisalPolicy> policy;
         std::chrono::steady_clock::time_point loaded;
     };
     std::mutex policy_mutex_;
     std::map<std::string, CachedPolicy> policy_cache_;
-    // Appraisals of one node take turns within this process (striped by
-    // name), so the optimistic counter update only retries across processes.
-    std::array<std::mutex, 64> node_mutexes_;
+    // Appraisals of one node take turns within this process, so the
+    // optimistic counter update only retries across processes: a node's
+    // evidence that arrives while another of its attestations is under way
+    // waits here (rare: an agent sends one at a time) and is resumed after.
+    std::mutex node_turn_mutex_;
+    std::map<std::string, std::deque<std::shared_ptr<EvidenceJob>>> node_turns_;
+    // Last: destroyed first, so its writer threads have stopped (and the
+    // records they were writing have been answered) before anything they
+    // call back into goes.
+    GroupCommit records_;
     std::mutex node_cache_mutex_;
     std::map<std::string, std::shared_ptr<const EnrolledNode>> node_cache_;
 };
