@@ -381,6 +381,9 @@ int run(const std::string& url, const std::string& certs, const std::string& tem
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A connection the server closed (over its limit, or at shutdown) is
+    // an error of that attestation, not the end of the load generator.
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"Load generator for drtm verifier serve"};
     app.require_subcommand(1);
     std::string dir, template_file, certs, url;

@@ -52,6 +52,15 @@ service::VerifierDirectory directory(const VerifierOptions& o) {
 
 // Serves until SIGINT or SIGTERM; removes expired challenges every minute.
 void serve(const VerifierOptions& o) {
+    // Signals go to one waiting thread. Blocked before any thread starts
+    // (the service's record writers, the event loops): a thread inherits
+    // the mask, and one that did not block them would take SIGTERM's
+    // default action, ending the process without a clean stop.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     auto dir = directory(o);
     auto colon = o.listen.rfind(':');
     if (colon == std::string::npos) throw CLI::ValidationError("--listen", "give HOST:PORT");
@@ -86,13 +95,6 @@ void serve(const VerifierOptions& o) {
     service::VerifierStore store(*db);
     service::VerifierService verifier(store, crypto::EcdsaP256Key::load_private_pem(dir.ear_key()),
                                       service::load_or_create_nonce_key(dir), opts);
-
-    // Signals go to one waiting thread, not to the server's workers.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     service::HttpsServer server(verifier, so);
     int port = server.bind();

@@ -134,6 +134,11 @@ class ClientConnection;
 struct HttpsServer::Impl {
     VerifierService& service;
     ServerOptions options;
+    // Before the loops: a connection a destroyed loop still held (its
+    // pending handler) leaves the registry as it goes.
+    std::atomic<std::size_t> open_connections{0};
+    std::mutex registry_mutex;
+    std::unordered_map<ClientConnection*, std::weak_ptr<ClientConnection>> connections;
     std::vector<std::unique_ptr<net::io_context>> loops;
     std::vector<WorkGuard> keep_running;  // until stop()
     net::ssl::context tls;
@@ -143,9 +148,6 @@ struct HttpsServer::Impl {
     net::steady_timer accept_retry;
     net::thread_pool blocking{kBlockingThreads};
     std::size_t next_loop = 0;
-    std::atomic<std::size_t> open_connections{0};
-    std::mutex registry_mutex;
-    std::unordered_map<ClientConnection*, std::weak_ptr<ClientConnection>> connections;
     std::mutex stop_mutex;
     bool stopped = false;
 
@@ -403,11 +405,17 @@ void HttpsServer::Impl::stop() {
         if (acceptor) acceptor->close(ignored);
         accept_retry.cancel();
     });
+    // Collected under the lock, closed outside it: the last reference to a
+    // connection that has just ended may be ours, and its destructor takes
+    // the registry lock.
+    std::vector<std::shared_ptr<ClientConnection>> open;
     {
         std::lock_guard registry(registry_mutex);
         for (auto& [raw, weak] : connections)
-            if (auto c = weak.lock()) net::post(c->executor(), [c] { c->close(); });
+            if (auto c = weak.lock()) open.push_back(std::move(c));
     }
+    for (auto& c : open) net::post(c->executor(), [c] { c->close(); });
+    open.clear();
     // The loops return once their connections have ended and the requests
     // under way (storing, on the blocking threads) have come back.
     for (auto& guard : keep_running) guard.reset();

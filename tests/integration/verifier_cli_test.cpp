@@ -99,8 +99,14 @@ TEST_P(VerifierCli, EnrollAttestManageAndRestart) {
     EXPECT_EQ(r.status, 0) << r.out << r.err;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
 
-    // The state survives a restart of the verifier.
+    // The state survives a restart of the verifier. SIGTERM stops it
+    // cleanly: it says so and reports what it stored.
     EXPECT_EQ(server->stop(), 0);
+    {
+        auto log = binary::read_text_file(dir / "verifier" / "serve.log");
+        EXPECT_NE(log.find("stopping (signal 15)"), std::string::npos) << log;
+        EXPECT_NE(log.find("stored 5 attestations"), std::string::npos) << log;
+    }
     server = std::make_unique<ServeProcess>(dir / "verifier", serve_args);
     const std::string admin2 = v + " --url " + server->url();
     r = run_command(drtm_cmd("verifier history node-1 --json" + admin2));

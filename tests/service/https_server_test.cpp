@@ -9,6 +9,9 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -29,6 +32,9 @@ namespace {
 class HttpsServerTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
+        // As drtm's main() does: a client writing to a connection the server
+        // closed gets EPIPE, not a signal that ends the process.
+        std::signal(SIGPIPE, SIG_IGN);
         root = fs::temp_directory_path() / ("drtm-https-" + std::to_string(::getpid()));
         fs::remove_all(root);
         dir = std::make_unique<service::VerifierDirectory>(service::VerifierDirectory{root / "v"});
@@ -288,4 +294,67 @@ TEST_F(HttpsServerTest, AnAgentThatDisconnectsResumesOnItsNextRequest) {
     // Without a disconnect the kept connection serves on: no new handshake.
     c.get("/v1/health");
     EXPECT_EQ(c.resumed_handshakes(), 2u);
+}
+
+// One event loop serves many agents at once: every request is answered, on
+// kept connections, with no thread per connection.
+TEST_F(HttpsServerTest, OneEventLoopServesManyClientsAtOnce) {
+    service::HttpsServer one_loop(*verifier, server_options(1));
+    int one_port = one_loop.bind();
+    std::thread serving([&] { one_loop.run(); });
+    std::atomic<int> answered{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 24; ++i)
+        clients.emplace_back([&] {
+            service::VerifierClient c("https://localhost:" + std::to_string(one_port),
+                                      service::ClientIdentity::in_directory(root / "n1"), 5);
+            for (int r = 0; r < 10; ++r)
+                if (c.post("/v1/nodes/n1/challenge", "{}").count("nonce")) ++answered;
+        });
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(answered.load(), 240);
+    one_loop.stop();
+    serving.join();
+}
+
+// stop() ends the server even while clients hold kept connections open.
+TEST_F(HttpsServerTest, StoppingClosesKeptConnections) {
+    service::HttpsServer stopping(*verifier, server_options(2));
+    int stop_port = stopping.bind();
+    std::thread serving([&] { stopping.run(); });
+    service::VerifierClient c("https://localhost:" + std::to_string(stop_port),
+                              service::ClientIdentity::in_directory(root / "n1"), 5);
+    EXPECT_EQ(c.get("/v1/health")["status"], "ok");  // the connection stays open
+    auto before = std::chrono::steady_clock::now();
+    stopping.stop();
+    serving.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(3));
+    EXPECT_EQ(status_of([&] { c.get("/v1/health"); }), 0);  // nobody answers now
+}
+
+// Connections over the limit are closed as they arrive; a freed place is
+// taken by the next client.
+TEST_F(HttpsServerTest, ConnectionsOverTheLimitAreClosed) {
+    auto o = server_options(1);
+    o.max_connections = 1;
+    service::HttpsServer limited(*verifier, o);
+    int limited_port = limited.bind();
+    std::thread serving([&] { limited.run(); });
+    auto connect = [&] {
+        return service::VerifierClient("https://localhost:" + std::to_string(limited_port),
+                                       service::ClientIdentity::in_directory(root / "n1"), 2);
+    };
+    auto first = connect();
+    EXPECT_EQ(first.get("/v1/health")["status"], "ok");  // holds the only place
+    auto second = connect();
+    EXPECT_EQ(status_of([&] { second.get("/v1/health"); }), 0);
+    first.disconnect();
+    int status = 0;
+    for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        status = status_of([&] { second.get("/v1/health"); });
+    }
+    EXPECT_EQ(status, 200);
+    limited.stop();
+    serving.join();
 }

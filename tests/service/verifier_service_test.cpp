@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "attest/ear.hpp"
@@ -293,4 +296,90 @@ TEST_F(VerifierServiceTest, ConcurrentAttestationsOfOneNodeAllLand) {
     for (auto& t : threads) t.join();
     EXPECT_EQ(answered.load(), 8);
     EXPECT_EQ(store->history("n1", 20).size(), 8u);
+}
+
+namespace {
+// An executor of the test's own: continuations queue here (from whichever
+// thread completes the record) and run when the test says.
+struct ManualExecutor {
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<service::VerifierService::Continuation> queue;
+    service::VerifierService::Resume resume() {
+        return [this](service::VerifierService::Continuation next) {
+            {
+                std::lock_guard lock(m);
+                queue.push_back(std::move(next));
+            }
+            cv.notify_all();
+        };
+    }
+    // Runs continuations until `finished` holds (or 10 s pass).
+    bool run_until(const std::function<bool()>& finished) {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!finished()) {
+            std::unique_lock lock(m);
+            if (!cv.wait_until(lock, deadline, [&] { return !queue.empty(); })) return false;
+            auto next = std::move(queue.front());
+            queue.pop_front();
+            lock.unlock();
+            next();
+        }
+        return true;
+    }
+};
+}  // namespace
+
+// The asynchronous form used by the event-driven server: the response comes
+// through `done`, called from a continuation the caller's executor ran (so
+// the server writes it on the connection's own loop), never from the thread
+// that stored the record.
+TEST_F(VerifierServiceTest, AsynchronousEvidenceCompletesOnTheCallersExecutor) {
+    ManualExecutor executor;
+    const auto test_thread = std::this_thread::get_id();
+    std::vector<json> results;
+    std::vector<std::thread::id> done_on;
+    for (int i = 0; i < 2; ++i)
+        verifier->submit_evidence_async("n1",
+                                        evidence(ak1, nonce_for("n1"), {1000u + i, 5, 0, true}),
+                                        executor.resume(), [&](json r, std::exception_ptr error) {
+                                            EXPECT_FALSE(error);
+                                            results.push_back(std::move(r));
+                                            done_on.push_back(std::this_thread::get_id());
+                                        });
+    // Nothing is answered before the records are durable and resumed.
+    EXPECT_TRUE(results.empty());
+    ASSERT_TRUE(executor.run_until([&] { return results.size() == 2; }));
+    for (const auto& r : results) EXPECT_EQ(r["status"], "affirming") << r.dump(2);
+    for (auto id : done_on) EXPECT_EQ(id, test_thread);
+    EXPECT_EQ(store->history("n1", 10).size(), 2u);
+    // Both clocks were accepted in turn: the node's reference is the later one.
+    EXPECT_EQ(store->node("n1")->last_clock->clock, 1001u);
+}
+
+// Evidence refused before any appraisal (not JSON, unknown node) is answered
+// at once through `done`, with the status to send.
+TEST_F(VerifierServiceTest, AsynchronousEvidenceRefusedUpFrontIsAnsweredAtOnce) {
+    ManualExecutor executor;
+    int status = 0;
+    verifier->submit_evidence_async("n1", "{\"format\": ", executor.resume(),
+                                    [&](json, std::exception_ptr error) {
+                                        try {
+                                            std::rethrow_exception(error);
+                                        } catch (const service::RequestError& e) {
+                                            status = e.status();
+                                        }
+                                    });
+    EXPECT_EQ(status, 400);
+    status = 0;
+    verifier->submit_evidence_async("nobody", evidence(ak1, binary::Bytes(32, 1)),
+                                    executor.resume(), [&](json, std::exception_ptr error) {
+                                        try {
+                                            std::rethrow_exception(error);
+                                        } catch (const service::RequestError& e) {
+                                            status = e.status();
+                                        }
+                                    });
+    EXPECT_EQ(status, 404);
+    EXPECT_TRUE(executor.queue.empty());
 }
