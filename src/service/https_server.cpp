@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -150,6 +151,7 @@ struct HttpsServer::Impl {
     std::size_t next_loop = 0;
     std::mutex stop_mutex;
     bool stopped = false;
+    std::atomic<bool> stopping{false};
 
     Impl(VerifierService& s, ServerOptions o)
         : service(s),
@@ -188,11 +190,14 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
         --server_.open_connections;
     }
 
+    // On the acceptor's loop: stop() finds it from now on.
+    void enroll_in_registry() {
+        std::lock_guard lock(server_.registry_mutex);
+        server_.connections.emplace(this, weak_from_this());
+    }
+
+    // On the connection's own loop.
     void start() {
-        {
-            std::lock_guard lock(server_.registry_mutex);
-            server_.connections.emplace(this, weak_from_this());
-        }
         timeout(server_.options.read_timeout_seconds);
         stream_.async_handshake(net::ssl::stream_base::server,
                                 [self = shared_from_this()](ErrorCode error) {
@@ -217,11 +222,34 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
         beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(seconds));
     }
 
+    // The header first: a client that sent "Expect: 100-continue" (curl,
+    // for a large body) waits for the go-ahead before it sends the body.
     void read_request() {
         parser_.emplace();
         parser_->body_limit(server_.options.max_body_bytes);
         parser_->header_limit(kHeaderLimit);
         timeout(server_.options.read_timeout_seconds);
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](ErrorCode error, std::size_t) {
+                                    if (error) return self->on_request(error);
+                                    self->on_header();
+                                });
+    }
+
+    void on_header() {
+        const auto& header = parser_->get();
+        if (!parser_->is_done() && beast::iequals(header[http::field::expect], "100-continue")) {
+            continue_.emplace(http::status::continue_, header.version());
+            return http::async_write(stream_, *continue_,
+                                     [self = shared_from_this()](ErrorCode error, std::size_t) {
+                                         if (error) return self->on_request(error);
+                                         self->read_body();
+                                     });
+        }
+        read_body();
+    }
+
+    void read_body() {
         http::async_read(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](ErrorCode error, std::size_t) { self->on_request(error); });
@@ -230,6 +258,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     void on_request(ErrorCode error) {
         if (error == http::error::body_limit)
             return refuse(413, "the request body is over the size limit", true);
+        if (error == http::error::header_limit)
+            return refuse(431, "the request header is over the size limit", false);
         if (error == http::error::end_of_stream || error == net::error::eof ||
             error == net::ssl::error::stream_truncated || error == beast::error::timeout ||
             error == net::error::operation_aborted || error == net::error::connection_reset)
@@ -300,7 +330,8 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
         response_.result(static_cast<unsigned>(status));
         response_.set(http::field::content_type, "application/json");
         response_.body() = body.dump();
-        response_.keep_alive(!close && request_.keep_alive() && served_ < kRequestsPerConnection);
+        response_.keep_alive(!close && request_.keep_alive() && served_ < kRequestsPerConnection &&
+                             !server_.stopping.load());
         response_.prepare_payload();
         if (server_.options.access_log)
             std::cerr << caller_.role << ":" << caller_.node << " " << request_.method_string()
@@ -334,9 +365,10 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
                           });
     }
 
+    // Within the one deadline refuse() set: a client trickling its body
+    // cannot hold the connection longer.
     void discard(std::size_t so_far) {
         if (so_far >= kDiscardLimit) return close();
-        timeout(server_.options.read_timeout_seconds);
         buffer_.consume(buffer_.size());
         stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this(), so_far](
                                                                 ErrorCode error, std::size_t n) {
@@ -358,6 +390,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> request_;
     http::response<http::string_body> response_;
+    std::optional<http::response<http::empty_body>> continue_;
     RouteMatch route_;
     Caller caller_;
     std::size_t served_ = 0;
@@ -386,12 +419,24 @@ void HttpsServer::Impl::on_accept(ErrorCode error, tcp::socket socket) {
         ErrorCode ignored;
         socket.close(ignored);
     } else {
-        ++open_connections;
         ErrorCode ignored;
         // Responses are small: without TCP_NODELAY each would wait out the
         // client's delayed ACK (~40 ms on Linux).
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<ClientConnection>(*this, std::move(socket))->start();
+        ++open_connections;  // the connection's destructor gives it back
+        std::shared_ptr<ClientConnection> connection;
+        try {
+            connection = std::make_shared<ClientConnection>(*this, std::move(socket));
+        } catch (const std::exception& e) {
+            // No TLS state for it (SSL_new failed, memory): this client is
+            // dropped, the server accepts the next.
+            --open_connections;
+            std::cerr << "drtm verifier: a new connection: " << e.what() << "\n";
+        }
+        if (connection) {
+            connection->enroll_in_registry();
+            net::post(connection->executor(), [connection] { connection->start(); });
+        }
     }
     accept();
 }
@@ -400,22 +445,24 @@ void HttpsServer::Impl::stop() {
     std::lock_guard lock(stop_mutex);
     if (stopped) return;
     stopped = true;
+    stopping = true;  // responses from now on close their connections
     net::post(*loops.front(), [this] {
         ErrorCode ignored;
         if (acceptor) acceptor->close(ignored);
         accept_retry.cancel();
+        // On the acceptor's loop, after it closed: every connection it
+        // accepted is in the registry now, and no more will be.
+        // Collected under the lock, closed outside it: the last reference
+        // to a connection that has just ended may be ours, and its
+        // destructor takes the registry lock.
+        std::vector<std::shared_ptr<ClientConnection>> open;
+        {
+            std::lock_guard registry(registry_mutex);
+            for (auto& [raw, weak] : connections)
+                if (auto c = weak.lock()) open.push_back(std::move(c));
+        }
+        for (auto& c : open) net::post(c->executor(), [c] { c->close(); });
     });
-    // Collected under the lock, closed outside it: the last reference to a
-    // connection that has just ended may be ours, and its destructor takes
-    // the registry lock.
-    std::vector<std::shared_ptr<ClientConnection>> open;
-    {
-        std::lock_guard registry(registry_mutex);
-        for (auto& [raw, weak] : connections)
-            if (auto c = weak.lock()) open.push_back(std::move(c));
-    }
-    for (auto& c : open) net::post(c->executor(), [c] { c->close(); });
-    open.clear();
     // The loops return once their connections have ended and the requests
     // under way (storing, on the blocking threads) have come back.
     for (auto& guard : keep_running) guard.reset();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <future>
+#include <iostream>
 
 #include "attest/ear.hpp"
 #include "attest/evidence.hpp"
@@ -271,7 +272,13 @@ void VerifierService::appraise_and_record(std::shared_ptr<EvidenceJob> job) {
         records_.record_async(
             {a, job->clock, node_record.version},
             [this, job](RecordOutcome outcome, std::exception_ptr error) {
-                job->resume([this, job, outcome, error] { after_record(job, outcome, error); });
+                try {
+                    job->resume([this, job, outcome, error] { after_record(job, outcome, error); });
+                } catch (...) {
+                    // Could not be handed back (out of memory): answered
+                    // here, on the writer's thread, rather than never.
+                    complete(job, nullptr, std::current_exception());
+                }
             });
     } catch (...) {
         complete(job, nullptr, std::current_exception());
@@ -282,7 +289,9 @@ void VerifierService::after_record(std::shared_ptr<EvidenceJob> job, RecordOutco
                                    std::exception_ptr error) {
     if (error) return complete(job, nullptr, error);
     switch (outcome) {
-        case RecordOutcome::stored:
+        case RecordOutcome::stored: {
+            json response;
+            std::exception_ptr failure;
             try {
                 const auto& a = job->record;
                 auto updated = std::make_shared<EnrolledNode>(*job->enrolled_node);
@@ -293,16 +302,17 @@ void VerifierService::after_record(std::shared_ptr<EvidenceJob> job, RecordOutco
                     ++updated->record.version;
                 }
                 remember(std::move(updated));
-                json response = {{"status", a.status},
-                                 {"failed", a.failed},
-                                 {"ear", a.ear},
-                                 {"id", a.id},
-                                 {"next_challenge", new_challenge(job->node)}};
-                complete(job, std::move(response), nullptr);
+                response = {{"status", a.status},
+                            {"failed", a.failed},
+                            {"ear", a.ear},
+                            {"id", a.id},
+                            {"next_challenge", new_challenge(job->node)}};
             } catch (...) {
-                complete(job, nullptr, std::current_exception());
+                failure = std::current_exception();
             }
-            return;
+            // Outside the try: the job is completed exactly once.
+            return complete(job, std::move(response), failure);
+        }
         case RecordOutcome::node_changed:
             // Another verifier process moved this node's counters (or an
             // administrator changed it): appraise again against the row.
@@ -332,8 +342,19 @@ void VerifierService::complete(const std::shared_ptr<EvidenceJob>& job, json res
             }
         }
     }
-    job->done(std::move(response), error);
-    if (next) next->resume([this, next] { appraise_and_record(next); });
+    try {
+        job->done(std::move(response), error);
+    } catch (const std::exception& e) {
+        // `done` should not throw; if it does, the node's turn still passes on.
+        std::cerr << "drtm verifier: answering an attestation of " << job->node << ": " << e.what()
+                  << "\n";
+    }
+    if (!next) return;
+    try {
+        next->resume([this, next] { appraise_and_record(next); });
+    } catch (...) {
+        complete(next, nullptr, std::current_exception());
+    }
 }
 
 std::shared_ptr<const attest::AppraisalPolicy> VerifierService::policy_for(const std::string& id) {

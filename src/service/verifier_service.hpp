@@ -122,12 +122,12 @@ class VerifierService {
     // waits here (rare: an agent sends one at a time) and is resumed after.
     std::mutex node_turn_mutex_;
     std::map<std::string, std::deque<std::shared_ptr<EvidenceJob>>> node_turns_;
+    std::mutex node_cache_mutex_;
+    std::map<std::string, std::shared_ptr<const EnrolledNode>> node_cache_;
     // Last: destroyed first, so its writer threads have stopped (and the
     // records they were writing have been answered) before anything they
     // call back into goes.
     GroupCommit records_;
-    std::mutex node_cache_mutex_;
-    std::map<std::string, std::shared_ptr<const EnrolledNode>> node_cache_;
 };
 
 // Node and policy names: 1-64 characters of [A-Za-z0-9._-], so they are safe

@@ -358,3 +358,68 @@ TEST_F(HttpsServerTest, ConnectionsOverTheLimitAreClosed) {
     limited.stop();
     serving.join();
 }
+
+namespace {
+// A bare TLS client with n1's certificate, for requests cpp-httplib's client
+// does not make (Expect: 100-continue, an oversized header). It does not
+// check the server's certificate: these tests are about the server.
+class RawTlsClient {
+  public:
+    RawTlsClient(int port, const fs::path& identity) : ctx_(SSL_CTX_new(TLS_client_method())) {
+        SSL_CTX_use_certificate_file(ctx_, (identity / "cert.pem").c_str(), SSL_FILETYPE_PEM);
+        SSL_CTX_use_PrivateKey_file(ctx_, (identity / "key.pem").c_str(), SSL_FILETYPE_PEM);
+        bio_ = BIO_new_ssl_connect(ctx_);
+        BIO_set_conn_hostname(bio_, ("127.0.0.1:" + std::to_string(port)).c_str());
+        connected_ = BIO_do_connect(bio_) == 1 && BIO_do_handshake(bio_) == 1;
+    }
+    ~RawTlsClient() {
+        BIO_free_all(bio_);
+        SSL_CTX_free(ctx_);
+    }
+    bool connected() const { return connected_; }
+    void send(std::string_view bytes) {
+        BIO_write(bio_, bytes.data(), static_cast<int>(bytes.size()));
+    }
+    // What the server sends until `needle` appears or it closes.
+    std::string read_until(std::string_view needle) {
+        std::string got;
+        char buf[4096];
+        while (got.find(needle) == std::string::npos) {
+            int n = BIO_read(bio_, buf, sizeof buf);
+            if (n <= 0) break;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
+        return got;
+    }
+
+  private:
+    SSL_CTX* ctx_;
+    BIO* bio_ = nullptr;
+    bool connected_ = false;
+};
+}  // namespace
+
+// A client that asks to continue (curl does, for a large body) gets the
+// go-ahead before it sends the body, then the response.
+TEST_F(HttpsServerTest, AClientExpectingContinueGetsTheGoAheadFirst) {
+    RawTlsClient c(port, root / "n1");
+    ASSERT_TRUE(c.connected());
+    c.send(
+        "POST /v1/nodes/n1/challenge HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+        "application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+    auto go_ahead = c.read_until("\r\n\r\n");
+    EXPECT_EQ(go_ahead.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << go_ahead;
+    c.send("{}");
+    auto response = c.read_until("\"nonce\"");
+    EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
+}
+
+TEST_F(HttpsServerTest, AnOversizedHeaderIsRefusedWithItsOwnStatus) {
+    RawTlsClient c(port, root / "n1");
+    ASSERT_TRUE(c.connected());
+    c.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + std::string(20000, 'a') +
+           "\r\n\r\n");
+    auto response = c.read_until("}");
+    EXPECT_EQ(response.rfind("HTTP/1.1 431 ", 0), 0u) << response.substr(0, 200);
+    EXPECT_NE(response.find("header is over the size limit"), std::string::npos);
+}

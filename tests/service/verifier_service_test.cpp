@@ -307,10 +307,10 @@ struct ManualExecutor {
     std::deque<service::VerifierService::Continuation> queue;
     service::VerifierService::Resume resume() {
         return [this](service::VerifierService::Continuation next) {
-            {
-                std::lock_guard lock(m);
-                queue.push_back(std::move(next));
-            }
+            // Notified under the lock: the test may return (and destroy
+            // this executor) as soon as it sees the continuation.
+            std::lock_guard lock(m);
+            queue.push_back(std::move(next));
             cv.notify_all();
         };
     }
