@@ -88,13 +88,10 @@ const std::vector<Route>& routes() {
     return table;
 }
 
-// A name segment: 1-64 of [A-Za-z0-9._-] (the service refuses "." and "..").
+// A name segment: 1-64 of [A-Za-z0-9._-]. "." and ".." match too, so that
+// the service refuses them with its reason (400) rather than "no such route".
 bool name_segment(std::string_view s) {
-    if (s.empty() || s.size() > 64) return false;
-    for (char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
-            return false;
-    return true;
+    return s == "." || s == ".." || valid_name(s);
 }
 
 // Matches `path` against `pattern` segment by segment; fills `name`.

@@ -149,8 +149,6 @@ struct HttpsServer::Impl {
     net::steady_timer accept_retry;
     net::thread_pool blocking{kBlockingThreads};
     std::size_t next_loop = 0;
-    std::mutex stop_mutex;
-    bool stopped = false;
     std::atomic<bool> stopping{false};
 
     Impl(VerifierService& s, ServerOptions o)
@@ -198,7 +196,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
 
     // On the connection's own loop.
     void start() {
-        timeout(server_.options.read_timeout_seconds);
+        arm_deadline();
         stream_.async_handshake(net::ssl::stream_base::server,
                                 [self = shared_from_this()](ErrorCode error) {
                                     if (error)
@@ -218,8 +216,11 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     }
 
   private:
-    void timeout(int seconds) {
-        beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(seconds));
+    // The deadline for the operations started from now on (handshake,
+    // request, response).
+    void arm_deadline() {
+        beast::get_lowest_layer(stream_).expires_after(
+            std::chrono::seconds(server_.options.read_timeout_seconds));
     }
 
     // The header first: a client that sent "Expect: 100-continue" (curl,
@@ -228,7 +229,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
         parser_.emplace();
         parser_->body_limit(server_.options.max_body_bytes);
         parser_->header_limit(kHeaderLimit);
-        timeout(server_.options.read_timeout_seconds);
+        arm_deadline();
         http::async_read_header(stream_, buffer_, *parser_,
                                 [self = shared_from_this()](ErrorCode error, std::size_t) {
                                     if (error) return self->on_request(error);
@@ -324,19 +325,26 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
             });
     }
 
-    void respond(int status, const json& body, bool close = false) {
+    // The JSON response to send, in response_ (which must live until it
+    // is written).
+    void prepare_response(unsigned version, int status, const json& body, bool keep_alive) {
         response_ = {};
-        response_.version(request_.version() ? request_.version() : 11);
+        response_.version(version);
         response_.result(static_cast<unsigned>(status));
         response_.set(http::field::content_type, "application/json");
         response_.body() = body.dump();
-        response_.keep_alive(!close && request_.keep_alive() && served_ < kRequestsPerConnection &&
-                             !server_.stopping.load());
+        response_.keep_alive(keep_alive);
         response_.prepare_payload();
+        arm_deadline();
+    }
+
+    void respond(int status, const json& body) {
+        prepare_response(
+            request_.version() ? request_.version() : 11, status, body,
+            request_.keep_alive() && served_ < kRequestsPerConnection && !server_.stopping.load());
         if (server_.options.access_log)
             std::cerr << caller_.role << ":" << caller_.node << " " << request_.method_string()
                       << " " << request_.target() << " " << status << "\n";
-        timeout(server_.options.read_timeout_seconds);
         http::async_write(stream_, response_,
                           [self = shared_from_this()](ErrorCode error, std::size_t) {
                               if (error) return;
@@ -349,14 +357,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     // An oversized body is read and discarded while the client still sends
     // it, so the client reads the refusal rather than a reset connection.
     void refuse(int status, const char* reason, bool discard_body) {
-        response_ = {};
-        response_.version(11);
-        response_.result(static_cast<unsigned>(status));
-        response_.set(http::field::content_type, "application/json");
-        response_.body() = json{{"error", reason}}.dump();
-        response_.keep_alive(false);
-        response_.prepare_payload();
-        timeout(server_.options.read_timeout_seconds);
+        prepare_response(11, status, {{"error", reason}}, false);
         http::async_write(stream_, response_,
                           [self = shared_from_this(), discard_body](ErrorCode error, std::size_t) {
                               if (error) return;
@@ -442,10 +443,8 @@ void HttpsServer::Impl::on_accept(ErrorCode error, tcp::socket socket) {
 }
 
 void HttpsServer::Impl::stop() {
-    std::lock_guard lock(stop_mutex);
-    if (stopped) return;
-    stopped = true;
-    stopping = true;  // responses from now on close their connections
+    // Once; responses from now on close their connections.
+    if (stopping.exchange(true)) return;
     net::post(*loops.front(), [this] {
         ErrorCode ignored;
         if (acceptor) acceptor->close(ignored);
