@@ -34,6 +34,7 @@ struct VerifierOptions {
     std::size_t pool = 8;
     std::size_t record_writers = 1;
     long tls_session_seconds = 3600;
+    std::size_t tls_session_capacity = 250000;
     std::int64_t challenge_ttl = 120;
     std::string port_file;
     bool access_log = false;
@@ -76,6 +77,7 @@ void serve(const VerifierOptions& o) {
     so.max_connections = o.max_connections;
     so.access_log = o.access_log;
     so.session_seconds = o.tls_session_seconds;
+    so.session_capacity = o.tls_session_capacity;
 
     service::ServiceOptions opts;
     opts.challenge_ttl_seconds = o.challenge_ttl;
@@ -236,6 +238,12 @@ void register_verifier(CLI::App& app) {
                      "How long a client may resume its TLS session (0: never)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    serve_cmd
+        ->add_option("--tls-sessions", o->tls_session_capacity,
+                     "TLS sessions kept for resumption, about one per agent (the oldest go "
+                     "first; each holds the agent's certificate, a few KiB)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
     serve_cmd->add_option("--challenge-ttl", o->challenge_ttl, "Seconds a nonce stays valid")
         ->capture_default_str();
     serve_cmd->add_option("--port-file", o->port_file, "Write the listening port here");

@@ -158,7 +158,8 @@ struct HttpsServer::Impl {
           tls(make_tls_context(options)),
           accept_retry(*loops.front()) {
         if (options.session_seconds > 0)
-            sessions = std::make_unique<TlsSessionStore>(tls.native_handle(), 100000);
+            sessions =
+                std::make_unique<TlsSessionStore>(tls.native_handle(), options.session_capacity);
         for (auto& loop : loops) keep_running.push_back(net::make_work_guard(*loop));
     }
     ~Impl() { blocking.join(); }
@@ -517,6 +518,10 @@ void HttpsServer::run() {
 
 void HttpsServer::stop() {
     impl_->stop();
+}
+
+std::size_t HttpsServer::tls_sessions() const {
+    return impl_->sessions ? impl_->sessions->size() : 0;
 }
 
 }  // namespace drtm::service

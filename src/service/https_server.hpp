@@ -35,6 +35,10 @@ struct ServerOptions {
     // TLS session resumption: a client that reconnects within this time
     // resumes its session (no certificate exchange); 0 turns it off.
     long session_seconds = 3600;
+    // Sessions kept for resumption, about one per client that attests
+    // (a resumed connection's new session replaces the old one); the
+    // oldest goes first. Each holds its client's certificate: a few KiB.
+    std::size_t session_capacity = 250000;
     bool access_log = false;  // one line per request on stderr
 };
 
@@ -49,6 +53,8 @@ class HttpsServer {
     void run();
     void stop();
     int port() const { return port_; }
+    // TLS sessions kept for resumption now.
+    std::size_t tls_sessions() const;
 
     struct Impl;  // public for the connections it serves (https_server.cpp)
 

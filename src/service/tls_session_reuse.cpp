@@ -14,6 +14,15 @@ int store_slot() {
     static const int slot = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return slot;
 }
+// On a server connection: the ID of the session it resumed, which the
+// session issued on it supersedes.
+void free_resumed_id(void*, void* id, CRYPTO_EX_DATA*, int, long, void*) {
+    delete static_cast<std::string*>(id);
+}
+int resumed_slot() {
+    static const int slot = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, &free_resumed_id);
+    return slot;
+}
 }  // namespace
 
 TlsSessionReuse::TlsSessionReuse(SSL_CTX* ctx) : ctx_(ctx) {
@@ -70,8 +79,12 @@ void TlsSessionReuse::on_handshake_event(const SSL* ssl, int where, int) {
 namespace drtm::service {
 
 TlsSessionStore::TlsSessionStore(SSL_CTX* ctx, std::size_t capacity)
-    : ctx_(ctx), capacity_(capacity) {
+    : ctx_(ctx), sessions_(capacity) {
     SSL_CTX_set_ex_data(ctx_, store_slot(), this);
+    // The only cache: OpenSSL's own would answer lookups itself, and the
+    // store would not learn which session a connection resumed.
+    SSL_CTX_set_session_cache_mode(
+        ctx_, SSL_CTX_get_session_cache_mode(ctx_) | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(ctx_, &TlsSessionStore::on_new_session);
     SSL_CTX_sess_set_get_cb(ctx_, &TlsSessionStore::on_get_session);
 }
@@ -80,12 +93,11 @@ TlsSessionStore::~TlsSessionStore() {
     SSL_CTX_sess_set_new_cb(ctx_, nullptr);
     SSL_CTX_sess_set_get_cb(ctx_, nullptr);
     SSL_CTX_set_ex_data(ctx_, store_slot(), nullptr);
-    clear();
 }
 
-void TlsSessionStore::clear() {
-    for (auto& [id, session] : sessions_) SSL_SESSION_free(session);
-    sessions_.clear();
+std::size_t TlsSessionStore::size() {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
 }
 
 TlsSessionStore* TlsSessionStore::of(const SSL* ssl) {
@@ -102,12 +114,9 @@ int TlsSessionStore::on_new_session(SSL* ssl, SSL_SESSION* session) {
     SSL_SESSION* copy = SSL_SESSION_dup(session);
     if (!copy) return 0;
     std::lock_guard lock(self->mutex_);
-    if (self->sessions_.size() >= self->capacity_) self->clear();
-    auto [it, added] = self->sessions_.emplace(std::move(key), copy);
-    if (!added) {
-        SSL_SESSION_free(it->second);
-        it->second = copy;
-    }
+    if (const auto* resumed = static_cast<std::string*>(SSL_get_ex_data(ssl, resumed_slot())))
+        self->sessions_.erase(*resumed);
+    self->sessions_.insert(key, copy);
     return 0;  // OpenSSL keeps its own reference to `session`
 }
 
@@ -115,12 +124,15 @@ SSL_SESSION* TlsSessionStore::on_get_session(SSL* ssl, const unsigned char* id, 
                                              int* copy) {
     auto* self = of(ssl);
     if (!self || length <= 0) return nullptr;
+    std::string key(reinterpret_cast<const char*>(id), static_cast<std::size_t>(length));
     std::lock_guard lock(self->mutex_);
-    auto it = self->sessions_.find(
-        std::string(reinterpret_cast<const char*>(id), static_cast<std::size_t>(length)));
-    if (it == self->sessions_.end()) return nullptr;
-    *copy = 1;          // OpenSSL takes its own reference; ours stays in the store
-    return it->second;  // OpenSSL checks the session's lifetime itself
+    SSL_SESSION* session = self->sessions_.find(key);
+    if (!session) return nullptr;
+    // Remembered on the connection: the session issued on it replaces this one.
+    delete static_cast<std::string*>(SSL_get_ex_data(ssl, resumed_slot()));
+    SSL_set_ex_data(ssl, resumed_slot(), new std::string(std::move(key)));
+    *copy = 1;       // OpenSSL takes its own reference; ours stays in the store
+    return session;  // OpenSSL checks the session's lifetime itself
 }
 
 }  // namespace drtm::service

@@ -15,6 +15,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "service/tls_session_cache.hpp"
+
 namespace drtm::service {
 
 class TlsSessionReuse {
@@ -45,12 +47,16 @@ namespace drtm::service {
 
 // The server's side: the sessions it issued, kept outside OpenSSL's own
 // cache too. OpenSSL drops a session from its cache when the connection ends
-// without a close_notify (ssl_clear_bad_session), and cpp-httplib's server
-// closes a connection whose client went away without sending one, so no
-// session would ever be resumed. Under TLS 1.3 an abrupt close does not
-// weaken a session: its keys and ticket were exchanged inside the finished,
-// authenticated handshake. At most `capacity` sessions; when full, the
-// store starts again empty (a client then makes one full handshake).
+// without a close_notify (ssl_clear_bad_session), and a server closes a
+// connection whose client went away without sending one, so no session
+// would ever be resumed. Under TLS 1.3 an abrupt close does not weaken a
+// session: its keys and ticket were exchanged inside the finished,
+// authenticated handshake.
+//
+// A resumed connection is issued a new session, which supersedes the one it
+// resumed (the client keeps the newest): the old one is dropped, so the
+// store holds about one session per client. At most `capacity` sessions;
+// when full, the oldest goes (its client makes one full handshake).
 class TlsSessionStore {
   public:
     TlsSessionStore(SSL_CTX* ctx, std::size_t capacity);
@@ -58,16 +64,16 @@ class TlsSessionStore {
     TlsSessionStore(const TlsSessionStore&) = delete;
     TlsSessionStore& operator=(const TlsSessionStore&) = delete;
 
+    std::size_t size();
+
   private:
     static int on_new_session(SSL* ssl, SSL_SESSION* session);
     static SSL_SESSION* on_get_session(SSL* ssl, const unsigned char* id, int length, int* copy);
     static TlsSessionStore* of(const SSL* ssl);
-    void clear();
 
     SSL_CTX* ctx_;
-    std::size_t capacity_;
     std::mutex mutex_;
-    std::unordered_map<std::string, SSL_SESSION*> sessions_;  // by session ID; owned
+    TlsSessionCache sessions_;
 };
 
 }  // namespace drtm::service

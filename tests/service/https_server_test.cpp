@@ -248,6 +248,7 @@ TEST_F(HttpsServerTest, AReconnectingClientResumesItsSessionAsTheSameCaller) {
         c->set_keep_alive(false);  // a new connection, hence a handshake, per request
         return c;
     };
+    const auto stored_before = server->tls_sessions();
     auto c = connect(port);
     service::TlsSessionReuse sessions(c->ssl_context());
     for (int i = 0; i < 3; ++i) {
@@ -260,6 +261,8 @@ TEST_F(HttpsServerTest, AReconnectingClientResumesItsSessionAsTheSameCaller) {
     EXPECT_EQ(other->status, 403) << other->body;
     EXPECT_EQ(sessions.full_handshakes(), 1u);
     EXPECT_EQ(sessions.resumed_handshakes(), 3u);
+    // Each resumption's new session replaced the one it resumed.
+    EXPECT_EQ(server->tls_sessions(), stored_before + 1);
 
     // A server with resumption turned off makes every handshake a full one.
     auto o = server_options(2);
