@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
     inspect::GuestMemory ram(vm.ram_file(), vm.ram_size());
     inspect::QmpClient qmp(vm.inspector_qmp_socket());
     auto inspect_once = [&]() -> inspect::CodeInspection {
-        if (xen.empty()) return inspect::inspect_linux(*linux_golden, ram, qmp);
-        return inspect::inspect_xen(*xen_golden, ram, qmp);
+        if (xen.empty()) return inspect::inspect_linux(*linux_golden, ram, {qmp, vm.gdb_socket()});
+        return inspect::inspect_xen(*xen_golden, ram, {qmp, vm.gdb_socket()});
     };
 
     std::vector<double> window, stop, copy, cont, hash_window;

@@ -156,18 +156,23 @@ void run_inspect(const InspectOptions& o) {
 
     inspect::GuestMemory ram(vm.at("ram_file").get<std::string>(),
                              vm.at("ram_size").get<std::uint64_t>());
+    if (!vm.contains("gdb"))
+        throw std::runtime_error(descriptor.string() +
+                                 " names no gdbstub socket: the guest was started by an older "
+                                 "drtm; restart it with this one's `drtm vm run`");
     inspect::QmpClient qmp(vm.at("qmp").get<std::string>());
+    const inspect::GuestControl guest{qmp, vm.at("gdb").get<std::string>()};
     // The report carries what is particular to each (KASLR, xen_phys_start);
     // the rest works on the common part.
     inspect::CodeInspection result;
     nlohmann::json report;
     if (const auto* xen = dynamic_cast<const inspect::XenGolden*>(golden.get())) {
-        auto r = inspect::inspect_xen(*xen, ram, qmp);
+        auto r = inspect::inspect_xen(*xen, ram, guest);
         report = inspect::to_json(r, *xen);
         result = std::move(r);
     } else {
         const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*golden);
-        auto r = inspect::inspect_linux(linux_golden, ram, qmp);
+        auto r = inspect::inspect_linux(linux_golden, ram, guest);
         report = inspect::to_json(r, linux_golden);
         result = std::move(r);
     }

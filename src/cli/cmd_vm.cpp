@@ -164,6 +164,7 @@ void register_vm(CLI::App& app) {
                                      vm.console_log().string());
         nlohmann::json ready = {{"tcti", vm.host_tcti()},
                                 {"qmp", vm.inspector_qmp_socket().string()},
+                                {"gdb", vm.gdb_socket().string()},
                                 {"console", vm.console_log().string()},
                                 {"ram_file", vm.ram_file().string()},
                                 {"ram_size", vm.ram_size()},

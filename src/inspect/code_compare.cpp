@@ -52,7 +52,8 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
     return c;
 }
 
-void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected) {
+void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected,
+                         const std::unordered_map<std::uint64_t, std::string>& reasons) {
     std::sort(rejected.begin(), rejected.end(),
               [](const PatchSite& a, const PatchSite& b) { return a.address < b.address; });
     for (auto& region : c.unexplained) {
@@ -64,8 +65,10 @@ void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected) {
             --it;
             if (region.address - it->address >= 256) break;
             if (region.address < it->address + it->length) {
-                region.note = std::string("in a ") + patch_kind_name(it->kind) +
-                              " site, not a form the kernel writes there";
+                const auto reason = reasons.find(it->address);
+                region.note = std::string("in a ") + patch_kind_name(it->kind) + " site, " +
+                              (reason != reasons.end() ? reason->second
+                                                       : "not a form the kernel writes there");
                 break;
             }
         }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "binary/bytes.hpp"
@@ -39,8 +40,10 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
                             std::size_t max_regions = 64);
 
 // Notes on each region that starts inside one of `rejected` (sites whose
-// contents are not a form the kernel writes) which site kind it is.
-void note_rejected_sites(CodeComparison& comparison, std::vector<PatchSite> rejected);
+// contents are not a form the kernel writes) which site kind it is, and
+// the reason given for that site's address in `reasons`, if any.
+void note_rejected_sites(CodeComparison& comparison, std::vector<PatchSite> rejected,
+                         const std::unordered_map<std::uint64_t, std::string>& reasons = {});
 
 // Puts every patch site's golden bytes back into `found` (which starts at
 // `base`): the result equals the golden code when only sites differed, and

@@ -52,7 +52,7 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     r.sites_changed = sites.changed;
     r.sites_rejected = sites.rejected.size();
     r.text = compare_code(golden_text, copy.text, text.addr, sites.allowed, symbolize);
-    note_rejected_sites(r.text, sites.rejected);
+    note_rejected_sites(r.text, sites.rejected, sites.reasons);
     if (r.text.pages_identical_raw == 0)
         throw std::runtime_error("no page of the golden .text is at physical " +
                                  binary::hex_number(r.text_physical) +

@@ -1,6 +1,5 @@
 #include "inspect/guest_page_tables.hpp"
 
-#include <charconv>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -57,49 +56,6 @@ std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64
         off += t->page_size - ((va + off) & (t->page_size - 1));
     }
     return "";
-}
-
-namespace {
-
-// Every value of `name` ("CR3=") in the dump, in order.
-std::vector<std::uint64_t> register_values(std::string_view text, std::string_view name) {
-    std::vector<std::uint64_t> out;
-    for (auto at = text.find(name); at != std::string_view::npos;
-         at = text.find(name, at + name.size())) {
-        const char* first = text.data() + at + name.size();
-        const char* last = text.data() + text.size();
-        std::uint64_t v = 0;
-        const auto [end, error] = std::from_chars(first, last, v, 16);
-        if (error != std::errc() || end == first)
-            throw std::runtime_error("QEMU's register dump has a bad " +
-                                     std::string(name.substr(0, name.size() - 1)));
-        out.push_back(v);
-    }
-    return out;
-}
-
-}  // namespace
-
-std::vector<std::uint64_t> parse_all_cr3(std::string_view text) {
-    auto out = register_values(text, "CR3=");
-    if (out.empty()) throw std::runtime_error("QEMU's register dump has no CR3");
-    return out;
-}
-
-std::vector<VcpuPaging> parse_vcpu_paging(std::string_view text) {
-    const auto cr0 = register_values(text, "CR0=");
-    const auto cr3 = parse_all_cr3(text);
-    if (cr0.size() != cr3.size())
-        throw std::runtime_error("QEMU's register dump has " + std::to_string(cr0.size()) +
-                                 " CR0 but " + std::to_string(cr3.size()) + " CR3 values");
-    std::vector<VcpuPaging> out;
-    for (std::size_t i = 0; i < cr3.size(); ++i)
-        out.push_back({cr3[i], (cr0[i] & 0x80000000u) != 0});
-    return out;
-}
-
-std::uint64_t parse_cr3(std::string_view text) {
-    return parse_all_cr3(text).front();
 }
 
 std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,

@@ -10,7 +10,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "inspect/guest_memory.hpp"
@@ -44,11 +43,6 @@ struct MappedRange {
 std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
                            std::span<const MappedRange> ranges, bool pti_pair);
 
-// CR3 from QEMU's `info registers` (HMP) text. Throws when absent.
-std::uint64_t parse_cr3(std::string_view info_registers);
-// Every vCPU's, in order, from `info registers -a`.
-std::vector<std::uint64_t> parse_all_cr3(std::string_view info_registers);
-
 // Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
 // paging (an application processor still waiting for its start-up IPI)
 // runs no code through page tables.
@@ -56,6 +50,5 @@ struct VcpuPaging {
     std::uint64_t cr3 = 0;
     bool paging = false;
 };
-std::vector<VcpuPaging> parse_vcpu_paging(std::string_view info_registers);
 
 }  // namespace drtm::inspect

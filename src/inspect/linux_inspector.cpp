@@ -1,5 +1,7 @@
 #include "inspect/linux_inspector.hpp"
 
+#include <algorithm>
+
 #include "binary/error.hpp"
 #include "image/vmlinux.hpp"
 #include "inspect/guest_page_tables.hpp"
@@ -19,30 +21,49 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__start_ro_after_init");
     g->ro_after_init_end_ = g->symbols_->require("__end_ro_after_init");
+    for (const auto& s : g->sites_)
+        if (s.kind == PatchKind::paravirt && s.target) g->paravirt_slots_.push_back(s.target);
+    std::sort(g->paravirt_slots_.begin(), g->paravirt_slots_.end());
+    g->paravirt_slots_.erase(std::unique(g->paravirt_slots_.begin(), g->paravirt_slots_.end()),
+                             g->paravirt_slots_.end());
     return g;
 }
 
-LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram, QmpClient& qmp) {
+LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
+                              const GuestControl& guest) {
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     LinuxInspection r;
     // Before the pause: the kernel does not move while it runs.
     r.placement = locate_linux(golden, ram);
     r.text_physical = r.placement.text_physical;
+    const auto delta = static_cast<std::uint64_t>(r.placement.virtual_delta);
+    // The kernel image is physically contiguous: data lies at the same
+    // offset from .text as in the ELF.
+    std::vector<std::uint64_t> slot_va, slot_pa;
+    for (auto va : golden.paravirt_slots())
+        if (va > text.addr && va - text.addr <= ram.size() - 8 - r.text_physical) {
+            slot_va.push_back(va);
+            slot_pa.push_back(r.text_physical + (va - text.addr));
+        }
     auto copy = copy_while_paused(
-        qmp, ram, r.text_physical, golden.text_bytes().size(),
-        r.text_physical + (rodata.addr - text.addr), rodata.size, [&](std::uint64_t cr3) {
+        guest, ram, r.text_physical, golden.text_bytes().size(),
+        r.text_physical + (rodata.addr - text.addr), rodata.size,
+        [&](std::uint64_t cr3) {
             // At their runtime (randomised) addresses; under page-table
             // isolation CR3 may hold the user half of the pair.
-            const auto delta = static_cast<std::uint64_t>(r.placement.virtual_delta);
             const MappedRange ranges[] = {
                 {text.addr + delta, r.text_physical, text.size},
                 {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
             return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
-        });
+        },
+        slot_pa);
+    // The slots hold runtime addresses; the sites are compared at link ones.
+    PointerValues slots;
+    for (std::size_t i = 0; i < slot_va.size(); ++i) slots[slot_va[i]] = copy.words[i] - delta;
     undo_relocations(copy.text, text.addr, r.placement.virtual_delta, golden.relocations());
     undo_relocations(copy.rodata, rodata.addr, r.placement.virtual_delta, golden.relocations());
-    compare_with_golden(golden, std::move(copy), r);
+    compare_with_golden(golden, std::move(copy), r, &slots);
     return r;
 }
 

@@ -5,7 +5,8 @@
 // out). The guest is paused only for the copy.
 //
 // Located anywhere in guest RAM, KASLR included (linux_locate.hpp): the
-// relocations the decompressor applied are undone in the copy.
+// relocations the decompressor applied are undone in the copy. The pv_ops
+// slots behind the paravirt sites are read in the pause too.
 #pragma once
 
 #include <memory>
@@ -16,7 +17,7 @@
 #include "inspect/golden_code.hpp"
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_locate.hpp"
-#include "inspect/qmp_client.hpp"
+#include "inspect/paused_copy.hpp"
 
 namespace drtm::inspect {
 
@@ -27,17 +28,22 @@ class LinuxGolden : public GoldenCode {
     static std::unique_ptr<LinuxGolden> from_bzimage(binary::ByteView bzimage);
     // Empty for a kernel built without CONFIG_RELOCATABLE.
     const image::X86Relocations& relocations() const { return relocations_; }
+    // Link addresses of the pv_ops slots the paravirt sites were patched
+    // from, read in the pause so each site is held to its slot's function.
+    const std::vector<std::uint64_t>& paravirt_slots() const { return paravirt_slots_; }
 
   private:
     LinuxGolden() = default;
     image::X86Relocations relocations_;
+    std::vector<std::uint64_t> paravirt_slots_;
 };
 
 struct LinuxInspection : CodeInspection {
     LinuxPlacement placement;  // where it was found, and its KASLR offset
 };
 
-LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram, QmpClient& qmp);
+LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
+                              const GuestControl& guest);
 
 nlohmann::json to_json(const LinuxInspection& result, const LinuxGolden& golden);
 

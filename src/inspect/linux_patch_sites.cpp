@@ -87,13 +87,16 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
                              at + 4 + static_cast<std::uint64_t>(std::int64_t(repl)), repl_len});
     }
 
+    // A paravirt site's type is the index of its pv_ops slot, a pointer.
+    const auto pv_ops = symbols.address("pv_ops");
     auto pv = section_table(elf, ".parainstructions");
     for (binary::Reader r(pv.bytes); r.remaining() >= 16;) {
         const auto instr = r.u64le();
-        r.u8();  // type
+        const auto type = r.u8();
         const auto len = r.u8();
         r.skip(6);
-        if (len) sites.push_back({instr, len, PatchKind::paravirt});
+        if (len)
+            sites.push_back({instr, len, PatchKind::paravirt, pv_ops ? *pv_ops + 8ull * type : 0});
     }
 
     // A retpoline site is a call/jmp rel32 (5 bytes) or a Jcc rel32 (6).
@@ -124,18 +127,22 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
         symbol_table(elf, symbols, "__start_static_call_sites", "__stop_static_call_sites");
     for (binary::Reader r(calls.bytes); r.remaining() >= 8;) {
         const std::uint64_t at = calls.start + r.position();
-        sites.push_back(
-            {at + static_cast<std::uint64_t>(std::int64_t(s32(r))), 5, PatchKind::static_call});
-        r.skip(4);  // key
+        const auto site = at + static_cast<std::uint64_t>(std::int64_t(s32(r)));
+        // The key is self-relative too; its low two bits are flags (tail
+        // call, init section).
+        const auto key = (at + 4 + static_cast<std::uint64_t>(std::int64_t(s32(r)))) & ~3ull;
+        sites.push_back({site, 5, PatchKind::static_call, key});
     }
 
     auto mcount = symbol_table(elf, symbols, "__start_mcount_loc", "__stop_mcount_loc");
     for (binary::Reader r(mcount.bytes); r.remaining() >= 8;)
         if (auto va = r.u64le()) sites.push_back({va, 5, PatchKind::ftrace});
 
+    // A trampoline's key is the __SCK__ symbol of the same name.
     for (const auto& s : symbols.all())
         if (s.name.rfind("__SCT__", 0) == 0 && (s.type == 'T' || s.type == 't'))
-            sites.push_back({s.address, 5, PatchKind::static_call_trampoline});
+            sites.push_back({s.address, 5, PatchKind::static_call_trampoline,
+                             symbols.address("__SCK__" + s.name.substr(7)).value_or(0)});
 
     // Only .text is compared; sites elsewhere (init code) are dropped.
     const auto* text = elf.section(".text");

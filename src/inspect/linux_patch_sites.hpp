@@ -49,6 +49,8 @@ struct PatchSite {
     PatchKind kind = PatchKind::alternative;
     // Jump label: the address its jump goes to when enabled. Alternative:
     // the address of its replacement bytes (in .altinstr_replacement).
+    // Static call and static-call trampoline: its key (static_call_key).
+    // Paravirt: its pv_ops slot (the pointer the kernel patched a call to).
     std::uint64_t target = 0;
     std::uint16_t replacement_length = 0;  // alternatives only
     // Xen's alternatives: the site's last `padding` bytes are nops of the

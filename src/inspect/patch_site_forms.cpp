@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <optional>
+#include <unordered_set>
 
 namespace drtm::inspect {
 
@@ -103,7 +104,7 @@ bool is_nop_run(ByteView b) {
 }
 
 SiteFormChecker::SiteFormChecker(const image::ElfImage& golden, const image::KernelSymbols& symbols)
-    : elf_(golden), symbols_(symbols) {}
+    : elf_(golden), symbols_(symbols), paravirt_nop_(symbols.address("_paravirt_nop")) {}
 
 bool SiteFormChecker::is_function(std::uint64_t address) const {
     for (const auto& s : symbols_.at(address))
@@ -162,13 +163,34 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
             return alternative(s, golden, found);
         case PatchKind::xen_alternative:
             return xen_alternative(s, golden, found, pointers);
-        case PatchKind::paravirt:
+        case PatchKind::paravirt: {
             // A call to an operation that does nothing (paravirt_nop) is nops.
-            return is_nop_run(found) ||
-                   (found.size() >= 5 && found[0] == kCall &&
-                    is_function(rel32_target(found, at)) && is_nop_run(found.subspan(5)));
+            const bool call =
+                found.size() >= 5 && found[0] == kCall && is_nop_run(found.subspan(5));
+            if (pointers && s.target)
+                if (const auto slot = pointers->find(s.target); slot != pointers->end()) {
+                    // The kernel patched a call to what the slot holds; an
+                    // empty slot, a call to paravirt_BUG.
+                    if (paravirt_nop_ && slot->second == *paravirt_nop_) return is_nop_run(found);
+                    const auto expected = slot->second ? std::optional(slot->second)
+                                                       : symbols_.address("paravirt_BUG");
+                    return call && expected && rel32_target(found, at) == *expected;
+                }
+            return is_nop_run(found) || (call && is_function(rel32_target(found, at)));
+        }
     }
     return false;
+}
+
+std::string SiteFormChecker::paravirt_mismatch(const PatchSite& s, ByteView found,
+                                               const PointerValues* pointers) const {
+    if (s.kind != PatchKind::paravirt || !pointers || !s.target || found.size() < 5 ||
+        found[0] != kCall)
+        return "";
+    const auto slot = pointers->find(s.target);
+    if (slot == pointers->end()) return "";
+    return "this paravirt call goes to " + symbols_.symbolize(rel32_target(found, s.address)) +
+           ", but its pv_ops slot holds " + symbols_.symbolize(slot->second);
 }
 
 bool SiteFormChecker::retpoline(const PatchSite& s, ByteView golden, ByteView found) const {
@@ -366,6 +388,23 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
         }
         ++v.changed;
         (check.allowed(s, g, f, pointers) ? v.allowed : v.rejected).push_back(s);
+    }
+    for (const auto& s : v.rejected)
+        if (auto why =
+                check.paravirt_mismatch(s, found.subspan(s.address - base, s.length), pointers);
+            !why.empty())
+            v.reasons[s.address] = std::move(why);
+    auto disagreeing = static_calls_disagreeing(found, base, v.allowed, check.symbols());
+    if (!disagreeing.empty()) {
+        std::unordered_set<std::uint64_t> refused;
+        for (auto& d : disagreeing) {
+            refused.insert(d.site.address);
+            v.rejected.push_back(d.site);
+            v.reasons[d.site.address] = std::move(d.reason);
+        }
+        std::erase_if(v.allowed, [&](const PatchSite& s) {
+            return s.kind == PatchKind::static_call && refused.contains(s.address);
+        });
     }
     // Sites overlap: a paravirt call the alternatives replaced with native
     // code is no paravirt form, but its alternative's; an alternative left

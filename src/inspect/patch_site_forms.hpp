@@ -11,7 +11,9 @@
 //   ftrace             golden; 5-byte nop; call ftrace_caller/ftrace_regs_caller
 //   static call        golden; call→nop5, cs cs cs xor %eax,%eax (return0), or
 //                      call to a function; jmp→ret+int3 x4
-//                      or jmp to a function (trampolines: the jmp forms)
+//                      or jmp to a function (trampolines: the jmp forms);
+//                      and what its key's trampoline does
+//                      (static_call_consistency.hpp, in validate_sites)
 //   jump label         golden; the nop of its length; jmp (rel8/rel32) to its target
 //   retpoline          golden; the same call/jmp/Jcc to another thunk of the same
 //                      register (ITS); [Jncc.d8 over it] [lfence] call/jmp *%reg
@@ -26,7 +28,10 @@
 //                      read from the guest (or past its endbr64), or ud2; ud0
 //                      for a NULL pointer, then nops
 //   paravirt           golden; a direct call to a function, padded with nops;
-//                      only nops (the operation is paravirt_nop)
+//                      only nops (the operation is paravirt_nop). With its
+//                      pv_ops slot read from the guest: a call to exactly
+//                      what the slot holds, or only nops if that is
+//                      _paravirt_nop
 //
 // "A function" is a text symbol of the golden image starting exactly at the
 // target. Nop runs are sequences of the x86 nop encodings (1-11 bytes) or a
@@ -40,6 +45,7 @@
 #include "image/elf.hpp"
 #include "image/kallsyms.hpp"
 #include "inspect/linux_patch_sites.hpp"
+#include "inspect/static_call_consistency.hpp"
 
 namespace drtm::inspect {
 
@@ -50,10 +56,17 @@ class SiteFormChecker {
     SiteFormChecker(const image::ElfImage& golden, const image::KernelSymbols& symbols);
 
     // `golden` and `found` are the site's `site.length` bytes. `pointers`:
-    // the function pointers Xen's altcall sites call through, as read from
-    // the guest (link address → value); absent ones were not readable.
+    // the function pointers Xen's altcall sites and Linux's paravirt sites
+    // call through, as read from the guest (link address → value, at link
+    // addresses); absent ones were not read.
     bool allowed(const PatchSite& site, binary::ByteView golden, binary::ByteView found,
                  const PointerValues* pointers = nullptr) const;
+    const image::KernelSymbols& symbols() const { return symbols_; }
+    // Why a paravirt site holding a call is refused when its pv_ops slot was
+    // read ("this paravirt call goes to X, but its pv_ops slot holds Y");
+    // empty for any other site.
+    std::string paravirt_mismatch(const PatchSite& site, binary::ByteView found,
+                                  const PointerValues* pointers) const;
 
   private:
     bool is_function(std::uint64_t address) const;
@@ -68,16 +81,22 @@ class SiteFormChecker {
 
     const image::ElfImage& elf_;
     const image::KernelSymbols& symbols_;
+    std::optional<std::uint64_t> paravirt_nop_;  // what a pv_ops slot of no operation holds
 };
 
 // The sites of `sites` within [base, base + size) of the code, split by
 // whether their found bytes are golden or an allowed form (`allowed`) or not
 // (`rejected`; a rejected site whose changed bytes allowed sites cover is
-// dropped: other sites' forms explain them). Only allowed sites explain bytes.
+// dropped: other sites' forms explain them). Only allowed sites explain
+// bytes. A static call in an allowed form that disagrees with its key's
+// trampoline (static_call_consistency.hpp) is rejected, with the reason.
 struct SiteValidation {
     std::vector<PatchSite> allowed;
     std::vector<PatchSite> rejected;
     std::size_t changed = 0;  // sites whose bytes differ from the golden image
+    // Why a rejected site is refused, when there is more to say than that
+    // its form is not one the kernel writes (by site address).
+    std::unordered_map<std::uint64_t, std::string> reasons;
 };
 SiteValidation validate_sites(binary::ByteView golden, binary::ByteView found, std::uint64_t base,
                               const std::vector<PatchSite>& sites, const SiteFormChecker& check,

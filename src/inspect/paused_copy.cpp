@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
+#include "inspect/gdb_remote.hpp"
 #include "inspect/guest_page_tables.hpp"
 
 namespace drtm::inspect {
@@ -16,13 +18,40 @@ double ms(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
+// QEMU serves one debugger at a time and stops the guest when one
+// connects: a connection made while another is open would wait in the
+// socket's queue, and be accepted (stopping the guest) after the inspection
+// resumed it. So the gdbstub must be free before the pause; a previous
+// inspection's connection may take QEMU a moment to close.
+void wait_for_free_gdbstub(QmpClient& qmp) {
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    for (;;) {
+        bool found = false, free = false;
+        for (const auto& c : qmp.execute("query-chardev"))
+            if (c.value("label", "") == "gdb") {
+                found = true;
+                free = c.value("filename", "").starts_with("disconnected:");
+            }
+        if (!found)
+            throw std::runtime_error(
+                "QEMU has no gdbstub: the guest was not started by `drtm vm run`");
+        if (free) return;
+        if (Clock::now() > deadline)
+            throw std::runtime_error(
+                "another debugger is connected to the guest's gdbstub; the inspector needs it "
+                "free");
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
 }  // namespace
 
-PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64_t text_physical,
-                             std::size_t text_size, std::uint64_t rodata_physical,
-                             std::size_t rodata_size,
+PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
+                             std::uint64_t text_physical, std::size_t text_size,
+                             std::uint64_t rodata_physical, std::size_t rodata_size,
                              const std::function<std::string(std::uint64_t cr3)>& check_mapping,
                              std::span<const std::uint64_t> word_addresses) {
+    auto& qmp = guest.qmp;
     PausedCopy r;
     // Buffers and the guest's pages are touched before the pause, so the
     // copy does not fault.
@@ -35,13 +64,15 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
     if (qmp.status() != "running")
         throw std::runtime_error("the guest is not running (QMP status '" + qmp.status() +
                                  "'); inspect it once it runs");
+    // The vCPUs of a guest are fixed at its start: only the host adds one.
+    std::vector<int> cpu_indexes;
+    for (const auto& cpu : qmp.execute("query-cpus-fast"))
+        cpu_indexes.push_back(cpu.at("cpu-index").get<int>());
+    if (cpu_indexes.empty()) throw std::runtime_error("QEMU lists no vCPU for the guest");
+    wait_for_free_gdbstub(qmp);
     const auto t0 = Clock::now();
     try {
-        // QEMU runs commands in order: the registers are read once the
-        // vCPUs have stopped, and formatted while the code is copied.
-        qmp.send("stop");
-        qmp.send("human-monitor-command", {{"command-line", "info registers -a"}});
-        qmp.receive("stop");
+        qmp.execute("stop");
     } catch (...) {
         try {
             qmp.cont();  // in case QEMU acted on the stop after all
@@ -51,18 +82,22 @@ PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64
     }
     const auto t1 = Clock::now();
     try {
+        // Connected only now: QEMU stops a running guest when a debugger
+        // connects. The registers are asked for first and read after the
+        // copy, so QEMU answers while the code is copied.
+        GdbRemote registers(guest.gdb_socket);
+        registers.request_paging(cpu_indexes);
         // While paused: what the vCPU executes is what was copied.
         ram.copy(text_physical, text_size, r.text, 2);
         ram.copy(rodata_physical, rodata_size, r.rodata, 2);
         for (std::size_t i = 0; i < word_addresses.size(); ++i)
             std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
-        const auto vcpus =
-            parse_vcpu_paging(qmp.receive("human-monitor-command").get<std::string>());
+        const auto vcpus = registers.receive_paging();
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
             r.cr3s.push_back(vcpus[cpu].cr3);
             if (!vcpus[cpu].paging || !r.mapping_problem.empty()) continue;
             if (auto problem = check_mapping(vcpus[cpu].cr3); !problem.empty())
-                r.mapping_problem = "vCPU " + std::to_string(cpu) + ": " + problem;
+                r.mapping_problem = "vCPU " + std::to_string(cpu_indexes[cpu]) + ": " + problem;
         }
         if (std::none_of(vcpus.begin(), vcpus.end(), [](const auto& v) { return v.paging; }))
             r.mapping_problem = "no vCPU has paging on: none runs the code compared";

@@ -1,11 +1,13 @@
 // The only part of an inspection the guest waits for: QMP stop, copy the
 // code out of guest RAM (pages and buffers touched beforehand, so nothing
-// faults), read every vCPU's CR3 and check what its page tables map, QMP
+// faults), read every vCPU's CR0 and CR3 (QEMU's gdbstub, asked before the
+// copy and answering during it) and check what its page tables map, QMP
 // cont. Everything else (locating, comparing, measuring) runs while the
 // guest runs.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <span>
 #include <string>
@@ -16,6 +18,13 @@
 #include "inspect/qmp_client.hpp"
 
 namespace drtm::inspect {
+
+// How the inspector reaches a guest's QEMU: the monitor that pauses and
+// resumes it, and the gdbstub that reads its vCPUs' registers in the pause.
+struct GuestControl {
+    QmpClient& qmp;
+    std::filesystem::path gdb_socket;
+};
 
 struct PauseTiming {
     double stop_ms = 0;    // QMP stop until the vCPUs stopped
@@ -39,9 +48,9 @@ struct PausedCopy {
 // end); resumes the guest on every path out, errors included.
 // `word_addresses` are guest-physical addresses of 8-byte values read in
 // the pause too (pointers the comparison needs).
-PausedCopy copy_while_paused(QmpClient& qmp, const GuestMemory& ram, std::uint64_t text_physical,
-                             std::size_t text_size, std::uint64_t rodata_physical,
-                             std::size_t rodata_size,
+PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
+                             std::uint64_t text_physical, std::size_t text_size,
+                             std::uint64_t rodata_physical, std::size_t rodata_size,
                              const std::function<std::string(std::uint64_t cr3)>& check_mapping,
                              std::span<const std::uint64_t> word_addresses = {});
 

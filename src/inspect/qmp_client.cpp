@@ -2,34 +2,21 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
-#include <thread>
+
+#include "inspect/unix_stream.hpp"
 
 namespace drtm::inspect {
 
 QmpClient::QmpClient(const std::filesystem::path& socket, int timeout_ms)
     : timeout_ms_(timeout_ms) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (socket.string().size() >= sizeof addr.sun_path)
-        throw QmpError("QMP socket path too long: " + socket.string());
-    std::strcpy(addr.sun_path, socket.c_str());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
-        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd_ < 0) throw QmpError(std::string("socket: ") + std::strerror(errno));
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
-        const int e = errno;
-        ::close(fd_);
-        fd_ = -1;
-        if (std::chrono::steady_clock::now() > deadline)
-            throw QmpError("cannot connect to QMP at " + socket.string() + ": " + std::strerror(e));
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+        fd_ = connect_unix_stream(socket, timeout_ms);
+    } catch (const std::runtime_error& e) {
+        throw QmpError(std::string("QMP: ") + e.what());
     }
     try {
         auto greeting = read_message();
@@ -84,13 +71,10 @@ void QmpClient::send(const std::string& command, const nlohmann::json& arguments
         throw QmpError("QMP " + command + ": the connection failed earlier (" + broken_ + ")");
     nlohmann::json request = {{"execute", command}};
     if (!arguments.is_null()) request["arguments"] = arguments;
-    const std::string text = request.dump() + "\n";
-    std::size_t sent = 0;
-    while (sent < text.size()) {
-        ssize_t k = ::send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) throw QmpError(std::string("QMP send: ") + std::strerror(errno));
-        sent += static_cast<std::size_t>(k);
+    try {
+        send_all(fd_, request.dump() + "\n");
+    } catch (const std::runtime_error& e) {
+        throw QmpError(std::string("QMP ") + e.what());
     }
     ++pending_;
 }

@@ -140,9 +140,9 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
     try {
         fs::create_directories(config_.dir / "tpm");
         fs::permissions(config_.dir, fs::perms::owner_all, fs::perm_options::replace);
-        for (const char* stale :
-             {"swtpm.ctrl", "qemu-tpm.sock", "tpm.sock", "tpm.sock.ctrl", "qmp.sock",
-              "qmp-inspect.sock", "qmp-launch.sock", "console.log", "drtm-eventlog.bin"})
+        for (const char* stale : {"swtpm.ctrl", "qemu-tpm.sock", "tpm.sock", "tpm.sock.ctrl",
+                                  "qmp.sock", "qmp-inspect.sock", "qmp-launch.sock", "gdb.sock",
+                                  "console.log", "drtm-eventlog.bin"})
             fs::remove(config_.dir / stale);
 
         // swtpm as QEMU needs it: a control socket, no data server (the data
@@ -246,6 +246,8 @@ VirtualMachine::VirtualMachine(VmConfig config) : config_(std::move(config)) {
             // client at a time, and this object holds the first).
             "-qmp",
             "unix:" + inspector_qmp_socket().string() + ",server=on,wait=off",
+            "-gdb",
+            "unix:" + gdb_socket().string() + ",server=on,wait=off",
             "-chardev",
             "socket,id=chrtpm,path=" + (config_.dir / "qemu-tpm.sock").string(),
             "-tpmdev",
@@ -313,6 +315,7 @@ void VirtualMachine::shut_down() noexcept {
     if (!ram_file_.empty()) fs::remove(ram_file_, ec);
     fs::remove(config_.dir / "qmp.sock", ec);
     fs::remove(inspector_qmp_socket(), ec);
+    fs::remove(gdb_socket(), ec);
     fs::remove(config_.dir / "qmp-launch.sock", ec);
     fs::remove(config_.dir / "swtpm.ctrl", ec);
 }

@@ -89,6 +89,9 @@ class VirtualMachine {
     QmpClient& qmp() { return *qmp_; }
     // The QMP monitor left for another process (drtm inspect).
     std::filesystem::path inspector_qmp_socket() const { return config_.dir / "qmp-inspect.sock"; }
+    // QEMU's gdbstub, through which the inspector reads the vCPUs'
+    // registers in its pause (owner-only, like the monitors).
+    std::filesystem::path gdb_socket() const { return config_.dir / "gdb.sock"; }
     pid_t qemu_pid() const { return qemu_; }
     // The boot-time launch, if the configuration asked for one.
     BootLaunch* boot_launch() { return boot_launch_.get(); }

@@ -117,7 +117,8 @@ XenPlacement locate_xen(const XenGolden& golden, const GuestMemory& ram) {
     return found;
 }
 
-XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram, QmpClient& qmp) {
+XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
+                          const GuestControl& guest) {
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     XenInspection r;
@@ -133,7 +134,7 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram, QmpCl
             pointer_pa.push_back(r.text_physical + (va - text.addr));
         }
     auto copy = copy_while_paused(
-        qmp, ram, r.text_physical, golden.text_bytes().size(), rodata_physical, rodata.size,
+        guest, ram, r.text_physical, golden.text_bytes().size(), rodata_physical, rodata.size,
         [&](std::uint64_t cr3) {
             // At the link addresses: Xen is not randomised.
             const MappedRange ranges[] = {{text.addr, r.text_physical, golden.text_bytes().size()},

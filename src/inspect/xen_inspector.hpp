@@ -21,7 +21,7 @@
 #include "inspect/code_inspection.hpp"
 #include "inspect/golden_code.hpp"
 #include "inspect/guest_memory.hpp"
-#include "inspect/qmp_client.hpp"
+#include "inspect/paused_copy.hpp"
 
 namespace drtm::inspect {
 
@@ -59,7 +59,8 @@ struct XenInspection : CodeInspection {
     XenPlacement placement;
 };
 
-XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram, QmpClient& qmp);
+XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
+                          const GuestControl& guest);
 
 nlohmann::json to_json(const XenInspection& result, const XenGolden& golden);
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -16,11 +17,13 @@
 #include "image/kallsyms.hpp"
 #include "image/vmlinux.hpp"
 #include "inspect/code_compare.hpp"
+#include "inspect/gdb_remote.hpp"
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "inspect/linux_patch_sites.hpp"
 #include "inspect/virtual_machine.hpp"
 #include "support/debian_guest.hpp"
+#include "support/hmp_registers.hpp"
 
 using namespace drtm;
 namespace fs = std::filesystem;
@@ -48,16 +51,17 @@ class LinuxInspection : public ::testing::Test {
         fs::remove_all(dir_);
     }
     // As inspect_linux does: only sites in an allowed form explain bytes.
-    inspect::CodeComparison compare(const binary::Bytes& copy, std::size_t* rejected = nullptr) {
+    inspect::CodeComparison compare(const binary::Bytes& copy, std::size_t* rejected = nullptr,
+                                    const inspect::PointerValues* pointers = nullptr) {
         const auto* text = golden_->elf().section(".text");
         const auto golden = golden_->elf().contents(*text);
         auto sites = inspect::validate_sites(golden, copy, text->addr, golden_->sites(),
-                                             golden_->site_forms());
+                                             golden_->site_forms(), pointers);
         if (rejected) *rejected = sites.rejected.size();
         auto c = inspect::compare_code(
             golden, copy, text->addr, sites.allowed,
             [](std::uint64_t va) { return golden_->symbols().symbolize(va); });
-        inspect::note_rejected_sites(c, sites.rejected);
+        inspect::note_rejected_sites(c, sites.rejected, sites.reasons);
         return c;
     }
     // The first site of `kind` in `function`'s first `span` bytes.
@@ -148,6 +152,7 @@ TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
         inspect::PatchSite site;
         binary::Bytes bytes;
         const char* kind;
+        std::string reason = "";  // in the note too, when not empty
     };
     auto rel32 = [](std::uint8_t op, std::uint64_t at, std::uint64_t to) {
         const auto rel = static_cast<std::uint32_t>(to - (at + 5));
@@ -168,9 +173,52 @@ TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
             break;
         }
     hooks.push_back({sc, rel32(0xE8, sc.address, commit_creds + 1), "static call"});
-
+    // Another one aimed at commit_creds itself: a function start, so the form
+    // is allowed, but its key's trampoline goes elsewhere.
+    for (const auto& s : golden_->sites())
+        if (s.kind == inspect::PatchKind::static_call && s.address > sc.address + 16 &&
+            s.target != 0 && golden_->elf().bytes_at(s.address, 1)[0] == 0xE8) {
+            hooks.push_back({s, rel32(0xE8, s.address, commit_creds), "static call",
+                             "this static call goes to commit_creds, but its key's __SCT__"});
+            break;
+        }
+    ASSERT_EQ(hooks.size(), 4u);
+    // A paravirt call the kernel made direct, aimed at another function start:
+    // a form the kernel writes, but not to what its pv_ops slot holds.
     const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
+    auto read_guest = [&](std::uint64_t va, std::size_t n) {
+        binary::Bytes b(n);
+        EXPECT_EQ(::pread(fd, b.data(), n, static_cast<off_t>(va - kKernelMap)),
+                  static_cast<ssize_t>(n));
+        return b;
+    };
+    auto overlaps_other_site = [&](const inspect::PatchSite& pv) {
+        for (const auto& s : golden_->sites())
+            if (s.kind != inspect::PatchKind::paravirt && s.address < pv.address + pv.length &&
+                pv.address < s.address + s.length)
+                return true;
+        return false;
+    };
+    inspect::PointerValues slots;
+    for (auto slot : golden_->paravirt_slots()) {
+        const auto b = read_guest(slot, 8);
+        std::uint64_t v = 0;
+        std::memcpy(&v, b.data(), 8);
+        slots[slot] = v;
+    }
+    for (const auto& s : golden_->sites())
+        if (s.kind == inspect::PatchKind::paravirt && s.target && s.length >= 5 &&
+            slots.contains(s.target) && slots[s.target] != commit_creds &&
+            read_guest(s.address, 1)[0] == 0xE8 && !overlaps_other_site(s)) {
+            hooks.push_back(
+                {s, rel32(0xE8, s.address, commit_creds), "paravirt",
+                 "this paravirt call goes to commit_creds, but its pv_ops slot holds "});
+            break;
+        }
+    if (hooks.size() != 5u) ::close(fd);
+    ASSERT_EQ(hooks.size(), 5u) << "no direct paravirt call in the guest";
+
     vm_->qmp().stop();
     std::vector<binary::Bytes> saved;
     for (const auto& h : hooks) {
@@ -190,7 +238,7 @@ TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
     ::close(fd);
 
     std::size_t rejected = 0;
-    auto c = compare(copy, &rejected);
+    auto c = compare(copy, &rejected, &slots);
     EXPECT_FALSE(c.intact());
     EXPECT_EQ(rejected, hooks.size());
     for (const auto& h : hooks) {
@@ -201,6 +249,7 @@ TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
                 EXPECT_NE(region.note.find(std::string("in a ") + h.kind + " site"),
                           std::string::npos)
                     << region.note;
+                EXPECT_NE(region.note.find(h.reason), std::string::npos) << region.note;
                 EXPECT_EQ(region.symbol.rfind(
                               golden_->symbols().symbolize(h.site.address).substr(0, 8), 0),
                           0u)
@@ -233,7 +282,7 @@ TEST(KaslrLinuxInspection, ARandomisedKernelIsLocatedAndInspected) {
         vm = testsupport::boot_debian_guest(dir, /*kaslr=*/true);
         ram.emplace(vm->ram_file(), vm->ram_size());
         qmp.emplace(vm->inspector_qmp_socket());
-        clean = inspect::inspect_linux(*golden, *ram, *qmp);
+        clean = inspect::inspect_linux(*golden, *ram, {*qmp, vm->gdb_socket()});
         EXPECT_TRUE(clean.intact());
         EXPECT_EQ(clean.mapping_problem, "");
         if (clean.placement.virtual_delta != 0) break;
@@ -258,7 +307,7 @@ TEST(KaslrLinuxInspection, ARandomisedKernelIsLocatedAndInspected) {
     const std::uint64_t offset = clean.text_physical + (target - text->addr);
     const std::uint8_t original = testsupport::guest_byte(vm->ram_file(), offset);
     testsupport::set_guest_byte(*qmp, vm->ram_file(), offset, original ^ 0xFF);
-    auto modified = inspect::inspect_linux(*golden, *ram, *qmp);
+    auto modified = inspect::inspect_linux(*golden, *ram, {*qmp, vm->gdb_socket()});
     testsupport::set_guest_byte(*qmp, vm->ram_file(), offset, original);
     EXPECT_FALSE(modified.intact());
     ASSERT_EQ(modified.text.unexplained.size(), 1u);
@@ -266,6 +315,53 @@ TEST(KaslrLinuxInspection, ARandomisedKernelIsLocatedAndInspected) {
     EXPECT_EQ(modified.text.unexplained[0].symbol.rfind("cmdline_find_option_bool+0x", 0), 0u);
     qmp.reset();
     ram.reset();
+    vm.reset();
+    fs::remove_all(dir);
+}
+
+// Two vCPUs: the registers the inspector reads in its pause through QEMU's
+// gdbstub are the ones QEMU's monitor shows (`info registers -a`, read in
+// the same pause), whether a vCPU runs with paging on or still waits to be
+// started; an inspection reads both and walks the page tables of the one
+// that runs the kernel.
+TEST(MultiVcpuLinuxInspection, TheGdbstubReadsWhatTheMonitorShows) {
+    const auto dir = fs::temp_directory_path() / ("drtm-inspect-smp-" + std::to_string(::getpid()));
+    auto vm = testsupport::boot_debian_guest(dir, /*kaslr=*/false, /*cpus=*/2);
+    inspect::QmpClient qmp(vm->inspector_qmp_socket());
+    const auto vcpus = qmp.execute("query-cpus-fast");
+    ASSERT_EQ(vcpus.size(), 2u);
+    qmp.stop();
+    const auto monitor = testsupport::hmp_paging(
+        qmp.execute("human-monitor-command", {{"command-line", "info registers -a"}})
+            .get<std::string>());
+    std::vector<inspect::VcpuPaging> gdb;
+    {
+        inspect::GdbRemote remote(vm->gdb_socket());
+        const int cpus[] = {0, 1};
+        remote.request_paging(cpus);
+        gdb = remote.receive_paging();
+    }
+    EXPECT_EQ(qmp.status(), "paused");  // a debugger that leaves does not resume the guest
+    qmp.cont();
+    ASSERT_EQ(monitor.size(), 2u);
+    ASSERT_EQ(gdb.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(gdb[i].cr3, monitor[i].cr3) << "vCPU " << i;
+        EXPECT_EQ(gdb[i].paging, (monitor[i].cr0 & 0x80000000u) != 0) << "vCPU " << i;
+    }
+    EXPECT_TRUE(gdb[0].paging);
+    EXPECT_NE(gdb[0].cr3, 0u);
+    // With acpi=off and no firmware MP table (PVH boot) the kernel finds no
+    // second CPU: vCPU 1 still waits for its start-up IPI, paging off.
+    EXPECT_FALSE(gdb[1].paging);
+
+    auto golden = inspect::LinuxGolden::from_bzimage(binary::read_file(kArtifacts / "vmlinuz"));
+    inspect::GuestMemory ram(vm->ram_file(), vm->ram_size());
+    const auto r = inspect::inspect_linux(*golden, ram, {qmp, vm->gdb_socket()});
+    EXPECT_TRUE(r.intact()) << r.mapping_problem;
+    EXPECT_EQ(r.vcpus, 2u);
+    EXPECT_EQ(r.mapping_problem, "");
+    EXPECT_EQ(qmp.status(), "running");
     vm.reset();
     fs::remove_all(dir);
 }

@@ -111,4 +111,5 @@ TEST_F(VmTpm, NothingIsLeftBehind) {
     EXPECT_NE(::kill(qemu, 0), 0);  // reaped
     EXPECT_FALSE(fs::exists(dir_ / "tpm.sock"));
     EXPECT_FALSE(fs::exists(dir_ / "qmp.sock"));
+    EXPECT_FALSE(fs::exists(dir_ / "gdb.sock"));
 }

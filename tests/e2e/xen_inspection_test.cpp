@@ -80,7 +80,7 @@ TEST_F(XenInspection, ACleanXenIsIntactAndRunsOn) {
     inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
     inspect::QmpClient qmp(vm_->inspector_qmp_socket());
     const auto before = console_size(*vm_);
-    auto r = inspect::inspect_xen(*golden, ram, qmp);
+    auto r = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
     const auto report = inspect::to_json(r, *golden);
     EXPECT_TRUE(r.intact()) << report["text"]["unexplained"].dump() << "\n"
                             << report["rodata"]["unexplained"].dump() << "\n"
@@ -139,7 +139,7 @@ TEST_F(XenInspection, AHookedFunctionIsFoundAndNamed) {
         Restore restore{qmp, vm_->ram_file(), offset, saved};
         for (int i = 0; i < 5; ++i)
             testsupport::set_guest_byte(qmp, vm_->ram_file(), offset + i, jmp[i]);
-        hooked_result = inspect::inspect_xen(*golden, ram, qmp);
+        hooked_result = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
     }
     EXPECT_FALSE(hooked_result.intact());
     ASSERT_FALSE(hooked_result.text.unexplained.empty());
@@ -148,7 +148,7 @@ TEST_F(XenInspection, AHookedFunctionIsFoundAndNamed) {
     EXPECT_EQ(region.symbol, "do_kexec_op");
     EXPECT_EQ(region.found.front(), 0xE9);
 
-    auto restored = inspect::inspect_xen(*golden, ram, qmp);
+    auto restored = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
     EXPECT_TRUE(restored.intact());
 }
 

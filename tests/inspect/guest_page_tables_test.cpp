@@ -65,35 +65,3 @@ TEST_F(PageTables, MappingMustBeContiguousOntoTheCopy) {
         inspect::check_mapping(*ram_, 0x1000, kVa + 0x203000, 0x9000, 4096).find("not mapped"),
         std::string::npos);
 }
-
-TEST(ParseCr3, ReadsQemusRegisterDump) {
-    const std::string dump =
-        "RAX=0000000000000000 RBX=ffffffff82a13940\n"
-        "CR0=80050033 CR2=00007f1e2c0b1000 CR3=0000000002c0a000 CR4=000006f0\n";
-    EXPECT_EQ(inspect::parse_cr3(dump), 0x2c0a000u);
-    EXPECT_THROW(inspect::parse_cr3("CR0=80050033"), std::runtime_error);
-    EXPECT_THROW(inspect::parse_cr3("CR3=zz"), std::runtime_error);
-}
-
-// `info registers -a`: one dump per vCPU, each with its own CR3.
-TEST(ParseCr3, ReadsEveryVcpuOfAnAllCpuDump) {
-    const std::string dump =
-        "CPU#0\nRAX=0000000000000000\nCR0=80050033 CR2=0 CR3=0000000002c0a000 CR4=000006f0\n"
-        "\nCPU#1\nRAX=0000000000000001\nCR0=80050033 CR2=0 CR3=000000000abcd000 CR4=000006f0\n";
-    EXPECT_EQ(inspect::parse_all_cr3(dump), (std::vector<std::uint64_t>{0x2c0a000, 0xabcd000}));
-    EXPECT_EQ(inspect::parse_cr3(dump), 0x2c0a000u);
-    EXPECT_THROW(inspect::parse_all_cr3("CPU#0\nCR0=80050033\n"), std::runtime_error);
-}
-
-// CR0.PG says which vCPUs run through page tables: an application processor
-// waiting for its start-up IPI has CR0=60000010 and CR3=0.
-TEST(ParseCr3, PagingIsReadFromCr0PerVcpu) {
-    const std::string dump =
-        "CPU#0\nCR0=80050033 CR2=0 CR3=0000000002c0a000 CR4=000006f0\n"
-        "CPU#1\nCR0=60000010 CR2=0 CR3=0000000000000000 CR4=00000000\n";
-    const auto v = inspect::parse_vcpu_paging(dump);
-    ASSERT_EQ(v.size(), 2u);
-    EXPECT_TRUE(v[0].paging);
-    EXPECT_EQ(v[0].cr3, 0x2c0a000u);
-    EXPECT_FALSE(v[1].paging);
-}

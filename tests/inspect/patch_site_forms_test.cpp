@@ -23,6 +23,8 @@ constexpr std::uint64_t kThunkRax = kText + 0x5000;
 constexpr std::uint64_t kItsThunkRax = kText + 0x5100;
 constexpr std::uint64_t kThunkR11 = kText + 0x5200;
 constexpr std::uint64_t kSct = kText + 0x6000;
+constexpr std::uint64_t kParavirtNop = kText + 0x7000;
+constexpr std::uint64_t kParavirtBug = kText + 0x7100;
 constexpr std::uint64_t kAltcallReplacement = testsupport::kRodataAddr + 8;
 constexpr std::uint64_t kEndbrFunction = testsupport::kRodataAddr + 16;
 
@@ -58,6 +60,8 @@ class SiteForms : public ::testing::Test {
                     {kItsThunkRax, 'T', "__x86_indirect_its_thunk_rax"},
                     {kThunkR11, 'T', "__x86_indirect_thunk_r11"},
                     {kSct, 'T', "__SCT__tp_func_foo"},
+                    {kParavirtNop, 'T', "_paravirt_nop"},
+                    {kParavirtBug, 'T', "paravirt_BUG"},
                     {kEndbrFunction, 't', "svm_vmexit_handler"}}),
           check_(elf_, symbols_) {}
 
@@ -274,6 +278,37 @@ TEST_F(SiteForms, ParavirtIsADirectCallOrNops) {
     EXPECT_FALSE(allowed(PatchKind::paravirt, g, cat(rel32(0xE8, kSite, kCommitCreds), {0xC3})));
 }
 
+// With its pv_ops slot read from the guest, a paravirt site may call only
+// what the slot holds, and be nops only if the slot holds _paravirt_nop.
+TEST_F(SiteForms, ParavirtCallsGoWhereTheirSlotPoints) {
+    const Bytes g = {0xFF, 0x15, 0x10, 0x20, 0x30, 0x00};
+    const std::uint64_t slot = 0xffffffff82400010ull;
+    const Bytes nops = {0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00};
+    const inspect::PointerValues to_commit_creds = {{slot, kCommitCreds}};
+    const auto call = [](std::uint64_t to) { return cat(rel32(0xE8, kSite, to), {0x90}); };
+    EXPECT_TRUE(
+        allowed(PatchKind::paravirt, g, call(kCommitCreds), slot, 0, 0, 0, &to_commit_creds));
+    EXPECT_FALSE(
+        allowed(PatchKind::paravirt, g, call(kFtraceCaller), slot, 0, 0, 0, &to_commit_creds));
+    EXPECT_FALSE(allowed(PatchKind::paravirt, g, nops, slot, 0, 0, 0, &to_commit_creds));
+    const inspect::PointerValues to_nop = {{slot, kParavirtNop}};
+    EXPECT_TRUE(allowed(PatchKind::paravirt, g, nops, slot, 0, 0, 0, &to_nop));
+    EXPECT_FALSE(allowed(PatchKind::paravirt, g, call(kParavirtNop), slot, 0, 0, 0, &to_nop));
+    // An empty slot: a call to paravirt_BUG.
+    const inspect::PointerValues empty = {{slot, 0}};
+    EXPECT_TRUE(allowed(PatchKind::paravirt, g, call(kParavirtBug), slot, 0, 0, 0, &empty));
+    EXPECT_FALSE(allowed(PatchKind::paravirt, g, call(kCommitCreds), slot, 0, 0, 0, &empty));
+    // A slot not read: any function start, as without pointers.
+    const inspect::PointerValues other = {{slot + 8, kCommitCreds}};
+    EXPECT_TRUE(allowed(PatchKind::paravirt, g, call(kFtraceCaller), slot, 0, 0, 0, &other));
+    // The reason a refused call is given.
+    PatchSite site{kSite, 6, PatchKind::paravirt, slot};
+    EXPECT_EQ(check_.paravirt_mismatch(site, call(kFtraceCaller), &to_commit_creds),
+              "this paravirt call goes to ftrace_caller, but its pv_ops slot holds commit_creds");
+    EXPECT_EQ(check_.paravirt_mismatch(site, nops, &to_commit_creds), "");
+    EXPECT_EQ(check_.paravirt_mismatch(site, call(kFtraceCaller), &other), "");
+}
+
 TEST_F(SiteForms, OnlyAllowedSitesExplainAndCoveredRejectsAreDropped) {
     Bytes golden(64, 0xCC), found = golden;
     const std::uint64_t base = kSite;
@@ -305,4 +340,32 @@ TEST_F(SiteForms, OnlyAllowedSitesExplainAndCoveredRejectsAreDropped) {
     EXPECT_EQ(v.rejected[0].address, base);
     EXPECT_EQ(v.rejected[0].kind, PatchKind::ftrace);
     ASSERT_EQ(v.allowed.size(), 3u);  // the lock prefix, the return site, the unchanged one
+}
+
+// A static call aimed at another existing function is an allowed form on
+// its own; validate_sites rejects it because its key's trampoline goes
+// elsewhere, and says so.
+TEST_F(SiteForms, StaticCallsThatLeaveTheirTrampolineAreRejected) {
+    const std::uint64_t base = kSite, key = 0xffffffff82000000ull;
+    Bytes golden(kSct + 5 - base, 0xCC);
+    auto put = [&](Bytes& b, std::uint64_t at, const Bytes& v) {
+        std::copy(v.begin(), v.end(), b.begin() + static_cast<std::ptrdiff_t>(at - base));
+    };
+    put(golden, kSct, rel32(0xE9, kSct, kCommitCreds));  // the trampoline: jmp commit_creds
+    put(golden, base, rel32(0xE8, base, kSct));
+    put(golden, base + 16, rel32(0xE8, base + 16, kSct));
+    Bytes found = golden;
+    put(found, base, rel32(0xE8, base, kFtraceCaller));           // elsewhere
+    put(found, base + 16, rel32(0xE8, base + 16, kCommitCreds));  // where the key goes
+    const std::vector<PatchSite> sites = {{kSct, 5, PatchKind::static_call_trampoline, key},
+                                          {base, 5, PatchKind::static_call, key},
+                                          {base + 16, 5, PatchKind::static_call, key}};
+    auto v = inspect::validate_sites(golden, found, base, sites, check_);
+    EXPECT_EQ(v.changed, 2u);
+    ASSERT_EQ(v.rejected.size(), 1u);
+    EXPECT_EQ(v.rejected[0].address, base);
+    ASSERT_EQ(v.reasons.count(base), 1u);
+    EXPECT_NE(v.reasons[base].find("goes to ftrace_caller"), std::string::npos) << v.reasons[base];
+    EXPECT_NE(v.reasons[base].find("goes to commit_creds"), std::string::npos) << v.reasons[base];
+    EXPECT_EQ(v.allowed.size(), 2u);  // the trampoline and the agreeing site
 }

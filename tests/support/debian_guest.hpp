@@ -43,7 +43,7 @@ inline const std::filesystem::path& debian_vmlinux_elf() {
 // `kaslr`, QEMU boots the bzImage itself and its decompressor randomises
 // the kernel's physical and virtual addresses.
 inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_debian_guest(
-    const std::filesystem::path& dir, bool kaslr = false) {
+    const std::filesystem::path& dir, bool kaslr = false, std::uint32_t cpus = 1) {
     if (!std::filesystem::exists(artifacts() / "guest-initrd.img"))
         throw std::runtime_error("no guest-initrd.img: run scripts/fetch-artifacts.sh");
     drtm::inspect::VmConfig c;
@@ -52,6 +52,7 @@ inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_debian_guest(
     c.kernel = kaslr ? artifacts() / "vmlinuz" : debian_vmlinux_elf();
     c.initrd = artifacts() / "guest-initrd.img";
     c.append = drtm::inspect::kDefaultLinuxAppend;
+    c.cpus = cpus;
     auto vm = std::make_unique<drtm::inspect::VirtualMachine>(c);
     if (!vm->wait_for_console("GUEST-READY", 90000))
         throw std::runtime_error("the guest did not boot:\n" + vm->console());
