@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/unix_listener.hpp"
+
 using drtm::inspect::gdb_packet;
 using drtm::inspect::gdb_register_value;
 using drtm::inspect::GdbRemote;
@@ -30,26 +32,13 @@ namespace {
 class ScriptedStub {
   public:
     ScriptedStub(int packets, std::string reply)
-        : path_(std::filesystem::temp_directory_path() /
-                ("drtm-gdb-test-" + std::to_string(::getpid()) + ".sock")),
-          packets_(packets),
-          reply_(std::move(reply)) {
-        std::filesystem::remove(path_);
-        listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strcpy(addr.sun_path, path_.c_str());
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-            ::listen(listener_, 1) != 0)
-            throw std::runtime_error("cannot listen");
+        : listener_("gdb-test"), packets_(packets), reply_(std::move(reply)) {
         thread_ = std::thread([this] { serve(); });
     }
     ~ScriptedStub() {
         if (thread_.joinable()) thread_.join();
-        ::close(listener_);
-        std::filesystem::remove(path_);
     }
-    const std::filesystem::path& path() const { return path_; }
+    const std::filesystem::path& path() const { return listener_.path(); }
     // What the client sent, once it has closed the connection.
     const std::string& received() {
         if (thread_.joinable()) thread_.join();
@@ -58,9 +47,7 @@ class ScriptedStub {
 
   private:
     void serve() {
-        pollfd p{listener_, POLLIN, 0};
-        if (::poll(&p, 1, 5000) != 1) return;
-        const int c = ::accept(listener_, nullptr, nullptr);
+        const int c = listener_.accept();
         if (c < 0) return;
         char chunk[512];
         bool answered = false;
@@ -80,11 +67,10 @@ class ScriptedStub {
         ::close(c);
     }
 
-    std::filesystem::path path_;
+    testsupport::UnixListener listener_;
     int packets_;
     std::string reply_;
     std::string received_;
-    int listener_ = -1;
     std::thread thread_;
 };
 

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/unix_listener.hpp"
+
 using drtm::inspect::QmpClient;
 using drtm::inspect::QmpError;
 
@@ -24,25 +26,13 @@ namespace {
 class ScriptedQmp {
   public:
     explicit ScriptedQmp(std::vector<std::string> replies)
-        : path_(std::filesystem::temp_directory_path() /
-                ("drtm-qmp-test-" + std::to_string(::getpid()) + ".sock")),
-          replies_(std::move(replies)) {
-        std::filesystem::remove(path_);
-        listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        std::strcpy(addr.sun_path, path_.c_str());
-        if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-            ::listen(listener_, 1) != 0)
-            throw std::runtime_error("cannot listen");
+        : listener_("qmp-test"), replies_(std::move(replies)) {
         thread_ = std::thread([this] { serve(); });
     }
     ~ScriptedQmp() {
         if (thread_.joinable()) thread_.join();
-        ::close(listener_);
-        std::filesystem::remove(path_);
     }
-    const std::filesystem::path& path() const { return path_; }
+    const std::filesystem::path& path() const { return listener_.path(); }
     // The commands received, once the client has closed the connection.
     const std::vector<std::string>& commands() {
         if (thread_.joinable()) thread_.join();
@@ -51,10 +41,7 @@ class ScriptedQmp {
 
   private:
     void serve() {
-        // A client that never connects must not hang the test.
-        pollfd p{listener_, POLLIN, 0};
-        if (::poll(&p, 1, 5000) != 1) return;
-        const int c = ::accept(listener_, nullptr, nullptr);
+        const int c = listener_.accept();
         if (c < 0) return;
         try {
             converse(c);
@@ -92,10 +79,9 @@ class ScriptedQmp {
             throw std::runtime_error("short write");
     }
 
-    std::filesystem::path path_;
+    testsupport::UnixListener listener_;
     std::vector<std::string> replies_;
     std::vector<std::string> commands_;
-    int listener_ = -1;
     std::thread thread_;
 };
 
