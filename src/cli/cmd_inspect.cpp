@@ -70,8 +70,8 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
               << result.text.bytes_differing << " differ, all but " << result.text.bytes_unexplained
               << " at patch sites (" << golden.sites().size() << " sites, " << result.sites_changed
               << " rewritten, " << result.sites_rejected << " not in a form the kernel writes)\n"
-              << ".rodata (without ro_after_init): " << result.rodata.bytes_compared << " bytes, "
-              << result.rodata.bytes_unexplained << " differ\n";
+              << ".rodata (ro_after_init data left out): " << result.rodata.bytes_compared
+              << " bytes, " << result.rodata.bytes_unexplained << " differ\n";
     if (!result.mapping_problem.empty())
         std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
     for (const auto* c : {&result.text, &result.rodata})

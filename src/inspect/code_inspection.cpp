@@ -70,6 +70,29 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
           compare_code(golden_ro.first(a), found_ro.first(a), rodata.addr, {}, symbolize));
     merge(r.rodata,
           compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata.addr + b, {}, symbolize));
+    // Inside the window, the tables sorted at boot: the golden entries in
+    // any order.
+    for (const auto& t : golden.boot_sorted_tables()) {
+        const std::size_t from = offset_of(t.start), to = offset_of(t.end);
+        if (from < a || to > b || to <= from) continue;
+        CodeComparison part;
+        part.bytes_compared = to - from;
+        for (auto at : unmatched_entries(golden_ro.subspan(from, to - from),
+                                         found_ro.subspan(from, to - from), t)) {
+            const std::size_t off = at - rodata.addr;
+            const auto found = found_ro.subspan(off, t.entry_size);
+            part.bytes_differing += t.entry_size;
+            part.bytes_unexplained += t.entry_size;
+            if (part.unexplained.size() < 64)
+                part.unexplained.push_back(
+                    {at,
+                     t.name + "+" + binary::hex_number(at - t.start),
+                     {},
+                     binary::Bytes(found.begin(), found.end()),
+                     "an entry of a table sorted at boot that the golden table does not have"});
+        }
+        merge(r.rodata, part);
+    }
 
     restore_patch_sites(golden_text, copy.text, text.addr, sites.allowed);
     std::copy(golden_ro.begin() + static_cast<std::ptrdiff_t>(a),

@@ -2,7 +2,8 @@
 // linked ELF whose .text and .rodata a running guest is compared with, its
 // symbols (to name what differs), the patch sites its own tables list, the
 // forms the running code may hold at them, and the part of .rodata the
-// image writes at boot (ro_after_init), which is not compared.
+// image writes at boot (ro_after_init), which is not compared byte for
+// byte: only the tables in it that the image sorts at boot are, as sets.
 #pragma once
 
 #include <memory>
@@ -12,6 +13,7 @@
 #include "binary/bytes.hpp"
 #include "image/elf.hpp"
 #include "image/kallsyms.hpp"
+#include "inspect/boot_sorted_tables.hpp"
 #include "inspect/linux_patch_sites.hpp"
 #include "inspect/patch_site_forms.hpp"
 
@@ -34,6 +36,8 @@ class GoldenCode {
     // [start, end) virtual addresses of the ro_after_init window.
     std::uint64_t ro_after_init_start() const { return ro_after_init_start_; }
     std::uint64_t ro_after_init_end() const { return ro_after_init_end_; }
+    // The tables in that window the image sorts at boot, compared as sets.
+    const std::vector<BootSortedTable>& boot_sorted_tables() const { return boot_sorted_tables_; }
     // .text and .rodata; the constructor of a derived class checked both.
     const image::ElfSection& text() const { return *elf_.section(".text"); }
     const image::ElfSection& rodata() const { return *elf_.section(".rodata"); }
@@ -52,6 +56,7 @@ class GoldenCode {
     std::unique_ptr<SiteFormChecker> site_forms_;
     std::uint64_t ro_after_init_start_ = 0;
     std::uint64_t ro_after_init_end_ = 0;
+    std::vector<BootSortedTable> boot_sorted_tables_;
     binary::ByteView text_bytes_;
 
     // For derived constructors: .text and .rodata present, with their

@@ -1,6 +1,7 @@
 #include "inspect/linux_inspector.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "binary/error.hpp"
 #include "image/vmlinux.hpp"
@@ -21,8 +22,32 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__start_ro_after_init");
     g->ro_after_init_end_ = g->symbols_->require("__end_ro_after_init");
+    // struct jump_entry { s32 code, target; long key; } and struct
+    // static_call_site { s32 addr, key; }, each key's bit 1 marking init code.
+    for (auto table : {boot_sorted_table(*g->symbols_, "__start___jump_table",
+                                         "__stop___jump_table", 16, {{0, 4}, {4, 4}, {8, 8}}, 2,
+                                         g->ro_after_init_start_, g->ro_after_init_end_),
+                       boot_sorted_table(*g->symbols_, "__start_static_call_sites",
+                                         "__stop_static_call_sites", 8, {{0, 4}, {4, 4}}, 2,
+                                         g->ro_after_init_start_, g->ro_after_init_end_)})
+        if (table) g->boot_sorted_tables_.push_back(std::move(*table));
+    std::unordered_set<std::uint64_t> keys_with_trampoline;
     for (const auto& s : g->sites_)
-        if (s.kind == PatchKind::paravirt && s.target) g->paravirt_slots_.push_back(s.target);
+        if (s.kind == PatchKind::static_call_trampoline && s.target)
+            keys_with_trampoline.insert(s.target);
+    auto& c = g->coverage_;
+    for (const auto& s : g->sites_) {
+        if (s.kind == PatchKind::paravirt) {
+            ++c.paravirt;
+            if (s.target) {
+                ++c.paravirt_bound;
+                g->paravirt_slots_.push_back(s.target);
+            }
+        } else if (s.kind == PatchKind::static_call) {
+            ++c.static_calls;
+            c.static_calls_with_trampoline += keys_with_trampoline.contains(s.target);
+        }
+    }
     std::sort(g->paravirt_slots_.begin(), g->paravirt_slots_.end());
     g->paravirt_slots_.erase(std::unique(g->paravirt_slots_.begin(), g->paravirt_slots_.end()),
                              g->paravirt_slots_.end());
@@ -74,6 +99,12 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},
                   {"relocation_fields_read", r.placement.delta_voters}};
+    // What the cross-site checks covered (docs/inspect.md).
+    const auto& c = golden.coverage();
+    j["sites_held_to_their_source"] = {
+        {"paravirt", {{"sites", c.paravirt}, {"held_to_pv_ops_slot", c.paravirt_bound}}},
+        {"static_call",
+         {{"sites", c.static_calls}, {"held_to_trampoline", c.static_calls_with_trampoline}}}};
     return j;
 }
 

@@ -260,6 +260,26 @@ TEST_F(LinuxInspection, HooksInPatchSitesAreReported) {
     }
 }
 
+// The jump table in the ro_after_init window, which the kernel sorted at
+// boot: one entry's target changed by one is found where it lies, named by
+// the table, and .text stays explained.
+TEST_F(LinuxInspection, AChangedJumpTableEntryIsFound) {
+    const std::uint64_t entry = golden_->symbols().require("__start___jump_table") + 16 * 10;
+    const std::uint64_t offset = entry + 4 - kKernelMap;  // the target field's low byte
+    const auto original = testsupport::guest_byte(vm_->ram_file(), offset);
+    testsupport::set_guest_byte(vm_->qmp(), vm_->ram_file(), offset, original ^ 0x01);
+    const auto changed = inspect::inspect_linux(*golden_, *ram_, {vm_->qmp(), vm_->gdb_socket()});
+    testsupport::set_guest_byte(vm_->qmp(), vm_->ram_file(), offset, original);
+    EXPECT_FALSE(changed.intact());
+    EXPECT_EQ(changed.text.bytes_unexplained, 0u);
+    ASSERT_EQ(changed.rodata.unexplained.size(), 1u);
+    EXPECT_EQ(changed.rodata.unexplained[0].address, entry);
+    EXPECT_EQ(changed.rodata.unexplained[0].symbol, "__start___jump_table+0xa0");
+    EXPECT_EQ(changed.rodata.bytes_unexplained, 16u);
+    const auto restored = inspect::inspect_linux(*golden_, *ram_, {vm_->qmp(), vm_->gdb_socket()});
+    EXPECT_TRUE(restored.intact());
+}
+
 // A guest booted from the bzImage, so the decompressor randomised where the
 // kernel lives (KASLR): found by its stable bytes, its virtual offset voted
 // by relocation fields, the relocations undone; intact, and one changed
