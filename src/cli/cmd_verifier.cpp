@@ -240,8 +240,9 @@ void register_verifier(CLI::App& app) {
         ->check(CLI::NonNegativeNumber);
     serve_cmd
         ->add_option("--tls-sessions", o->tls_session_capacity,
-                     "TLS sessions kept for resumption, about one per agent (the oldest go "
-                     "first; each holds the agent's certificate, a few KiB)")
+                     "TLS sessions kept for resumption, one per agent: set it above the number "
+                     "of agents (the oldest go first; each holds the agent's certificate, a "
+                     "few KiB)")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
     serve_cmd->add_option("--challenge-ttl", o->challenge_ttl, "Seconds a nonce stays valid")

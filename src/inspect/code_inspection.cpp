@@ -71,26 +71,30 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     merge(r.rodata,
           compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata.addr + b, {}, symbolize));
     // Inside the window, the tables sorted at boot: the golden entries in
-    // any order.
+    // the kernel's order. An entry found wrong keeps its found bytes in the
+    // measurement, where the rest of the window gets the golden ones.
+    std::vector<std::pair<std::size_t, binary::Bytes>> keep_found;
     for (const auto& t : golden.boot_sorted_tables()) {
-        const std::size_t from = offset_of(t.start), to = offset_of(t.end);
-        if (from < a || to > b || to <= from) continue;
+        if (t.start < rodata.addr + a || t.end > rodata.addr + b || t.end <= t.start) continue;
+        const std::size_t from = t.start - rodata.addr, size = t.end - t.start;
         CodeComparison part;
-        part.bytes_compared = to - from;
-        for (auto at : unmatched_entries(golden_ro.subspan(from, to - from),
-                                         found_ro.subspan(from, to - from), t)) {
-            const std::size_t off = at - rodata.addr;
-            const auto found = found_ro.subspan(off, t.entry_size);
+        part.bytes_compared = size;
+        for (const auto& problem : check_boot_sorted_table(golden_ro.subspan(from, size),
+                                                           found_ro.subspan(from, size), t)) {
+            const auto found = found_ro.subspan(problem.address - rodata.addr, t.entry_size);
+            keep_found.emplace_back(problem.address - rodata.addr,
+                                    binary::Bytes(found.begin(), found.end()));
             part.bytes_differing += t.entry_size;
             part.bytes_unexplained += t.entry_size;
             if (part.unexplained.size() < 64)
                 part.unexplained.push_back(
-                    {at,
-                     t.name + "+" + binary::hex_number(at - t.start),
+                    {problem.address,
+                     t.name + "+" + binary::hex_number(problem.address - t.start),
                      {},
                      binary::Bytes(found.begin(), found.end()),
-                     "an entry of a table sorted at boot that the golden table does not have"});
+                     "an entry of a table sorted at boot: " + problem.what});
         }
+        r.tables_compared.push_back(t.name);
         merge(r.rodata, part);
     }
 
@@ -98,6 +102,9 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     std::copy(golden_ro.begin() + static_cast<std::ptrdiff_t>(a),
               golden_ro.begin() + static_cast<std::ptrdiff_t>(b),
               copy.rodata.begin() + static_cast<std::ptrdiff_t>(a));
+    for (const auto& [offset, bytes] : keep_found)
+        std::copy(bytes.begin(), bytes.end(),
+                  copy.rodata.begin() + static_cast<std::ptrdiff_t>(offset));
     r.text_normalised = std::move(copy.text);
     r.rodata_normalised = std::move(copy.rodata);
 }
@@ -121,6 +128,7 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
             {"patch_sites", kinds},
             {"patch_sites_changed", r.sites_changed},
             {"patch_sites_rejected", r.sites_rejected},
+            {"ro_after_init_tables_compared", r.tables_compared},
             {"text", to_json(r.text)},
             {"rodata", to_json(r.rodata)}};
 }

@@ -31,6 +31,8 @@ struct CodeInspection {
     // onto the copies compared, for every vCPU. Empty when they do.
     std::uint64_t cr3 = 0;  // vCPU 0's
     std::size_t vcpus = 0;
+    // The tables of the ro_after_init window compared (boot_sorted_tables.hpp).
+    std::vector<std::string> tables_compared;
     std::string mapping_problem;
     bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };

@@ -22,14 +22,22 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__start_ro_after_init");
     g->ro_after_init_end_ = g->symbols_->require("__end_ro_after_init");
-    // struct jump_entry { s32 code, target; long key; } and struct
-    // static_call_site { s32 addr, key; }, each key's bit 1 marking init code.
-    for (auto table : {boot_sorted_table(*g->symbols_, "__start___jump_table",
-                                         "__stop___jump_table", 16, {{0, 4}, {4, 4}, {8, 8}}, 2,
-                                         g->ro_after_init_start_, g->ro_after_init_end_),
-                       boot_sorted_table(*g->symbols_, "__start_static_call_sites",
-                                         "__stop_static_call_sites", 8, {{0, 4}, {4, 4}}, 2,
-                                         g->ro_after_init_start_, g->ro_after_init_end_)})
+    // struct jump_entry { s32 code, target; long key; }, sorted by key then
+    // code, its init mark rewritten at boot; struct static_call_site { s32
+    // addr, key; }, sorted by key, marked when in init code.
+    using Mark = BootSortedTable::InitMark;
+    const auto init_begin = g->symbols_->address("__init_begin").value_or(0);
+    const auto init_end = g->symbols_->address("__init_end").value_or(0);
+    const BootSortedTable jump_entry{
+        "",         0,       0, 16, {{0, 4}, {4, 4}, {8, 8}}, {2, 0}, Mark::exactly_init_code,
+        init_begin, init_end};
+    const BootSortedTable static_call_site{
+        "", 0, 0, 8, {{0, 4}, {4, 4}}, {1}, Mark::added_for_init_code, init_begin, init_end};
+    for (auto table :
+         {boot_sorted_table(*g->symbols_, "__start___jump_table", "__stop___jump_table", jump_entry,
+                            g->ro_after_init_start_, g->ro_after_init_end_),
+          boot_sorted_table(*g->symbols_, "__start_static_call_sites", "__stop_static_call_sites",
+                            static_call_site, g->ro_after_init_start_, g->ro_after_init_end_)})
         if (table) g->boot_sorted_tables_.push_back(std::move(*table));
     std::unordered_set<std::uint64_t> keys_with_trampoline;
     for (const auto& s : g->sites_)

@@ -46,12 +46,13 @@ std::unique_ptr<XenGolden> XenGolden::from_xen_syms(binary::ByteView xen_syms) {
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__ro_after_init_start");
     g->ro_after_init_end_ = g->symbols_->require("__ro_after_init_end");
-    // struct exception_table_entry { s32 addr, cont; }.
+    // struct exception_table_entry { s32 addr, cont; }, sorted by address.
+    const BootSortedTable ex_entry{"", 0, 0, 8, {{0, 4}, {4, 4}}, {0}};
     for (auto table :
-         {boot_sorted_table(*g->symbols_, "__start___ex_table", "__stop___ex_table", 8,
-                            {{0, 4}, {4, 4}}, 0, g->ro_after_init_start_, g->ro_after_init_end_),
-          boot_sorted_table(*g->symbols_, "__start___pre_ex_table", "__stop___pre_ex_table", 8,
-                            {{0, 4}, {4, 4}}, 0, g->ro_after_init_start_, g->ro_after_init_end_)})
+         {boot_sorted_table(*g->symbols_, "__start___ex_table", "__stop___ex_table", ex_entry,
+                            g->ro_after_init_start_, g->ro_after_init_end_),
+          boot_sorted_table(*g->symbols_, "__start___pre_ex_table", "__stop___pre_ex_table",
+                            ex_entry, g->ro_after_init_start_, g->ro_after_init_end_)})
         if (table) g->boot_sorted_tables_.push_back(std::move(*table));
     g->find_altcall_pointers();
     return g;

@@ -8,7 +8,10 @@ void TlsSessionCache::insert(const std::string& id, SSL_SESSION* session) {
         SSL_SESSION_free(session);
         return;
     }
-    while (by_id_.size() >= capacity_) erase(oldest_first_.front().first);
+    while (by_id_.size() >= capacity_) {
+        const std::string oldest = oldest_first_.front().first;
+        erase(oldest);
+    }
     oldest_first_.emplace_back(id, session);
     by_id_.emplace(id, std::prev(oldest_first_.end()));
 }
@@ -24,6 +27,15 @@ void TlsSessionCache::erase(const std::string& id) {
     SSL_SESSION_free(it->second->second);
     oldest_first_.erase(it->second);
     by_id_.erase(it);
+}
+
+void TlsSessionCache::drop_expired(long now) {
+    while (!oldest_first_.empty()) {
+        SSL_SESSION* s = oldest_first_.front().second;
+        if (SSL_SESSION_get_time(s) + SSL_SESSION_get_timeout(s) >= now) return;
+        const std::string oldest = oldest_first_.front().first;
+        erase(oldest);
+    }
 }
 
 void TlsSessionCache::clear() {

@@ -20,12 +20,16 @@ class TlsSessionCache {
     TlsSessionCache& operator=(const TlsSessionCache&) = delete;
 
     // Takes over one reference to `session`; an entry of the same ID is
-    // replaced. When full, the oldest entry goes.
+    // replaced. When full, the oldest entry goes: the capacity must exceed
+    // the number of clients, or each arrival evicts the next to return.
     void insert(const std::string& id, SSL_SESSION* session);
     // The session, which the cache keeps (the caller takes its own
     // reference if it keeps it), or nullptr.
     SSL_SESSION* find(const std::string& id) const;
     void erase(const std::string& id);
+    // Drops the sessions whose lifetime ended before `now` (seconds since
+    // the epoch). All share one lifetime, so they expire oldest first.
+    void drop_expired(long now);
     void clear();
     std::size_t size() const { return by_id_.size(); }
 

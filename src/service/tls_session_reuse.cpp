@@ -1,5 +1,7 @@
 #include "service/tls_session_reuse.hpp"
 
+#include <ctime>
+
 namespace drtm::service {
 
 namespace {
@@ -114,8 +116,12 @@ int TlsSessionStore::on_new_session(SSL* ssl, SSL_SESSION* session) {
     SSL_SESSION* copy = SSL_SESSION_dup(session);
     if (!copy) return 0;
     std::lock_guard lock(self->mutex_);
-    if (const auto* resumed = static_cast<std::string*>(SSL_get_ex_data(ssl, resumed_slot())))
+    // Only a connection that did resume: one that offered a session and
+    // was refused it (another cipher suite's hash, say) leaves it be.
+    if (const auto* resumed = static_cast<std::string*>(SSL_get_ex_data(ssl, resumed_slot()));
+        resumed && SSL_session_reused(ssl))
         self->sessions_.erase(*resumed);
+    self->sessions_.drop_expired(std::time(nullptr));
     self->sessions_.insert(key, copy);
     return 0;  // OpenSSL keeps its own reference to `session`
 }
@@ -129,10 +135,15 @@ SSL_SESSION* TlsSessionStore::on_get_session(SSL* ssl, const unsigned char* id, 
     SSL_SESSION* session = self->sessions_.find(key);
     if (!session) return nullptr;
     // Remembered on the connection: the session issued on it replaces this one.
+    auto* remembered = new std::string(std::move(key));
     delete static_cast<std::string*>(SSL_get_ex_data(ssl, resumed_slot()));
-    SSL_set_ex_data(ssl, resumed_slot(), new std::string(std::move(key)));
-    *copy = 1;       // OpenSSL takes its own reference; ours stays in the store
-    return session;  // OpenSSL checks the session's lifetime itself
+    if (!SSL_set_ex_data(ssl, resumed_slot(), remembered)) delete remembered;
+    // The caller's own reference, taken under the lock: another loop may
+    // drop the store's as soon as it is released (OpenSSL would take its
+    // reference only after this returns). OpenSSL checks the lifetime.
+    SSL_SESSION_up_ref(session);
+    *copy = 0;
+    return session;
 }
 
 }  // namespace drtm::service

@@ -54,3 +54,23 @@ TEST(TlsSessionCache, NoCapacityKeepsNothing) {
     cache.insert("a", session_with_id("a"));
     EXPECT_EQ(cache.size(), 0u);
 }
+
+// All sessions share one lifetime, so they expire in the order they came.
+TEST(TlsSessionCache, ExpiredSessionsGoOldestFirst) {
+    TlsSessionCache cache(10);
+    auto timed = [](const std::string& id, long issued) {
+        SSL_SESSION* s = session_with_id(id);
+        SSL_SESSION_set_time(s, issued);
+        SSL_SESSION_set_timeout(s, 100);
+        return s;
+    };
+    cache.insert("early", timed("early", 1000));
+    cache.insert("late", timed("late", 1050));
+    cache.drop_expired(1100);  // "early" lives until 1100 inclusive
+    EXPECT_EQ(cache.size(), 2u);
+    cache.drop_expired(1101);
+    EXPECT_EQ(cache.find("early"), nullptr);
+    EXPECT_NE(cache.find("late"), nullptr);
+    cache.drop_expired(5000);
+    EXPECT_EQ(cache.size(), 0u);
+}
