@@ -34,6 +34,13 @@ std::string thread_id(int cpu_index) {
     return id;
 }
 
+// The stub's "Enn" error reply, thrown as such.
+void throw_if_error_reply(std::string_view reply) {
+    if (reply.size() == 3 && reply[0] == 'E')
+        throw std::runtime_error("gdbstub: error " + std::string(reply.substr(1)) +
+                                 " reading registers");
+}
+
 }  // namespace
 
 std::string gdb_packet(std::string_view payload) {
@@ -87,9 +94,7 @@ std::optional<std::string> GdbReplyStream::next() {
 }
 
 std::uint64_t gdb_register_value(std::string_view hex) {
-    if (hex.size() == 3 && hex[0] == 'E')
-        throw std::runtime_error("gdbstub: error " + std::string(hex.substr(1)) +
-                                 " reading registers");
+    throw_if_error_reply(hex);
     if (hex.size() != 8 && hex.size() != 16)
         throw std::runtime_error("gdbstub: a register value of " + std::to_string(hex.size()) +
                                  " hex digits, expected 8 or 16");
@@ -103,7 +108,7 @@ std::uint64_t gdb_register_value(std::string_view hex) {
 }
 
 VcpuPaging paging_from_registers(std::string_view g_reply) {
-    if (g_reply.size() == 3 && g_reply[0] == 'E') gdb_register_value(g_reply);  // throws
+    throw_if_error_reply(g_reply);
     if (g_reply.size() != 2 * kGdbCoreRegistersSize)
         throw std::runtime_error("gdbstub: " + std::to_string(g_reply.size()) +
                                  " hex digits of registers, not QEMU's x86-64 layout");
