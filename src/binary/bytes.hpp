@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,14 @@ std::string to_hex(ByteView bytes);
 Bytes from_hex(std::string_view hex);
 
 bool all_equal(ByteView bytes, std::uint8_t value);
+
+// The little-endian integer at `p` (every image drtm reads is x86's).
+template <class T>
+T load_le(const std::uint8_t* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
 
 // "0x1f": how JSON output spells addresses and sizes, so no consumer loses
 // 64-bit precision to a floating-point number.

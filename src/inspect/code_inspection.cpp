@@ -35,7 +35,7 @@ nlohmann::json to_json(const CodeComparison& c) {
 }  // namespace
 
 void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& r,
-                         const PointerValues* pointers) {
+                         const PointerValues* pointers, std::int64_t virtual_delta) {
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     r.pause = copy.pause;
@@ -97,6 +97,37 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
         r.tables_compared.push_back(t.name);
         merge(r.rodata, part);
     }
+    // The rest of the window: its code pointers.
+    CodePointerRules rules;
+    rules.text_start = text.addr;
+    rules.text_end = text.addr + text.size;
+    rules.is_function = [&](std::uint64_t va) { return golden.site_forms().is_function(va); };
+    rules.symbolize = symbolize;
+    rules.virtual_delta = virtual_delta;
+    rules.relocated = golden.relocated_words();
+    for (const auto& t : golden.boot_sorted_tables()) rules.skip.emplace_back(t.start, t.end);
+    r.code_pointers = check_code_pointers(golden_ro.subspan(a, b - a), found_ro.subspan(a, b - a),
+                                          rodata.addr + a, rules);
+    CodePointerCheck& pointers_found = r.code_pointers;
+    {
+        CodeComparison part;
+        part.bytes_compared = 8 * pointers_found.code_pointers;
+        for (const auto& problem : pointers_found.problems) {
+            const std::size_t offset = problem.address - rodata.addr;
+            const auto found = found_ro.subspan(offset, 8);
+            keep_found.emplace_back(offset, binary::Bytes(found.begin(), found.end()));
+            part.bytes_differing += 8;
+            part.bytes_unexplained += 8;
+            if (part.unexplained.size() < 64) {
+                const auto expected = golden_ro.subspan(offset, 8);
+                part.unexplained.push_back({problem.address, symbolize(problem.address),
+                                            binary::Bytes(expected.begin(), expected.end()),
+                                            binary::Bytes(found.begin(), found.end()),
+                                            "a code pointer written after boot: " + problem.what});
+            }
+        }
+        merge(r.rodata, part);
+    }
 
     restore_patch_sites(golden_text, copy.text, text.addr, sites.allowed);
     std::copy(golden_ro.begin() + static_cast<std::ptrdiff_t>(a),
@@ -129,6 +160,11 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
             {"patch_sites_changed", r.sites_changed},
             {"patch_sites_rejected", r.sites_rejected},
             {"ro_after_init_tables_compared", r.tables_compared},
+            {"ro_after_init_code_pointers",
+             {{"words", r.code_pointers.words},
+              {"code_pointers", r.code_pointers.code_pointers},
+              {"set_at_boot", r.code_pointers.set_at_boot},
+              {"refused", r.code_pointers.problems.size()}}},
             {"text", to_json(r.text)},
             {"rodata", to_json(r.rodata)}};
 }

@@ -11,6 +11,7 @@
 
 #include "binary/bytes.hpp"
 #include "inspect/code_compare.hpp"
+#include "inspect/code_pointers.hpp"
 #include "inspect/golden_code.hpp"
 #include "inspect/paused_copy.hpp"
 
@@ -33,6 +34,9 @@ struct CodeInspection {
     std::size_t vcpus = 0;
     // The tables of the ro_after_init window compared (boot_sorted_tables.hpp).
     std::vector<std::string> tables_compared;
+    // The window's code pointers (code_pointers.hpp); its problems are
+    // among .rodata's unexplained regions too.
+    CodePointerCheck code_pointers;
     std::string mapping_problem;
     bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };
@@ -41,8 +45,9 @@ struct CodeInspection {
 // copies (already at link addresses: relocations undone). Throws when not
 // one page of .text matches: the guest runs another image.
 // `pointers`: function pointers read from the guest for Xen's altcall sites.
+// `virtual_delta`: runtime minus link address (Linux's KASLR offset).
 void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& out,
-                         const PointerValues* pointers = nullptr);
+                         const PointerValues* pointers = nullptr, std::int64_t virtual_delta = 0);
 
 // The report fields every inspection has: verdict, build id, where, page
 // tables, pause window, patch sites, the two comparisons.

@@ -36,6 +36,10 @@ class GoldenCode {
     // [start, end) virtual addresses of the ro_after_init window.
     std::uint64_t ro_after_init_start() const { return ro_after_init_start_; }
     std::uint64_t ro_after_init_end() const { return ro_after_init_end_; }
+    // Link addresses of the 64-bit fields the image's relocation table lists
+    // (Linux's, to undo KASLR), sorted; empty for an image loaded where it
+    // was linked (Xen).
+    const std::vector<std::uint64_t>& relocated_words() const { return relocated_words_; }
     // The tables in that window the image sorts at boot, compared as sets.
     const std::vector<BootSortedTable>& boot_sorted_tables() const { return boot_sorted_tables_; }
     // .text and .rodata; the constructor of a derived class checked both.
@@ -57,6 +61,7 @@ class GoldenCode {
     std::uint64_t ro_after_init_start_ = 0;
     std::uint64_t ro_after_init_end_ = 0;
     std::vector<BootSortedTable> boot_sorted_tables_;
+    std::vector<std::uint64_t> relocated_words_;
     binary::ByteView text_bytes_;
 
     // For derived constructors: .text and .rodata present, with their

@@ -13,8 +13,11 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     std::unique_ptr<LinuxGolden> g(new LinuxGolden);
     auto vmlinux = image::extract_vmlinux(bzimage);
     g->elf_bytes_ = std::move(vmlinux.elf);
-    if (!vmlinux.relocations.empty())
+    if (!vmlinux.relocations.empty()) {
         g->relocations_ = image::parse_x86_relocations(vmlinux.relocations);
+        g->relocated_words_ = g->relocations_.rel64;
+        std::sort(g->relocated_words_.begin(), g->relocated_words_.end());
+    }
     g->elf_ = image::ElfImage::parse(g->elf_bytes_);
     g->require_code_sections("the golden kernel");
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
@@ -96,7 +99,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     for (std::size_t i = 0; i < slot_va.size(); ++i) slots[slot_va[i]] = copy.words[i] - delta;
     undo_relocations(copy.text, text.addr, r.placement.virtual_delta, golden.relocations());
     undo_relocations(copy.rodata, rodata.addr, r.placement.virtual_delta, golden.relocations());
-    compare_with_golden(golden, std::move(copy), r, &slots);
+    compare_with_golden(golden, std::move(copy), r, &slots, r.placement.virtual_delta);
     return r;
 }
 

@@ -68,8 +68,10 @@ class SiteFormChecker {
     std::string paravirt_mismatch(const PatchSite& site, binary::ByteView found,
                                   const PointerValues* pointers) const;
 
-  private:
+    // A text symbol of the golden image starts at `address`.
     bool is_function(std::uint64_t address) const;
+
+  private:
     bool symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const;
     std::optional<binary::ByteView> replacement_of(const PatchSite& s, std::size_t site_size) const;
     bool alternative(const PatchSite& s, binary::ByteView golden, binary::ByteView found) const;

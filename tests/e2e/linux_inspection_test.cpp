@@ -280,6 +280,67 @@ TEST_F(LinuxInspection, AChangedJumpTableEntryIsFound) {
     EXPECT_TRUE(restored.intact());
 }
 
+// The code pointers of the ro_after_init window: the boot re-points some
+// (ops tables filled in for this platform), none of the clean guest's
+// points anywhere but a function start. One of x86_platform's, aimed into
+// the middle of its function and then out of the kernel, is found and
+// named each time; put back, the guest is intact again.
+TEST_F(LinuxInspection, CodePointersWrittenAfterBootAreFound) {
+    const auto guest = inspect::GuestControl{vm_->qmp(), vm_->gdb_socket()};
+    const auto clean = inspect::inspect_linux(*golden_, *ram_, guest);
+    EXPECT_TRUE(clean.intact());
+    const auto& p = clean.code_pointers;
+    std::cout << "  ro_after_init: " << p.words << " words, " << p.code_pointers
+              << " code pointers, " << p.set_at_boot << " re-pointed at boot\n";
+    EXPECT_GT(p.code_pointers, 100u);
+    EXPECT_GT(p.set_at_boot, 0u);  // the boot did fill ops tables in
+    EXPECT_TRUE(p.problems.empty());
+
+    // x86_platform's first field the golden image initialises with a
+    // function (calibrate_cpu, used only at boot).
+    const auto base = golden_->symbols().require("x86_platform");
+    ASSERT_GE(base, golden_->ro_after_init_start());
+    const auto* text = golden_->elf().section(".text");
+    std::uint64_t word = 0;
+    for (std::uint64_t at = base; at < base + 0x100 && !word; at += 8) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, golden_->elf().bytes_at(at, 8).data(), 8);
+        if (text->contains(v)) word = at;
+    }
+    ASSERT_NE(word, 0u);
+    ASSERT_LT(word + 8, golden_->ro_after_init_end());
+    const std::uint64_t offset = word - kKernelMap;
+    std::uint64_t original = 0;
+    for (int i = 0; i < 8; ++i)
+        original |= std::uint64_t(testsupport::guest_byte(vm_->ram_file(), offset + i)) << (8 * i);
+    ASSERT_TRUE(golden_->site_forms().is_function(original)) << std::hex << original;
+
+    struct Case {
+        std::uint64_t value;
+        const char* what;
+    };
+    for (const auto& c : {Case{original + 1, "into the middle of a function"},
+                          Case{0xffff888000100000ull, "outside the image's .text"}}) {
+        testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), offset, &c.value, 8);
+        const auto hooked = inspect::inspect_linux(*golden_, *ram_, guest);
+        testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), offset, &original, 8);
+        EXPECT_FALSE(hooked.intact());
+        EXPECT_EQ(hooked.text.bytes_unexplained, 0u);
+        ASSERT_EQ(hooked.rodata.unexplained.size(), 1u) << c.what;
+        const auto& region = hooked.rodata.unexplained[0];
+        EXPECT_EQ(region.address, word);
+        EXPECT_EQ(region.symbol.rfind("x86_platform", 0), 0u) << region.symbol;
+        EXPECT_NE(region.note.find(c.what), std::string::npos) << region.note;
+        EXPECT_EQ(hooked.rodata.bytes_unexplained, 8u);
+        // The measurement keeps what was found, not the golden bytes.
+        std::uint64_t measured = 0;
+        std::memcpy(&measured,
+                    hooked.rodata_normalised.data() + (word - golden_->rodata().addr), 8);
+        EXPECT_EQ(measured, c.value);
+    }
+    EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
+}
+
 // A guest booted from the bzImage, so the decompressor randomised where the
 // kernel lives (KASLR): found by its stable bytes, its virtual offset voted
 // by relocation fields, the relocations undone; intact, and one changed

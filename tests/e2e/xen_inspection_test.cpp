@@ -152,6 +152,52 @@ TEST_F(XenInspection, AHookedFunctionIsFoundAndNamed) {
     EXPECT_TRUE(restored.intact());
 }
 
+// The code pointers of Xen's ro_after_init window: genapic is all zero in
+// xen-syms and filled in at boot with the APIC driver's functions. One of
+// them aimed into the middle of its function is found and named; put back,
+// Xen is intact again. (Xen calls genapic through altcall sites patched at
+// boot, so the running code never calls the changed pointer.)
+TEST_F(XenInspection, ACodePointerWrittenAfterBootIsFound) {
+    auto golden = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto clean = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
+    EXPECT_TRUE(clean.intact());
+    const auto& p = clean.code_pointers;
+    std::cout << "  ro_after_init: " << p.words << " words, " << p.code_pointers
+              << " code pointers, " << p.set_at_boot << " re-pointed at boot\n";
+    EXPECT_GT(p.set_at_boot, 0u);
+    EXPECT_TRUE(p.problems.empty());
+
+    const auto base = golden->symbols().require("genapic");
+    ASSERT_GE(base, golden->ro_after_init_start());
+    const auto& text = golden->text();
+    std::uint64_t word = 0, original = 0;
+    for (std::uint64_t at = base; at < base + 0x80 && !word; at += 8) {
+        std::uint64_t v = 0;
+        for (int i = 0; i < 8; ++i)
+            v |= std::uint64_t(testsupport::guest_byte(
+                     vm_->ram_file(), clean.text_physical + (at - text.addr) + i))
+                 << (8 * i);
+        if (text.contains(v)) word = at, original = v;
+    }
+    ASSERT_NE(word, 0u) << "no code pointer in genapic";
+    ASSERT_TRUE(golden->site_forms().is_function(original));
+    const std::uint64_t offset = clean.text_physical + (word - text.addr);
+    const std::uint64_t changed = original + 1;
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), offset, &changed, 8);
+    const auto hooked = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), offset, &original, 8);
+    EXPECT_FALSE(hooked.intact());
+    ASSERT_EQ(hooked.rodata.unexplained.size(), 1u);
+    const auto& region = hooked.rodata.unexplained[0];
+    EXPECT_EQ(region.address, word);
+    EXPECT_EQ(region.symbol.rfind("genapic+0x", 0), 0u) << region.symbol;
+    EXPECT_NE(region.note.find("into the middle of a function"), std::string::npos)
+        << region.note;
+    EXPECT_TRUE(inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()}).intact());
+}
+
 // `drtm vm run --xen --launch-dce` and `drtm inspect --xen` as a user runs
 // them: dom0 sees the boot-time launch of Xen (PCRs as `drtm predict`
 // states them, the log from fw_cfg); the inspection's measured PCRs are

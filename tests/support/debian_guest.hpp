@@ -103,16 +103,22 @@ inline std::uint8_t guest_byte(const std::filesystem::path& ram_file, std::uint6
     return b;
 }
 
-// Writes it while the guest is paused over `qmp`, then resumes the guest.
-inline void set_guest_byte(drtm::inspect::QmpClient& qmp, const std::filesystem::path& ram_file,
-                           std::uint64_t offset, std::uint8_t value) {
+// Writes `bytes` while the guest is paused over `qmp`, then resumes the guest.
+inline void set_guest_bytes(drtm::inspect::QmpClient& qmp, const std::filesystem::path& ram_file,
+                            std::uint64_t offset, const void* bytes, std::size_t size) {
     const int fd = ::open(ram_file.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error("cannot open the guest's RAM file");
     qmp.stop();
-    const bool ok = ::pwrite(fd, &value, 1, static_cast<off_t>(offset)) == 1;
+    const bool ok = ::pwrite(fd, bytes, size, static_cast<off_t>(offset)) ==
+                    static_cast<ssize_t>(size);
     qmp.cont();
     ::close(fd);
     if (!ok) throw std::runtime_error("cannot write the guest's RAM file");
+}
+
+inline void set_guest_byte(drtm::inspect::QmpClient& qmp, const std::filesystem::path& ram_file,
+                           std::uint64_t offset, std::uint8_t value) {
+    set_guest_bytes(qmp, ram_file, offset, &value, 1);
 }
 
 }  // namespace testsupport
