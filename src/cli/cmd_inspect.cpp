@@ -70,8 +70,17 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
               << result.text.bytes_differing << " differ, all but " << result.text.bytes_unexplained
               << " at patch sites (" << golden.sites().size() << " sites, " << result.sites_changed
               << " rewritten, " << result.sites_rejected << " not in a form the kernel writes)\n"
-              << ".rodata (ro_after_init data left out): " << result.rodata.bytes_compared
-              << " bytes, " << result.rodata.bytes_unexplained << " differ\n";
+              << ".rodata (ro_after_init data by its rules): " << result.rodata.bytes_compared
+              << " bytes, " << result.rodata.bytes_unexplained << " differ\n"
+              << "ro_after_init: " << result.tables_compared.size() << " tables sorted at boot, "
+              << result.code_pointers.code_pointers << " code pointers ("
+              << result.code_pointers.set_at_boot << " re-pointed at boot, "
+              << result.code_pointers.problems.size() << " refused)";
+    if (result.lsm_hooks)
+        std::cout << ", LSM hooks " << result.lsm_hooks->registered << " registered of "
+                  << result.lsm_hooks->hooks << " (" << result.lsm_hooks->problems.size()
+                  << " refused)";
+    std::cout << "\n";
     if (!result.mapping_problem.empty())
         std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
     for (const auto* c : {&result.text, &result.rodata})

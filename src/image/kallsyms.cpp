@@ -158,14 +158,26 @@ std::span<const KernelSymbol> KernelSymbols::at(std::uint64_t address) const {
     return {first, last};
 }
 
-std::string KernelSymbols::symbolize(std::uint64_t address) const {
+const KernelSymbol* KernelSymbols::containing(std::uint64_t address) const {
     auto it =
         std::upper_bound(symbols_.begin(), symbols_.end(), address,
                          [](std::uint64_t a, const KernelSymbol& s) { return a < s.address; });
-    if (it == symbols_.begin()) return binary::format_offset(address);
-    --it;
-    auto off = address - it->address;
-    return off == 0 ? it->name : it->name + "+" + binary::format_offset(off);
+    return it == symbols_.begin() ? nullptr : &*std::prev(it);
+}
+
+std::optional<std::uint64_t> KernelSymbols::next_after(std::uint64_t address) const {
+    auto it =
+        std::upper_bound(symbols_.begin(), symbols_.end(), address,
+                         [](std::uint64_t a, const KernelSymbol& s) { return a < s.address; });
+    if (it == symbols_.end()) return std::nullopt;
+    return it->address;
+}
+
+std::string KernelSymbols::symbolize(std::uint64_t address) const {
+    const auto* s = containing(address);
+    if (!s) return binary::format_offset(address);
+    auto off = address - s->address;
+    return off == 0 ? s->name : s->name + "+" + binary::format_offset(off);
 }
 
 KernelSymbols decode_kallsyms(const ElfImage& elf, KallsymsLayout* layout_out) {

@@ -56,6 +56,10 @@ class KernelSymbols {
     std::uint64_t require(std::string_view name) const;  // throws when absent
     // The symbols that start exactly at `address` (aliases share one).
     std::span<const KernelSymbol> at(std::uint64_t address) const;
+    // The nearest symbol at or below `address` (of aliases, the last by name).
+    const KernelSymbol* containing(std::uint64_t address) const;
+    // Where the first symbol above `address` starts.
+    std::optional<std::uint64_t> next_after(std::uint64_t address) const;
     // "name+0xoff" for the nearest symbol at or below `address`.
     std::string symbolize(std::uint64_t address) const;
 

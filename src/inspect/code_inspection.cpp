@@ -70,62 +70,74 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
           compare_code(golden_ro.first(a), found_ro.first(a), rodata.addr, {}, symbolize));
     merge(r.rodata,
           compare_code(golden_ro.subspan(b), found_ro.subspan(b), rodata.addr + b, {}, symbolize));
-    // Inside the window, the tables sorted at boot: the golden entries in
-    // the kernel's order. An entry found wrong keeps its found bytes in the
-    // measurement, where the rest of the window gets the golden ones.
+    // Inside the window, what can be checked of what the boot wrote there.
+    // A problem keeps its found bytes in the measurement, where the rest of
+    // the window gets the golden ones.
     std::vector<std::pair<std::size_t, binary::Bytes>> keep_found;
+    auto report = [&](CodeComparison& part, std::uint64_t address, std::size_t size,
+                      std::string symbol, bool show_expected, std::string note) {
+        const std::size_t offset = address - rodata.addr;
+        size = std::min(size, found_ro.size() - std::min(offset, found_ro.size()));
+        const auto found = found_ro.subspan(offset, size);
+        keep_found.emplace_back(offset, binary::Bytes(found.begin(), found.end()));
+        part.bytes_differing += size;
+        part.bytes_unexplained += size;
+        if (part.unexplained.size() >= 64) return;
+        binary::Bytes expected;
+        if (show_expected)
+            expected.assign(golden_ro.begin() + static_cast<std::ptrdiff_t>(offset),
+                            golden_ro.begin() + static_cast<std::ptrdiff_t>(offset + size));
+        part.unexplained.push_back({address, std::move(symbol), std::move(expected),
+                                    binary::Bytes(found.begin(), found.end()), std::move(note)});
+    };
+    // The tables sorted at boot: the golden entries in the kernel's order.
     for (const auto& t : golden.boot_sorted_tables()) {
         if (t.start < rodata.addr + a || t.end > rodata.addr + b || t.end <= t.start) continue;
         const std::size_t from = t.start - rodata.addr, size = t.end - t.start;
         CodeComparison part;
         part.bytes_compared = size;
         for (const auto& problem : check_boot_sorted_table(golden_ro.subspan(from, size),
-                                                           found_ro.subspan(from, size), t)) {
-            const auto found = found_ro.subspan(problem.address - rodata.addr, t.entry_size);
-            keep_found.emplace_back(problem.address - rodata.addr,
-                                    binary::Bytes(found.begin(), found.end()));
-            part.bytes_differing += t.entry_size;
-            part.bytes_unexplained += t.entry_size;
-            if (part.unexplained.size() < 64)
-                part.unexplained.push_back(
-                    {problem.address,
-                     t.name + "+" + binary::hex_number(problem.address - t.start),
-                     {},
-                     binary::Bytes(found.begin(), found.end()),
-                     "an entry of a table sorted at boot: " + problem.what});
-        }
+                                                           found_ro.subspan(from, size), t))
+            report(part, problem.address, t.entry_size,
+                   t.name + "+" + binary::hex_number(problem.address - t.start), false,
+                   "an entry of a table sorted at boot: " + problem.what);
         r.tables_compared.push_back(t.name);
         merge(r.rodata, part);
     }
-    // The rest of the window: its code pointers.
+    const auto window_golden = golden_ro.subspan(a, b - a);
+    const auto window_found = found_ro.subspan(a, b - a);
     CodePointerRules rules;
+    for (const auto& t : golden.boot_sorted_tables()) rules.skip.emplace_back(t.start, t.end);
+    // Linux's LSM hook lists: exactly the image's hooks, registered whole.
+    if (const auto& lsm = golden.lsm_hooks()) {
+        r.lsm_hooks =
+            check_lsm_hooks(*lsm, window_found, rodata.addr + a, virtual_delta, symbolize);
+        CodeComparison part;
+        part.bytes_compared =
+            (lsm->heads_end - lsm->heads_start) + kLsmHookSize * lsm->nodes.size();
+        for (const auto& problem : r.lsm_hooks->problems)
+            report(part, problem.address, problem.size, symbolize(problem.address), true,
+                   problem.what);
+        merge(r.rodata, part);
+        // Held to more than the code-pointer rule below.
+        rules.skip.emplace_back(lsm->heads_start, lsm->heads_end);
+        for (const auto& n : lsm->nodes)
+            rules.skip.emplace_back(n.address, n.address + kLsmHookSize);
+    }
+    // The rest of the window: its code pointers.
     rules.text_start = text.addr;
     rules.text_end = text.addr + text.size;
     rules.is_function = [&](std::uint64_t va) { return golden.site_forms().is_function(va); };
     rules.symbolize = symbolize;
     rules.virtual_delta = virtual_delta;
     rules.relocated = golden.relocated_words();
-    for (const auto& t : golden.boot_sorted_tables()) rules.skip.emplace_back(t.start, t.end);
-    r.code_pointers = check_code_pointers(golden_ro.subspan(a, b - a), found_ro.subspan(a, b - a),
-                                          rodata.addr + a, rules);
-    CodePointerCheck& pointers_found = r.code_pointers;
+    r.code_pointers = check_code_pointers(window_golden, window_found, rodata.addr + a, rules);
     {
         CodeComparison part;
-        part.bytes_compared = 8 * pointers_found.code_pointers;
-        for (const auto& problem : pointers_found.problems) {
-            const std::size_t offset = problem.address - rodata.addr;
-            const auto found = found_ro.subspan(offset, 8);
-            keep_found.emplace_back(offset, binary::Bytes(found.begin(), found.end()));
-            part.bytes_differing += 8;
-            part.bytes_unexplained += 8;
-            if (part.unexplained.size() < 64) {
-                const auto expected = golden_ro.subspan(offset, 8);
-                part.unexplained.push_back({problem.address, symbolize(problem.address),
-                                            binary::Bytes(expected.begin(), expected.end()),
-                                            binary::Bytes(found.begin(), found.end()),
-                                            "a code pointer written after boot: " + problem.what});
-            }
-        }
+        part.bytes_compared = 8 * r.code_pointers.code_pointers;
+        for (const auto& problem : r.code_pointers.problems)
+            report(part, problem.address, 8, symbolize(problem.address), true,
+                   "a code pointer written after boot: " + problem.what);
         merge(r.rodata, part);
     }
 
@@ -165,6 +177,11 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
               {"code_pointers", r.code_pointers.code_pointers},
               {"set_at_boot", r.code_pointers.set_at_boot},
               {"refused", r.code_pointers.problems.size()}}},
+            {"lsm_hooks", r.lsm_hooks ? nlohmann::json{{"hooks", r.lsm_hooks->hooks},
+                                                       {"registered", r.lsm_hooks->registered},
+                                                       {"lists", r.lsm_hooks->lists},
+                                                       {"refused", r.lsm_hooks->problems.size()}}
+                                      : nlohmann::json(nullptr)},
             {"text", to_json(r.text)},
             {"rodata", to_json(r.rodata)}};
 }

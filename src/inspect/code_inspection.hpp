@@ -7,12 +7,14 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "binary/bytes.hpp"
 #include "inspect/code_compare.hpp"
 #include "inspect/code_pointers.hpp"
 #include "inspect/golden_code.hpp"
+#include "inspect/lsm_hook_lists.hpp"
 #include "inspect/paused_copy.hpp"
 
 namespace drtm::inspect {
@@ -37,6 +39,8 @@ struct CodeInspection {
     // The window's code pointers (code_pointers.hpp); its problems are
     // among .rodata's unexplained regions too.
     CodePointerCheck code_pointers;
+    // Linux's LSM hook lists (lsm_hook_lists.hpp), when the window holds them.
+    std::optional<LsmHookCheck> lsm_hooks;
     std::string mapping_problem;
     bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };

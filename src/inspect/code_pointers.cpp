@@ -9,8 +9,9 @@ namespace drtm::inspect {
 namespace {
 
 bool in_ranges(std::uint64_t va, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& r) {
-    return std::any_of(r.begin(), r.end(),
-                       [&](const auto& range) { return va + 8 > range.first && va < range.second; });
+    return std::any_of(r.begin(), r.end(), [&](const auto& range) {
+        return va + 8 > range.first && va < range.second;
+    });
 }
 
 }  // namespace
@@ -37,7 +38,8 @@ CodePointerCheck check_code_pointers(binary::ByteView golden, binary::ByteView f
         ++out.words;
         const auto g = binary::load_le<std::uint64_t>(golden.data() + o);
         const auto f = binary::load_le<std::uint64_t>(found.data() + o);
-        const bool relocated = std::binary_search(rules.relocated.begin(), rules.relocated.end(), at);
+        const bool relocated =
+            std::binary_search(rules.relocated.begin(), rules.relocated.end(), at);
         // A word the relocation table does not list holds a runtime address
         // if it holds one at all; one it lists was put back already.
         const std::uint64_t f_link = relocated || !in_text(f - delta) ? f : f - delta;
@@ -51,16 +53,16 @@ CodePointerCheck check_code_pointers(binary::ByteView golden, binary::ByteView f
                 ++out.set_at_boot;
                 continue;
             }
-            out.problems.push_back({at, g, f_runtime,
-                                    "a code pointer into the middle of a function: " +
-                                        rules.symbolize(f_link)});
+            out.problems.push_back(
+                {at, g, f_runtime,
+                 "a code pointer into the middle of a function: " + rules.symbolize(f_link)});
         } else if (f == 0) {
             ++out.set_at_boot;  // cleared: an ops entry the platform does not use
         } else {
-            out.problems.push_back(
-                {at, g, f_runtime,
-                 "held a code pointer (" + rules.symbolize(g) + "), now " +
-                     binary::hex_number(f_runtime) + ", outside the image's .text"});
+            out.problems.push_back({at, g, f_runtime,
+                                    "held a code pointer (" + rules.symbolize(g) + "), now " +
+                                        binary::hex_number(f_runtime) +
+                                        ", outside the image's .text"});
         }
     }
     return out;

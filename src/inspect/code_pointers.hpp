@@ -36,7 +36,7 @@ struct CodePointerRules {
 };
 
 struct CodePointerProblem {
-    std::uint64_t address = 0;  // of the word (link address)
+    std::uint64_t address = 0;            // of the word (link address)
     std::uint64_t golden = 0, found = 0;  // found: at its link address when in the image
     std::string what;
 };

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "image/kallsyms.hpp"
 #include "inspect/boot_sorted_tables.hpp"
 #include "inspect/linux_patch_sites.hpp"
+#include "inspect/lsm_hook_lists.hpp"
 #include "inspect/patch_site_forms.hpp"
 
 namespace drtm::inspect {
@@ -40,6 +42,8 @@ class GoldenCode {
     // (Linux's, to undo KASLR), sorted; empty for an image loaded where it
     // was linked (Xen).
     const std::vector<std::uint64_t>& relocated_words() const { return relocated_words_; }
+    // Linux's LSM hook lists in that window (lsm_hook_lists.hpp); none for Xen.
+    const std::optional<LsmHooks>& lsm_hooks() const { return lsm_hooks_; }
     // The tables in that window the image sorts at boot, compared as sets.
     const std::vector<BootSortedTable>& boot_sorted_tables() const { return boot_sorted_tables_; }
     // .text and .rodata; the constructor of a derived class checked both.
@@ -62,6 +66,7 @@ class GoldenCode {
     std::uint64_t ro_after_init_end_ = 0;
     std::vector<BootSortedTable> boot_sorted_tables_;
     std::vector<std::uint64_t> relocated_words_;
+    std::optional<LsmHooks> lsm_hooks_;
     binary::ByteView text_bytes_;
 
     // For derived constructors: .text and .rodata present, with their

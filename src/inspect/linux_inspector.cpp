@@ -42,6 +42,14 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
           boot_sorted_table(*g->symbols_, "__start_static_call_sites", "__stop_static_call_sites",
                             static_call_site, g->ro_after_init_start_, g->ro_after_init_end_)})
         if (table) g->boot_sorted_tables_.push_back(std::move(*table));
+    {
+        const auto& ro = g->rodata();
+        const auto from = std::clamp(g->ro_after_init_start_, ro.addr, ro.addr + ro.size);
+        const auto to = std::clamp(g->ro_after_init_end_, from, ro.addr + ro.size);
+        g->lsm_hooks_ =
+            find_lsm_hooks(g->rodata_bytes().subspan(from - ro.addr, to - from), from, *g->symbols_,
+                           g->text().addr, g->text().addr + g->text().size);
+    }
     std::unordered_set<std::uint64_t> keys_with_trampoline;
     for (const auto& s : g->sites_)
         if (s.kind == PatchKind::static_call_trampoline && s.target)

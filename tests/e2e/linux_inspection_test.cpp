@@ -334,10 +334,80 @@ TEST_F(LinuxInspection, CodePointersWrittenAfterBootAreFound) {
         EXPECT_EQ(hooked.rodata.bytes_unexplained, 8u);
         // The measurement keeps what was found, not the golden bytes.
         std::uint64_t measured = 0;
-        std::memcpy(&measured,
-                    hooked.rodata_normalised.data() + (word - golden_->rodata().addr), 8);
+        std::memcpy(&measured, hooked.rodata_normalised.data() + (word - golden_->rodata().addr),
+                    8);
         EXPECT_EQ(measured, c.value);
     }
+    EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
+}
+
+// The LSM hook lists of the running kernel: on the clean guest every
+// registered hook is on its list. Yama's prctl hook re-pointed at
+// capabilities' (same signature, so the guest survives the change) is
+// found; so is the hook taken off its list (the blinding a rootkit does).
+TEST_F(LinuxInspection, TamperedLsmHooksAreFound) {
+    const auto guest = inspect::GuestControl{vm_->qmp(), vm_->gdb_socket()};
+    ASSERT_TRUE(golden_->lsm_hooks().has_value());
+    const auto& lsm = *golden_->lsm_hooks();
+    const auto clean = inspect::inspect_linux(*golden_, *ram_, guest);
+    EXPECT_TRUE(clean.intact());
+    ASSERT_TRUE(clean.lsm_hooks.has_value());
+    std::cout << "  LSM: " << clean.lsm_hooks->hooks << " hooks, " << clean.lsm_hooks->registered
+              << " registered on " << clean.lsm_hooks->lists << " lists\n";
+    EXPECT_GT(clean.lsm_hooks->registered, 0u);
+    EXPECT_TRUE(clean.lsm_hooks->problems.empty());
+
+    auto node_calling = [&](const char* function) {
+        const auto fn = golden_->symbols().require(function);
+        for (const auto& n : lsm.nodes)
+            if (n.hook == fn) return n;
+        throw std::runtime_error(std::string("no LSM hook calls ") + function);
+    };
+    const auto yama = node_calling("yama_task_prctl");
+    const auto cap = node_calling("cap_task_prctl");
+    ASSERT_EQ(yama.head, cap.head);
+    auto read_word = [&](std::uint64_t va) {
+        std::uint64_t v = 0;
+        for (int i = 0; i < 8; ++i)
+            v |= std::uint64_t(testsupport::guest_byte(vm_->ram_file(), va - kKernelMap + i))
+                 << (8 * i);
+        return v;
+    };
+    auto write_word = [&](std::uint64_t va, std::uint64_t v) {
+        testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), va - kKernelMap, &v, 8);
+    };
+    ASSERT_NE(read_word(yama.address + 32), 0u) << "Yama is not registered in the guest";
+
+    write_word(yama.address + 24, cap.hook);
+    const auto repointed = inspect::inspect_linux(*golden_, *ram_, guest);
+    write_word(yama.address + 24, yama.hook);
+    EXPECT_FALSE(repointed.intact());
+    ASSERT_EQ(repointed.rodata.unexplained.size(), 1u);
+    EXPECT_EQ(repointed.rodata.unexplained[0].address, yama.address + 24);
+    EXPECT_NE(repointed.rodata.unexplained[0].note.find("now calls cap_task_prctl"),
+              std::string::npos)
+        << repointed.rodata.unexplained[0].note;
+
+    // Unlinked as hlist_del does it (the guest runs without the kernel
+    // at its link address, so runtime and link addresses agree).
+    const auto next = read_word(yama.address), pprev = read_word(yama.address + 8);
+    write_word(pprev, next);
+    if (next) write_word(next + 8, pprev);
+    const auto unhooked = inspect::inspect_linux(*golden_, *ram_, guest);
+    if (next) write_word(next + 8, yama.address);
+    write_word(pprev, yama.address);
+    EXPECT_FALSE(unhooked.intact());
+    ASSERT_FALSE(unhooked.rodata.unexplained.empty());
+    bool found = false;
+    for (const auto& region : unhooked.rodata.unexplained)
+        if (region.address == yama.address) {
+            found = true;
+            EXPECT_NE(region.note.find("registered but not on its list: unhooked"),
+                      std::string::npos)
+                << region.note;
+            EXPECT_EQ(region.symbol.rfind("yama_hooks", 0), 0u) << region.symbol;
+        }
+    EXPECT_TRUE(found);
     EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
 }
 

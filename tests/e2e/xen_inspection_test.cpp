@@ -176,8 +176,8 @@ TEST_F(XenInspection, ACodePointerWrittenAfterBootIsFound) {
     for (std::uint64_t at = base; at < base + 0x80 && !word; at += 8) {
         std::uint64_t v = 0;
         for (int i = 0; i < 8; ++i)
-            v |= std::uint64_t(testsupport::guest_byte(
-                     vm_->ram_file(), clean.text_physical + (at - text.addr) + i))
+            v |= std::uint64_t(testsupport::guest_byte(vm_->ram_file(),
+                                                       clean.text_physical + (at - text.addr) + i))
                  << (8 * i);
         if (text.contains(v)) word = at, original = v;
     }
@@ -193,8 +193,7 @@ TEST_F(XenInspection, ACodePointerWrittenAfterBootIsFound) {
     const auto& region = hooked.rodata.unexplained[0];
     EXPECT_EQ(region.address, word);
     EXPECT_EQ(region.symbol.rfind("genapic+0x", 0), 0u) << region.symbol;
-    EXPECT_NE(region.note.find("into the middle of a function"), std::string::npos)
-        << region.note;
+    EXPECT_NE(region.note.find("into the middle of a function"), std::string::npos) << region.note;
     EXPECT_TRUE(inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()}).intact());
 }
 

@@ -35,13 +35,13 @@ CodePointerRules rules(const std::vector<std::uint64_t>& relocated) {
     CodePointerRules r;
     r.text_start = kText;
     r.text_end = kTextEnd;
-    r.is_function = [](std::uint64_t va) {
-        return va == kFnA || va == kFnB || va == kFnC;
-    };
+    r.is_function = [](std::uint64_t va) { return va == kFnA || va == kFnB || va == kFnC; };
     r.symbolize = [](std::uint64_t va) {
         const std::uint64_t fn = va >= kFnC ? kFnC : va >= kFnB ? kFnB : kFnA;
-        return std::string(fn == kFnA ? "fn_a" : fn == kFnB ? "fn_b" : "fn_c") + "+0x" +
-               std::to_string(va - fn);
+        return std::string(fn == kFnA   ? "fn_a"
+                           : fn == kFnB ? "fn_b"
+                                        : "fn_c") +
+               "+0x" + std::to_string(va - fn);
     };
     r.virtual_delta = kDelta;
     r.relocated = keep;
@@ -62,8 +62,8 @@ TEST(CodePointers, WhatTheBootWritesPasses) {
     w.set(w.golden, 24, kFnB);
     // 32: a data pointer to the heap, set at boot.
     w.set(w.found, 32, kHeap);
-    const auto check = inspect::check_code_pointers(
-        w.golden, w.found, kWindow, rules({kWindow, kWindow + 8, kWindow + 24}));
+    const auto check = inspect::check_code_pointers(w.golden, w.found, kWindow,
+                                                    rules({kWindow, kWindow + 8, kWindow + 24}));
     EXPECT_EQ(check.words, 16u);
     EXPECT_EQ(check.code_pointers, 4u);
     EXPECT_EQ(check.set_at_boot, 3u);

@@ -109,8 +109,8 @@ inline void set_guest_bytes(drtm::inspect::QmpClient& qmp, const std::filesystem
     const int fd = ::open(ram_file.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error("cannot open the guest's RAM file");
     qmp.stop();
-    const bool ok = ::pwrite(fd, bytes, size, static_cast<off_t>(offset)) ==
-                    static_cast<ssize_t>(size);
+    const bool ok =
+        ::pwrite(fd, bytes, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
     qmp.cont();
     ::close(fd);
     if (!ok) throw std::runtime_error("cannot write the guest's RAM file");
