@@ -169,12 +169,15 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
                 found.size() >= 5 && found[0] == kCall && is_nop_run(found.subspan(5));
             if (pointers && s.target)
                 if (const auto slot = pointers->find(s.target); slot != pointers->end()) {
-                    // The kernel patched a call to what the slot holds; an
+                    // The kernel patched a call to what the slot holds, a
+                    // function of the image (a slot aimed elsewhere, at code
+                    // loaded later, is no operation the image has); an
                     // empty slot, a call to paravirt_BUG.
                     if (paravirt_nop_ && slot->second == *paravirt_nop_) return is_nop_run(found);
                     const auto expected = slot->second ? std::optional(slot->second)
                                                        : symbols_.address("paravirt_BUG");
-                    return call && expected && rel32_target(found, at) == *expected;
+                    return call && expected && rel32_target(found, at) == *expected &&
+                           is_function(*expected);
                 }
             return is_nop_run(found) || (call && is_function(rel32_target(found, at)));
         }
@@ -189,7 +192,11 @@ std::string SiteFormChecker::paravirt_mismatch(const PatchSite& s, ByteView foun
         return "";
     const auto slot = pointers->find(s.target);
     if (slot == pointers->end()) return "";
-    return "this paravirt call goes to " + symbols_.symbolize(rel32_target(found, s.address)) +
+    const auto target = rel32_target(found, s.address);
+    if (target == slot->second && slot->second && !is_function(slot->second))
+        return "this paravirt call goes where its pv_ops slot points, " +
+               binary::hex_number(slot->second) + ", which is no function of the image";
+    return "this paravirt call goes to " + symbols_.symbolize(target) +
            ", but its pv_ops slot holds " + symbols_.symbolize(slot->second);
 }
 
@@ -357,14 +364,15 @@ bool SiteFormChecker::xen_altcall(const PatchSite& s, std::uint8_t opcode, ByteV
         ok = !value || *value == 0;
     } else if (found[0] == opcode) {
         const auto target = rel32_target(found, s.address);
+        const auto* text = elf_.section(".text");
+        auto function_in_text = [&](std::uint64_t va) {
+            return text && text->contains(va) && is_function(va);
+        };
         if (value) {
-            ok = *value != 0 &&
+            // Exactly the pointer's function, which must be one of the image.
+            ok = is_function(*value) &&
                  (target == *value || (target == *value + 4 && starts_with_endbr64(*value)));
         } else {
-            const auto* text = elf_.section(".text");
-            auto function_in_text = [&](std::uint64_t va) {
-                return text && text->contains(va) && is_function(va);
-            };
             ok = function_in_text(target) ||
                  (target >= 4 && function_in_text(target - 4) && starts_with_endbr64(target - 4));
         }

@@ -258,6 +258,11 @@ TEST_F(SiteForms, XenAltcallsCallWhatTheirPointerHolds) {
     EXPECT_FALSE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}, &to_commit_creds));
     EXPECT_FALSE(altcall(cat(rel32(0xE9, kSite, kCommitCreds), {0x90}), &to_commit_creds));
     EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, kCommitCreds), {0xC3}), &to_commit_creds));
+    // A pointer aimed at no function of the image (code loaded later), and
+    // the site made to call it, explain nothing.
+    const std::uint64_t loaded_later = 0xffffffffc0001000ull;
+    const inspect::PointerValues to_loaded_later = {{pointer, loaded_later}};
+    EXPECT_FALSE(altcall(cat(rel32(0xE8, kSite, loaded_later), {0x90}), &to_loaded_later));
     // A pointer in freed memory (not read): a function start in .text, past
     // its endbr64, or ud2. commit_creds lies beyond the tiny .text.
     EXPECT_TRUE(altcall({0x0F, 0x0B, 0x0F, 0xFF, 0xFF, 0x90}, nullptr));
@@ -298,6 +303,16 @@ TEST_F(SiteForms, ParavirtCallsGoWhereTheirSlotPoints) {
     const inspect::PointerValues empty = {{slot, 0}};
     EXPECT_TRUE(allowed(PatchKind::paravirt, g, call(kParavirtBug), slot, 0, 0, 0, &empty));
     EXPECT_FALSE(allowed(PatchKind::paravirt, g, call(kCommitCreds), slot, 0, 0, 0, &empty));
+    // A slot aimed at no function of the image (code loaded later) and its
+    // site made to call there: refused, and why.
+    const std::uint64_t loaded_later = 0xffffffffc0001000ull;
+    const inspect::PointerValues to_loaded_later = {{slot, loaded_later}};
+    EXPECT_FALSE(
+        allowed(PatchKind::paravirt, g, call(loaded_later), slot, 0, 0, 0, &to_loaded_later));
+    EXPECT_EQ(check_.paravirt_mismatch(PatchSite{kSite, 6, PatchKind::paravirt, slot},
+                                       call(loaded_later), &to_loaded_later),
+              "this paravirt call goes where its pv_ops slot points, 0xffffffffc0001000, which is "
+              "no function of the image");
     // A slot not read: any function start, as without pointers.
     const inspect::PointerValues other = {{slot + 8, kCommitCreds}};
     EXPECT_TRUE(allowed(PatchKind::paravirt, g, call(kFtraceCaller), slot, 0, 0, 0, &other));
