@@ -35,7 +35,8 @@ nlohmann::json to_json(const CodeComparison& c) {
 }  // namespace
 
 void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& r,
-                         const PointerValues* pointers, std::int64_t virtual_delta) {
+                         const GuestFacts& facts) {
+    const auto virtual_delta = facts.virtual_delta;
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     r.pause = copy.pause;
@@ -48,7 +49,7 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     // changed byte.
     const auto golden_text = golden.text_bytes();
     const auto sites = validate_sites(golden_text, copy.text, text.addr, golden.sites(),
-                                      golden.site_forms(), pointers);
+                                      golden.site_forms(), facts.pointers, facts.static_keys);
     r.sites_changed = sites.changed;
     r.sites_rejected = sites.rejected.size();
     r.text = compare_code(golden_text, copy.text, text.addr, sites.allowed, symbolize);

@@ -45,13 +45,23 @@ struct CodeInspection {
     bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };
 
+// What the comparison needs besides the copies: values read from the guest
+// in the pause, and where the image runs.
+struct GuestFacts {
+    // Function pointers Xen's altcall sites and Linux's paravirt sites call
+    // through (link address → value at link addresses).
+    const PointerValues* pointers = nullptr;
+    // Linux's static_key counts, for the jump labels.
+    const StaticKeyCounts* static_keys = nullptr;
+    // Runtime minus link address (Linux's KASLR offset).
+    std::int64_t virtual_delta = 0;
+};
+
 // Fills `out`'s comparisons, site counts and normalised copies from the
 // copies (already at link addresses: relocations undone). Throws when not
 // one page of .text matches: the guest runs another image.
-// `pointers`: function pointers read from the guest for Xen's altcall sites.
-// `virtual_delta`: runtime minus link address (Linux's KASLR offset).
 void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& out,
-                         const PointerValues* pointers = nullptr, std::int64_t virtual_delta = 0);
+                         const GuestFacts& facts = {});
 
 // The report fields every inspection has: verdict, build id, where, page
 // tables, pause window, patch sites, the two comparisons.

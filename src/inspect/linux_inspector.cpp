@@ -65,8 +65,15 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
         } else if (s.kind == PatchKind::static_call) {
             ++c.static_calls;
             c.static_calls_with_trampoline += keys_with_trampoline.contains(s.target);
+        } else if (s.kind == PatchKind::jump_label) {
+            ++c.jump_labels;
+            if (s.key) g->static_keys_.push_back(s.key);
         }
     }
+    std::sort(g->static_keys_.begin(), g->static_keys_.end());
+    g->static_keys_.erase(std::unique(g->static_keys_.begin(), g->static_keys_.end()),
+                          g->static_keys_.end());
+    c.jump_label_keys = g->static_keys_.size();
     std::sort(g->paravirt_slots_.begin(), g->paravirt_slots_.end());
     g->paravirt_slots_.erase(std::unique(g->paravirt_slots_.begin(), g->paravirt_slots_.end()),
                              g->paravirt_slots_.end());
@@ -84,12 +91,17 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     const auto delta = static_cast<std::uint64_t>(r.placement.virtual_delta);
     // The kernel image is physically contiguous: data lies at the same
     // offset from .text as in the ELF.
-    std::vector<std::uint64_t> slot_va, slot_pa;
-    for (auto va : golden.paravirt_slots())
+    // Read in the pause: the pv_ops slots, then the static keys' counts.
+    std::vector<std::uint64_t> word_va, word_pa;
+    auto read_word = [&](std::uint64_t va) {
         if (va > text.addr && va - text.addr <= ram.size() - 8 - r.text_physical) {
-            slot_va.push_back(va);
-            slot_pa.push_back(r.text_physical + (va - text.addr));
+            word_va.push_back(va);
+            word_pa.push_back(r.text_physical + (va - text.addr));
         }
+    };
+    for (auto va : golden.paravirt_slots()) read_word(va);
+    const std::size_t slots_read = word_va.size();
+    for (auto va : golden.static_keys()) read_word(va);
     auto copy = copy_while_paused(
         guest, ram, r.text_physical, golden.text_bytes().size(),
         r.text_physical + (rodata.addr - text.addr), rodata.size,
@@ -101,13 +113,19 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
             return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
         },
-        slot_pa);
+        word_pa);
     // The slots hold runtime addresses; the sites are compared at link ones.
     PointerValues slots;
-    for (std::size_t i = 0; i < slot_va.size(); ++i) slots[slot_va[i]] = copy.words[i] - delta;
+    for (std::size_t i = 0; i < slots_read; ++i) slots[word_va[i]] = copy.words[i] - delta;
+    // static_key.enabled, an atomic_t, is the key's first 4 bytes.
+    StaticKeyCounts keys;
+    for (std::size_t i = slots_read; i < word_va.size(); ++i)
+        keys[word_va[i]] = static_cast<std::int32_t>(static_cast<std::uint32_t>(copy.words[i]));
     undo_relocations(copy.text, text.addr, r.placement.virtual_delta, golden.relocations());
     undo_relocations(copy.rodata, rodata.addr, r.placement.virtual_delta, golden.relocations());
-    compare_with_golden(golden, std::move(copy), r, &slots, r.placement.virtual_delta);
+    compare_with_golden(
+        golden, std::move(copy), r,
+        {.pointers = &slots, .static_keys = &keys, .virtual_delta = r.placement.virtual_delta});
     return r;
 }
 
@@ -123,7 +141,8 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     j["sites_held_to_their_source"] = {
         {"paravirt", {{"sites", c.paravirt}, {"held_to_pv_ops_slot", c.paravirt_bound}}},
         {"static_call",
-         {{"sites", c.static_calls}, {"held_to_trampoline", c.static_calls_with_trampoline}}}};
+         {{"sites", c.static_calls}, {"held_to_trampoline", c.static_calls_with_trampoline}}},
+        {"jump_label", {{"sites", c.jump_labels}, {"keys_read", c.jump_label_keys}}}};
     return j;
 }
 

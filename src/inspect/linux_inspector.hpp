@@ -31,12 +31,16 @@ class LinuxGolden : public GoldenCode {
     // Link addresses of the pv_ops slots the paravirt sites were patched
     // from, read in the pause so each site is held to its slot's function.
     const std::vector<std::uint64_t>& paravirt_slots() const { return paravirt_slots_; }
+    // Link addresses of the static_keys behind the jump labels in .text,
+    // whose counts are read in the pause so each site is held to its key.
+    const std::vector<std::uint64_t>& static_keys() const { return static_keys_; }
     // How many sites the cross-site checks can judge: paravirt sites with
     // a pv_ops slot, static-call sites whose key has a trampoline in .text
     // (both need data symbols in kallsyms: CONFIG_KALLSYMS_ALL).
     struct Coverage {
         std::size_t paravirt = 0, paravirt_bound = 0;
         std::size_t static_calls = 0, static_calls_with_trampoline = 0;
+        std::size_t jump_labels = 0, jump_label_keys = 0;
     };
     const Coverage& coverage() const { return coverage_; }
 
@@ -44,6 +48,7 @@ class LinuxGolden : public GoldenCode {
     LinuxGolden() = default;
     image::X86Relocations relocations_;
     std::vector<std::uint64_t> paravirt_slots_;
+    std::vector<std::uint64_t> static_keys_;
     Coverage coverage_;
 };
 

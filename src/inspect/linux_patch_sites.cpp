@@ -115,12 +115,16 @@ std::vector<PatchSite> linux_patch_sites(const image::ElfImage& elf,
         const std::uint64_t at = jumps.start + r.position();
         const auto code = at + static_cast<std::uint64_t>(std::int64_t(s32(r)));
         const auto target = at + 4 + static_cast<std::uint64_t>(std::int64_t(s32(r)));
-        r.skip(8);  // key
+        // The key, self-relative, its low two bits flags (branch, init).
+        const auto key = at + 8 + r.u64le();
         // A short jump or 2-byte nop in the golden code stays 2 bytes.
         auto op = elf.bytes_at(code, 2);
         const bool short_form = op[0] == 0xEB || (op[0] == 0x66 && op[1] == 0x90);
-        sites.push_back(
-            {code, static_cast<std::uint16_t>(short_form ? 2 : 5), PatchKind::jump_label, target});
+        PatchSite site{code, static_cast<std::uint16_t>(short_form ? 2 : 5), PatchKind::jump_label,
+                       target};
+        site.key = key & ~std::uint64_t(3);
+        site.branch = (key & 1) != 0;
+        sites.push_back(site);
     }
 
     auto calls =

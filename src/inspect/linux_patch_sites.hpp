@@ -58,6 +58,11 @@ struct PatchSite {
     // the original in place; `feature` is the entry's cpuid.
     std::uint16_t padding = 0;
     std::uint16_t feature = 0;
+    // Jump label: its static_key (link address), and whether its code
+    // jumps when the key is disabled (the entry's branch bit: the kernel
+    // writes a jmp exactly when enabled XOR branch).
+    std::uint64_t key = 0;
+    bool branch = false;
 };
 
 // Sites inside .text, in table order. Throws binary::ParseError when a

@@ -382,7 +382,7 @@ bool SiteFormChecker::xen_altcall(const PatchSite& s, std::uint8_t opcode, ByteV
 
 SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t base,
                               const std::vector<PatchSite>& sites, const SiteFormChecker& check,
-                              const PointerValues* pointers) {
+                              const PointerValues* pointers, const StaticKeyCounts* static_keys) {
     SiteValidation v;
     const std::size_t n = std::min(golden.size(), found.size());
     for (const auto& s : sites) {
@@ -402,7 +402,11 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
                 check.paravirt_mismatch(s, found.subspan(s.address - base, s.length), pointers);
             !why.empty())
             v.reasons[s.address] = std::move(why);
+    // Sites that must agree with their key: static calls with their
+    // trampoline, jump labels with the key's count.
     auto disagreeing = static_calls_disagreeing(found, base, v.allowed, check.symbols());
+    for (auto& d : jump_labels_disagreeing(found, base, v.allowed, check.symbols(), static_keys))
+        disagreeing.push_back(std::move(d));
     if (!disagreeing.empty()) {
         std::unordered_set<std::uint64_t> refused;
         for (auto& d : disagreeing) {
@@ -411,7 +415,8 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
             v.reasons[d.site.address] = std::move(d.reason);
         }
         std::erase_if(v.allowed, [&](const PatchSite& s) {
-            return s.kind == PatchKind::static_call && refused.contains(s.address);
+            return (s.kind == PatchKind::static_call || s.kind == PatchKind::jump_label) &&
+                   refused.contains(s.address);
         });
     }
     // Sites overlap: a paravirt call the alternatives replaced with native

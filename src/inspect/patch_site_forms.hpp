@@ -14,7 +14,9 @@
 //                      or jmp to a function (trampolines: the jmp forms);
 //                      and what its key's trampoline does
 //                      (static_call_consistency.hpp, in validate_sites)
-//   jump label         golden; the nop of its length; jmp (rel8/rel32) to its target
+//   jump label         golden; the nop of its length; jmp (rel8/rel32) to its target;
+//                      and what its key says (jump_label_consistency.hpp,
+//                      in validate_sites)
 //   retpoline          golden; the same call/jmp/Jcc to another thunk of the same
 //                      register (ITS); [Jncc.d8 over it] [lfence] call/jmp *%reg
 //                      (the thunk's register), an int3 after a jmp, nops
@@ -44,6 +46,7 @@
 #include "binary/bytes.hpp"
 #include "image/elf.hpp"
 #include "image/kallsyms.hpp"
+#include "inspect/jump_label_consistency.hpp"
 #include "inspect/linux_patch_sites.hpp"
 #include "inspect/static_call_consistency.hpp"
 
@@ -91,7 +94,9 @@ class SiteFormChecker {
 // (`rejected`; a rejected site whose changed bytes allowed sites cover is
 // dropped: other sites' forms explain them). Only allowed sites explain
 // bytes. A static call in an allowed form that disagrees with its key's
-// trampoline (static_call_consistency.hpp) is rejected, with the reason.
+// trampoline (static_call_consistency.hpp), or a jump label with its key
+// (jump_label_consistency.hpp; `static_keys`: the counts read in the
+// pause), is rejected, with the reason.
 struct SiteValidation {
     std::vector<PatchSite> allowed;
     std::vector<PatchSite> rejected;
@@ -102,7 +107,8 @@ struct SiteValidation {
 };
 SiteValidation validate_sites(binary::ByteView golden, binary::ByteView found, std::uint64_t base,
                               const std::vector<PatchSite>& sites, const SiteFormChecker& check,
-                              const PointerValues* pointers = nullptr);
+                              const PointerValues* pointers = nullptr,
+                              const StaticKeyCounts* static_keys = nullptr);
 
 // The pointer a `call/jmp *disp32(%rip)` (ff 15 / ff 25) at `address`
 // goes through; none for other code.

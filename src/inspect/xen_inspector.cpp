@@ -152,7 +152,7 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
         pointer_pa);
     PointerValues pointers;
     for (std::size_t i = 0; i < pointer_va.size(); ++i) pointers[pointer_va[i]] = copy.words[i];
-    compare_with_golden(golden, std::move(copy), r, &pointers);
+    compare_with_golden(golden, std::move(copy), r, {.pointers = &pointers});
     return r;
 }
 

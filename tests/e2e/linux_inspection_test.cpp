@@ -411,6 +411,50 @@ TEST_F(LinuxInspection, TamperedLsmHooksAreFound) {
     EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
 }
 
+// Jump labels follow their keys' counts, read in the pause: one site of a
+// key with several, in TCP code the guest does not run, turned to its
+// other form (a jmp to its target where the key says nop, or the nop) is
+// refused with what its key says; put back, the guest is intact again.
+TEST_F(LinuxInspection, AJumpLabelAgainstItsKeyIsReported) {
+    const auto guest = inspect::GuestControl{vm_->qmp(), vm_->gdb_socket()};
+    std::map<std::uint64_t, int> sites_per_key;
+    for (const auto& s : golden_->sites())
+        if (s.kind == inspect::PatchKind::jump_label) ++sites_per_key[s.key];
+    std::optional<inspect::PatchSite> site;
+    for (const auto& s : golden_->sites())
+        if (s.kind == inspect::PatchKind::jump_label && s.length == 5 &&
+            sites_per_key[s.key] >= 3 &&
+            golden_->symbols().symbolize(s.address).rfind("tcp_", 0) == 0) {
+            site = s;
+            break;
+        }
+    ASSERT_TRUE(site.has_value()) << "no jump label in TCP code";
+    const std::uint64_t offset = site->address - kKernelMap;
+    std::uint8_t original[5];
+    for (int i = 0; i < 5; ++i) original[i] = testsupport::guest_byte(vm_->ram_file(), offset + i);
+    std::uint8_t other[5] = {0x0F, 0x1F, 0x44, 0x00, 0x00};  // the 5-byte nop
+    if (original[0] != 0xE9) {
+        const auto rel = static_cast<std::uint32_t>(site->target - (site->address + 5));
+        other[0] = 0xE9;
+        std::memcpy(other + 1, &rel, 4);
+    }
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), offset, other, 5);
+    const auto flipped = inspect::inspect_linux(*golden_, *ram_, guest);
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), offset, original, 5);
+    EXPECT_FALSE(flipped.intact());
+    EXPECT_EQ(flipped.sites_rejected, 1u);
+    ASSERT_EQ(flipped.text.unexplained.size(), 1u);
+    const auto& region = flipped.text.unexplained[0];
+    EXPECT_GE(region.address, site->address);
+    EXPECT_LT(region.address, site->address + 5);
+    const auto key = golden_->symbols().symbolize(site->key);
+    EXPECT_NE(region.note.find("in a jump label site"), std::string::npos) << region.note;
+    EXPECT_NE(region.note.find("but its key " + key + " is"), std::string::npos) << region.note;
+    EXPECT_NE(region.note.find("(count "), std::string::npos) << region.note;
+    std::cout << "  " << region.symbol << ": " << region.note << "\n";
+    EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
+}
+
 // A guest booted from the bzImage, so the decompressor randomised where the
 // kernel lives (KASLR): found by its stable bytes, its virtual offset voted
 // by relocation fields, the relocations undone; intact, and one changed

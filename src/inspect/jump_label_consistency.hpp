@@ -1,0 +1,34 @@
+// Jump labels agree with their keys. static_key_enable()/disable() set the
+// key's count and then rewrite every site of that key: a jmp to the site's
+// target exactly when (enabled XOR the entry's branch bit), else a nop. Each
+// site alone may hold either form (patch_site_forms.hpp), so a guest that
+// flips one site of a key, turning on (or off) one check of many, passes
+// the form check; it does not pass this one. With the key's count read in
+// the pause, every site must follow it; without it, the sites of a key must
+// agree with each other (the fewer are refused). A count of -1 is the key
+// being switched on right now: its sites are not judged.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "binary/bytes.hpp"
+#include "image/kallsyms.hpp"
+#include "inspect/linux_patch_sites.hpp"
+#include "inspect/static_call_consistency.hpp"
+
+namespace drtm::inspect {
+
+// static_key.enabled as read in the pause, by the key's link address.
+using StaticKeyCounts = std::unordered_map<std::uint64_t, std::int32_t>;
+
+// Among `sites` (those whose forms are allowed), the jump labels whose
+// found bytes (`found` starts at `base`) do not do what their key says.
+std::vector<DisagreeingSite> jump_labels_disagreeing(binary::ByteView found, std::uint64_t base,
+                                                     std::span<const PatchSite> sites,
+                                                     const image::KernelSymbols& symbols,
+                                                     const StaticKeyCounts* counts);
+
+}  // namespace drtm::inspect
