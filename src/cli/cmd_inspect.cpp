@@ -53,8 +53,9 @@ void print_pcrs(const nlohmann::json& measurement) {
 void run_predict(const InspectOptions& o) {
     binary::Bytes bytes;
     auto golden = load_golden(o, bytes);
-    inspect::InspectionSubject subject{inspector_digest(o.inspector), bytes, golden->build_id(),
-                                       golden->text_bytes(), golden->rodata_bytes()};
+    inspect::InspectionSubject subject{
+        inspector_digest(o.inspector), bytes, golden->build_id(), golden->text_bytes(),
+        golden->rodata_bytes(),        ""};
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
@@ -99,8 +100,12 @@ bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
                         const binary::Bytes& nonce, nlohmann::json& report) {
     const auto tcti = vm.at("tcti").get<std::string>();
     progress("measuring the inspection into the guest's TPM (" + tcti + ")");
-    inspect::InspectionSubject subject{inspector, golden_file, golden.build_id(),
-                                       result.text_normalised, result.rodata_normalised};
+    inspect::InspectionSubject subject{inspector,
+                                       golden_file,
+                                       golden.build_id(),
+                                       result.text_normalised,
+                                       result.rodata_normalised,
+                                       inspect::findings_text(result)};
     auto m = inspect::measure_inspection(tcti, subject);
     const auto log_path =
         o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);

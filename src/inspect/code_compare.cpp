@@ -75,6 +75,27 @@ void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected,
     }
 }
 
+void report_refused_golden_sites(CodeComparison& c, binary::ByteView golden, binary::ByteView found,
+                                 std::uint64_t base, const std::vector<PatchSite>& rejected,
+                                 const std::function<std::string(std::uint64_t)>& symbolize,
+                                 std::size_t max_regions) {
+    const std::size_t n = std::min(golden.size(), found.size());
+    for (const auto& s : rejected) {
+        if (s.address < base || s.address - base >= n || s.length > n - (s.address - base))
+            continue;
+        const auto g = golden.subspan(s.address - base, s.length);
+        const auto f = found.subspan(s.address - base, s.length);
+        if (!std::equal(g.begin(), g.end(), f.begin())) continue;  // compare_code has it
+        c.bytes_unexplained += s.length;
+        if (c.unexplained.size() < max_regions)
+            c.unexplained.push_back(
+                {s.address, symbolize(s.address), {}, binary::Bytes(f.begin(), f.end()), ""});
+    }
+    std::sort(
+        c.unexplained.begin(), c.unexplained.end(),
+        [](const DifferingRegion& a, const DifferingRegion& b) { return a.address < b.address; });
+}
+
 void restore_patch_sites(binary::ByteView golden, std::span<std::uint8_t> found, std::uint64_t base,
                          const std::vector<PatchSite>& sites) {
     if (golden.size() != found.size())

@@ -45,6 +45,17 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
 void note_rejected_sites(CodeComparison& comparison, std::vector<PatchSite> rejected,
                          const std::unordered_map<std::uint64_t, std::string>& reasons = {});
 
+// A site can be refused while holding its golden bytes: a jump label the
+// image's default form leaves against its key's count. No byte differs,
+// so compare_code reports none; this adds a region (found bytes, no
+// expected ones) and counts its bytes unexplained, for every such site of
+// `rejected`. Call it before note_rejected_sites, which says why.
+void report_refused_golden_sites(CodeComparison& comparison, binary::ByteView golden,
+                                 binary::ByteView found, std::uint64_t base,
+                                 const std::vector<PatchSite>& rejected,
+                                 const std::function<std::string(std::uint64_t)>& symbolize,
+                                 std::size_t max_regions = 64);
+
 // Puts every patch site's golden bytes back into `found` (which starts at
 // `base`): the result equals the golden code when only sites differed, and
 // keeps every other byte as found. Its digest is what an inspection extends,

@@ -53,6 +53,8 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     r.sites_changed = sites.changed;
     r.sites_rejected = sites.rejected.size();
     r.text = compare_code(golden_text, copy.text, text.addr, sites.allowed, symbolize);
+    report_refused_golden_sites(r.text, golden_text, copy.text, text.addr, sites.rejected,
+                                symbolize);
     note_rejected_sites(r.text, sites.rejected, sites.reasons);
     if (r.text.pages_identical_raw == 0)
         throw std::runtime_error("no page of the golden .text is at physical " +
@@ -151,6 +153,23 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
                   copy.rodata.begin() + static_cast<std::ptrdiff_t>(offset));
     r.text_normalised = std::move(copy.text);
     r.rodata_normalised = std::move(copy.rodata);
+}
+
+std::string findings_text(const CodeInspection& r) {
+    std::string out;
+    for (const auto& [name, c] : {std::pair{"text", &r.text}, std::pair{"rodata", &r.rodata}}) {
+        std::uint64_t listed = 0;
+        for (const auto& region : c->unexplained) {
+            out += std::string(name) + " " + binary::hex_number(region.address) + " " +
+                   region.symbol + ": " + (region.note.empty() ? "changed" : region.note) + "\n";
+            listed += std::max(region.found.size(), region.expected.size());
+        }
+        if (c->bytes_unexplained > listed)
+            out += std::string(name) + ": " + std::to_string(c->bytes_unexplained - listed) +
+                   " more bytes unexplained\n";
+    }
+    if (!r.mapping_problem.empty()) out += "page tables: " + r.mapping_problem + "\n";
+    return out;
 }
 
 nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {

@@ -63,6 +63,12 @@ struct GuestFacts {
 void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspection& out,
                          const GuestFacts& facts = {});
 
+// What the inspection found, one line per unexplained region ("text
+// 0xADDR symbol: note"), the page-table problem, and a count of regions
+// past those listed; empty when intact. Measured into PCR 19 after the
+// normalised sections (inspection_measurement.hpp).
+std::string findings_text(const CodeInspection& result);
+
 // The report fields every inspection has: verdict, build id, where, page
 // tables, pause window, patch sites, the two comparisons.
 nlohmann::json to_json(const CodeInspection& result, const GoldenCode& golden);

@@ -36,6 +36,9 @@ void measure_subject(launch::Measurer& m, const InspectionSubject& s) {
               as_bytes(std::string("drtm-inspect .text normalised")), s.text);
     m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
               as_bytes(std::string("drtm-inspect .rodata normalised")), s.rodata);
+    if (!s.findings.empty())
+        m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
+                  as_bytes("drtm-inspect findings\n" + s.findings), as_bytes(s.findings));
 }
 
 // Every stage after the hash sequence, on `target`; returns the records and

@@ -12,6 +12,11 @@
 //           equal to the golden sections when only patch sites differ, so an
 //           intact guest gives a predictable value and one unexplained byte
 //           gives another. The verifier needs no trust in the verdict text.
+//           When the inspection found anything, a last record lists it
+//           (findings_text() in code_inspection.hpp: one line per
+//           unexplained region, in the event data and hashed), so a
+//           finding the bytes cannot show (a jump label left in its golden
+//           form against its key) changes PCR 19 too.
 //
 // Records use TrenchBoot's DLME event type (0x502) with ASCII labels, in a
 // crypto-agile (SHA-1, SHA-256) log that `drtm log verify` and the verifier
@@ -33,6 +38,7 @@ struct InspectionSubject {
     std::string golden_build_id;     // hex; named in the log, not measured separately
     binary::ByteView text;           // normalised (a guest) or golden (a prediction)
     binary::ByteView rodata;
+    std::string findings;  // empty for an intact guest, and for a prediction
 };
 
 // The bytes the inspector's launch hashes into PCR 17 (ASCII, one line per

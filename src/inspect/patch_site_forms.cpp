@@ -6,6 +6,8 @@
 #include <optional>
 #include <unordered_set>
 
+#include "inspect/lock_prefix_consistency.hpp"
+
 namespace drtm::inspect {
 
 namespace {
@@ -402,31 +404,37 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
                 check.paravirt_mismatch(s, found.subspan(s.address - base, s.length), pointers);
             !why.empty())
             v.reasons[s.address] = std::move(why);
-    // Sites that must agree with their key: static calls with their
-    // trampoline, jump labels with the key's count.
+    // Sites that must agree with others: static calls with their key's
+    // trampoline, jump labels with the key's count, lock prefixes with
+    // each other.
     auto disagreeing = static_calls_disagreeing(found, base, v.allowed, check.symbols());
     for (auto& d : jump_labels_disagreeing(found, base, v.allowed, check.symbols(), static_keys))
         disagreeing.push_back(std::move(d));
+    for (auto& d : lock_prefixes_disagreeing(found, base, v.allowed))
+        disagreeing.push_back(std::move(d));
+    std::unordered_set<std::uint64_t> refused;
     if (!disagreeing.empty()) {
-        std::unordered_set<std::uint64_t> refused;
         for (auto& d : disagreeing) {
             refused.insert(d.site.address);
             v.rejected.push_back(d.site);
             v.reasons[d.site.address] = std::move(d.reason);
         }
         std::erase_if(v.allowed, [&](const PatchSite& s) {
-            return (s.kind == PatchKind::static_call || s.kind == PatchKind::jump_label) &&
+            return (s.kind == PatchKind::static_call || s.kind == PatchKind::jump_label ||
+                    s.kind == PatchKind::lock_prefix) &&
                    refused.contains(s.address);
         });
     }
     // Sites overlap: a paravirt call the alternatives replaced with native
     // code is no paravirt form, but its alternative's; an alternative left
     // unapplied holds a return site the kernel rewrote. A rejected site whose
-    // changed bytes allowed sites cover hides nothing.
+    // changed bytes allowed sites cover hides nothing, unless it disagrees
+    // with its key (its golden form may be the wrong one).
     std::vector<std::uint8_t> covered(n, 0);
     for (const auto& s : v.allowed)
         std::fill_n(covered.begin() + static_cast<std::ptrdiff_t>(s.address - base), s.length, 1);
     std::erase_if(v.rejected, [&](const PatchSite& s) {
+        if (refused.contains(s.address)) return false;
         const std::size_t off = s.address - base;
         for (std::size_t i = off; i < off + s.length; ++i)
             if (golden[i] != found[i] && !covered[i]) return false;

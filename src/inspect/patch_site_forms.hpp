@@ -6,7 +6,8 @@
 // placed in an ftrace, static-call or return-thunk site is reported like
 // any other changed byte.
 //
-//   lock prefix        f0, or 3e (a uniprocessor kernel's DS prefix)
+//   lock prefix        f0, or 3e (a uniprocessor kernel's DS prefix), the
+//                      same at every site (lock_prefix_consistency.hpp)
 //   return thunk       golden; ret + int3 x4; jmp to a *return_thunk/*untrain_ret symbol
 //   ftrace             golden; 5-byte nop; call ftrace_caller/ftrace_regs_caller
 //   static call        golden; call→nop5, cs cs cs xor %eax,%eax (return0), or
@@ -96,7 +97,8 @@ class SiteFormChecker {
 // bytes. A static call in an allowed form that disagrees with its key's
 // trampoline (static_call_consistency.hpp), or a jump label with its key
 // (jump_label_consistency.hpp; `static_keys`: the counts read in the
-// pause), is rejected, with the reason.
+// pause), or a lock prefix unlike most (lock_prefix_consistency.hpp), is
+// rejected, with the reason.
 struct SiteValidation {
     std::vector<PatchSite> allowed;
     std::vector<PatchSite> rejected;

@@ -557,6 +557,7 @@ TEST(MultiVcpuLinuxInspection, TheGdbstubReadsWhatTheMonitorShows) {
     EXPECT_EQ(r.vcpus, 2u);
     EXPECT_EQ(r.mapping_problem, "");
     EXPECT_EQ(qmp.status(), "running");
+
     vm.reset();
     fs::remove_all(dir);
 }

@@ -1,7 +1,8 @@
 // The prediction of an inspection on software PCRs. Expected values were
 // computed with Python's hashlib from the documented layout: PCR 17 =
 // E(0, H("drtm-inspector/1\ninspector-sha256 <hex>\n")), PCR 18 = E(0,
-// H(golden file)), PCR 19 = E(E(0, H(.text)), H(.rodata)).
+// H(golden file)), PCR 19 = E(E(0, H(.text)), H(.rodata)), then E(.,
+// H(findings)) when there are any.
 #include "inspect/inspection_measurement.hpp"
 
 #include <gtest/gtest.h>
@@ -23,7 +24,7 @@ struct Subject {
         for (int i = 0; i < 32; ++i) inspector.push_back(static_cast<std::uint8_t>(i));
     }
     inspect::InspectionSubject view() const {
-        return {inspector, binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata)};
+        return {inspector, binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata), ""};
     }
 };
 
@@ -75,4 +76,25 @@ TEST(InspectionMeasurement, OneChangedByteChangesOnlyPcr19) {
     EXPECT_EQ(a.at(17), b.at(17));
     EXPECT_EQ(a.at(18), b.at(18));
     EXPECT_NE(a.at(19), b.at(19));
+}
+
+// Findings the bytes cannot show still change PCR 19 (and only it), and the
+// log carries them.
+TEST(InspectionMeasurement, FindingsAreTheLastPcr19Record) {
+    Subject s;
+    auto clean = inspect::predict_inspection(s.view());
+    auto view = s.view();
+    view.findings = "text 0xffffffff81001000 cmdline_find_option_bool+0x10: changed\n";
+    auto found = inspect::predict_inspection(view);
+    const auto& a = clean.pcrs.at(HashAlg::sha256);
+    const auto& b = found.pcrs.at(HashAlg::sha256);
+    EXPECT_EQ(a.at(17), b.at(17));
+    EXPECT_EQ(a.at(18), b.at(18));
+    // hashlib: E(E(E(0, H(.text)), H(.rodata)), H(findings)).
+    EXPECT_EQ(binary::to_hex(b.at(19)),
+              "0c69c42dbe9fb08eea01015f8509cc8cd7126bc42effa31eca8dbd01b1bbfe91");
+    auto log = eventlog::parse_event_log(binary::ByteView(found.eventlog));
+    ASSERT_EQ(log.events().size(), 6u);
+    const auto& data = log.events().back().data;
+    EXPECT_EQ(std::string(data.begin(), data.end()), "drtm-inspect findings\n" + view.findings);
 }

@@ -14,9 +14,9 @@ using namespace drtm;
 namespace {
 
 constexpr std::uint64_t kWindow = 0xffffffff82a00000ull;
-constexpr std::uint64_t kHeads = kWindow;               // 3 heads
-constexpr std::uint64_t kAlpha = kWindow + 0x40;        // 3 hooks, registered
-constexpr std::uint64_t kBeta = kAlpha + 3 * 40;        // 2 hooks, not registered
+constexpr std::uint64_t kHeads = kWindow;         // 3 heads
+constexpr std::uint64_t kAlpha = kWindow + 0x40;  // 3 hooks, registered
+constexpr std::uint64_t kBeta = kAlpha + 3 * 40;  // 2 hooks, not registered
 constexpr std::uint64_t kEnd = kBeta + 2 * 40 + 8;
 constexpr std::uint64_t kText = 0xffffffff81000000ull, kTextEnd = 0xffffffff82000000ull;
 constexpr std::uint64_t kFn = kText + 0x100;  // hook i calls kFn + 0x10 * i
@@ -32,7 +32,9 @@ const image::KernelSymbols& symbols() {
     return s;
 }
 
-std::string symbolize(std::uint64_t va) { return symbols().symbolize(va); }
+std::string symbolize(std::uint64_t va) {
+    return symbols().symbolize(va);
+}
 
 struct Window {
     binary::Bytes golden = binary::Bytes(kEnd - kWindow), found;
@@ -59,7 +61,8 @@ struct Window {
         }
         found = golden;
         // security_add_hooks(alpha_hooks, 3, "alpha"): lsm set, each appended.
-        for (std::uint64_t node : {kAlpha, kAlpha + 40, kAlpha + 80}) set(node + 32, kName + kDelta);
+        for (std::uint64_t node : {kAlpha, kAlpha + 40, kAlpha + 80})
+            set(node + 32, kName + kDelta);
         set(kHeads, runtime(kAlpha));
         set(kAlpha + 8, runtime(kHeads));
         set(kHeads + 8, runtime(kAlpha + 40));
@@ -87,8 +90,8 @@ TEST(LsmHookLists, TheImageNamesItsHooks) {
     EXPECT_EQ(hooks->nodes[3].array, kBeta);
     EXPECT_EQ(hooks->nodes[2].array, kAlpha);
     // No security_hook_heads in the window: nothing to check.
-    EXPECT_FALSE(inspect::find_lsm_hooks(w.golden, kWindow + 8, image::KernelSymbols({}), kText,
-                                         kTextEnd));
+    EXPECT_FALSE(
+        inspect::find_lsm_hooks(w.golden, kWindow + 8, image::KernelSymbols({}), kText, kTextEnd));
 }
 
 TEST(LsmHookLists, ListsAsTheBootLinkedThemPass) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "inspect/code_compare.hpp"
 #include "support/tiny_elf.hpp"
 
 using namespace drtm;
@@ -384,3 +385,45 @@ TEST_F(SiteForms, StaticCallsThatLeaveTheirTrampolineAreRejected) {
     EXPECT_NE(v.reasons[base].find("goes to commit_creds"), std::string::npos) << v.reasons[base];
     EXPECT_EQ(v.allowed.size(), 2u);  // the trampoline and the agreeing site
 }
+
+namespace {
+
+// A jump label left in the image's default form (a nop) while its key is
+// enabled: no byte differs, yet validate_sites refuses it, and the
+// comparison reports it, with its key's reason.
+TEST_F(SiteForms, AJumpLabelInItsGoldenFormAgainstItsKeyIsReported) {
+    const std::uint64_t base = kSite, key = 0xffffffff82000000ull;
+    const Bytes nop5 = {0x0F, 0x1F, 0x44, 0x00, 0x00};
+    Bytes golden(32, 0xCC);
+    std::copy(nop5.begin(), nop5.end(), golden.begin());
+    std::copy(nop5.begin(), nop5.end(), golden.begin() + 16);
+    Bytes found = golden;
+    const auto jmp = rel32(0xE9, base + 16, kCommitCreds);
+    std::copy(jmp.begin(), jmp.end(), found.begin() + 16);  // enabled, as its key says
+    std::vector<PatchSite> sites(2);
+    for (int i = 0; i < 2; ++i) {
+        sites[i] = {base + 16u * i, 5, PatchKind::jump_label, kCommitCreds};
+        sites[i].key = key;
+    }
+    const inspect::StaticKeyCounts enabled = {{key, 1}};
+    auto v = inspect::validate_sites(golden, found, base, sites, check_, nullptr, &enabled);
+    ASSERT_EQ(v.rejected.size(), 1u);
+    EXPECT_EQ(v.rejected[0].address, base);
+    auto symbolize = [](std::uint64_t va) { return binary::hex_number(va); };
+    auto c = inspect::compare_code(golden, found, base, v.allowed, symbolize);
+    EXPECT_TRUE(c.intact());  // byte for byte, nothing to see
+    inspect::report_refused_golden_sites(c, golden, found, base, v.rejected, symbolize);
+    inspect::note_rejected_sites(c, v.rejected, v.reasons);
+    EXPECT_EQ(c.bytes_unexplained, 5u);
+    ASSERT_EQ(c.unexplained.size(), 1u);
+    EXPECT_EQ(c.unexplained[0].address, base);
+    EXPECT_EQ(c.unexplained[0].found, nop5);
+    EXPECT_EQ(c.unexplained[0].note.rfind("in a jump label site, this jump label is disabled, but "
+                                          "its key ",
+                                          0),
+              0u)
+        << c.unexplained[0].note;
+    EXPECT_NE(c.unexplained[0].note.find(" is enabled (count 1)"), std::string::npos);
+}
+
+}  // namespace
