@@ -208,6 +208,11 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
               std::string::npos)
         << "the changed byte must change PCR 19\n"
         << modified.out;
+    // The log's last PCR 19 record lists what was found.
+    const auto log = drtm::binary::read_text_file(dir / "vm/inspection-eventlog.bin");
+    const auto findings = log.find("drtm-inspect findings\ntext 0x");
+    ASSERT_NE(findings, std::string::npos);
+    EXPECT_NE(log.find(" cmdline_find_option_bool+0x", findings), std::string::npos);
     auto refused = appraise(evidence2, nonce2);
     EXPECT_NE(refused.status, 0) << refused.out;
     EXPECT_NE(refused.out.find("FAILED reference_values"), std::string::npos) << refused.out;
