@@ -17,6 +17,8 @@ const char* patch_kind_name(PatchKind kind) {
             return "return thunk";
         case PatchKind::lock_prefix:
             return "lock prefix";
+        case PatchKind::xen_endbr_seal:
+            return "sealable endbr64";
         case PatchKind::jump_label:
             return "jump label";
         case PatchKind::static_call:

@@ -40,6 +40,7 @@ enum class PatchKind : std::uint8_t {
     ftrace,
     static_call_trampoline,
     xen_alternative,  // Xen's alternatives (xen_patch_sites.hpp): other rules
+    xen_endbr_seal,   // an endbr64 Xen seals on CET-IBT hardware (xen_patch_sites.hpp)
 };
 const char* patch_kind_name(PatchKind kind);
 

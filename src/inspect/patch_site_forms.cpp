@@ -6,7 +6,7 @@
 #include <optional>
 #include <unordered_set>
 
-#include "inspect/lock_prefix_consistency.hpp"
+#include "inspect/hardening_consistency.hpp"
 
 namespace drtm::inspect {
 
@@ -21,7 +21,6 @@ constexpr std::array<std::uint8_t, 5> kXorEax5 = {0x2E, 0x2E, 0x2E, 0x31, 0xC0};
 constexpr std::uint8_t kCall = 0xE8, kJmp = 0xE9, kJmp8 = 0xEB;
 // ud2; ud0 %edi,%edi: what Xen writes at an altcall whose pointer is NULL.
 constexpr std::array<std::uint8_t, 5> kUd2Ud0 = {0x0F, 0x0B, 0x0F, 0xFF, 0xFF};
-constexpr std::array<std::uint8_t, 4> kEndbr64 = {0xF3, 0x0F, 0x1E, 0xFA};
 // X86_FEATURE_ALWAYS in Xen 4.17: the feature of every altcall entry.
 constexpr std::uint16_t kXenFeatureAlways = 0x5D;
 
@@ -126,6 +125,8 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
     if (std::equal(golden.begin(), golden.end(), found.begin())) return true;
     const std::uint64_t at = s.address;
     switch (s.kind) {
+        case PatchKind::xen_endbr_seal:
+            return equals(found, kEndbr64Poison);
         case PatchKind::lock_prefix:
             return found.size() == 1 && (found[0] == 0xF0 || found[0] == 0x3E);
         case PatchKind::return_thunk:
@@ -356,7 +357,7 @@ bool SiteFormChecker::xen_altcall(const PatchSite& s, std::uint8_t opcode, ByteV
         if (auto it = pointers->find(pointer); it != pointers->end()) value = it->second;
     auto starts_with_endbr64 = [&](std::uint64_t va) {
         try {
-            return equals(elf_.bytes_at(va, kEndbr64.size()), kEndbr64);
+            return equals(elf_.bytes_at(va, std::size(kEndbr64)), kEndbr64);
         } catch (const std::exception&) {
             return false;
         }
@@ -410,8 +411,7 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
     auto disagreeing = static_calls_disagreeing(found, base, v.allowed, check.symbols());
     for (auto& d : jump_labels_disagreeing(found, base, v.allowed, check.symbols(), static_keys))
         disagreeing.push_back(std::move(d));
-    for (auto& d : lock_prefixes_disagreeing(found, base, v.allowed))
-        disagreeing.push_back(std::move(d));
+    for (auto& d : unhardened_sites(found, base, v.allowed)) disagreeing.push_back(std::move(d));
     std::unordered_set<std::uint64_t> refused;
     if (!disagreeing.empty()) {
         for (auto& d : disagreeing) {
@@ -421,7 +421,7 @@ SiteValidation validate_sites(ByteView golden, ByteView found, std::uint64_t bas
         }
         std::erase_if(v.allowed, [&](const PatchSite& s) {
             return (s.kind == PatchKind::static_call || s.kind == PatchKind::jump_label ||
-                    s.kind == PatchKind::lock_prefix) &&
+                    s.kind == PatchKind::lock_prefix || s.kind == PatchKind::xen_endbr_seal) &&
                    refused.contains(s.address);
         });
     }

@@ -7,7 +7,7 @@
 // any other changed byte.
 //
 //   lock prefix        f0, or 3e (a uniprocessor kernel's DS prefix), the
-//                      same at every site (lock_prefix_consistency.hpp)
+//                      same at every site (hardening_consistency.hpp)
 //   return thunk       golden; ret + int3 x4; jmp to a *return_thunk/*untrain_ret symbol
 //   ftrace             golden; 5-byte nop; call ftrace_caller/ftrace_regs_caller
 //   static call        golden; call→nop5, cs cs cs xor %eax,%eax (return0), or
@@ -24,6 +24,9 @@
 //   alternative        golden with its 0x90 runs re-encoded as long nops; or
 //                      its replacement (call/jmp displacements re-based, a
 //                      jmp possibly shortened), the rest a nop run
+//   Xen endbr64 seal   nopw (%rcx) over the endbr64 of a function Xen's
+//                      cf_clobber tables point to (CET-IBT hardware), at
+//                      every such site or none (hardening_consistency.hpp)
 //   Xen alternative    the original exactly, its padding any nop run; or the
 //                      replacement, only a leading call/jmp re-based, the
 //                      rest nops; an altcall (replacement `call .` for
@@ -97,7 +100,8 @@ class SiteFormChecker {
 // bytes. A static call in an allowed form that disagrees with its key's
 // trampoline (static_call_consistency.hpp), or a jump label with its key
 // (jump_label_consistency.hpp; `static_keys`: the counts read in the
-// pause), or a lock prefix unlike most (lock_prefix_consistency.hpp), is
+// pause), or a lock prefix or endbr64 left unhardened among hardened ones
+// (hardening_consistency.hpp), is
 // rejected, with the reason.
 struct SiteValidation {
     std::vector<PatchSite> allowed;

@@ -1,7 +1,11 @@
 #include "inspect/xen_patch_sites.hpp"
 
+#include <algorithm>
+#include <set>
+
 #include "binary/error.hpp"
 #include "binary/reader.hpp"
+#include "inspect/hardening_consistency.hpp"
 
 namespace drtm::inspect {
 
@@ -37,6 +41,23 @@ std::vector<PatchSite> xen_patch_sites(const image::ElfImage& elf,
         sites.push_back({address, length, PatchKind::xen_alternative,
                          at + 4 + static_cast<std::uint64_t>(std::int64_t(repl)), repl_len, pad_len,
                          feature});
+    }
+    // On CET-IBT hardware Xen then seals the endbr64 of every function its
+    // cf_clobber tables (init data, read as one array of pointers) point
+    // to in .text (alternative.c, _apply_alternatives).
+    const auto clobber_start = symbols.address("__initdata_cf_clobber_start");
+    const auto clobber_end = symbols.address("__initdata_cf_clobber_end");
+    if (clobber_start && clobber_end && *clobber_end > *clobber_start) {
+        const auto pointers =
+            elf.bytes_at(*clobber_start, static_cast<std::size_t>(*clobber_end - *clobber_start));
+        std::set<std::uint64_t> sealable;
+        for (std::size_t i = 0; i + 8 <= pointers.size(); i += 8) {
+            const auto target = binary::load_le<std::uint64_t>(pointers.data() + i);
+            if (!text->contains(target) || target + 4 > text->addr + text->size) continue;
+            const auto code = elf.bytes_at(target, 4);
+            if (std::equal(code.begin(), code.end(), std::begin(kEndbr64))) sealable.insert(target);
+        }
+        for (auto at : sealable) sites.push_back({at, 4, PatchKind::xen_endbr_seal, 0});
     }
     return sites;
 }

@@ -14,6 +14,11 @@
 //
 // A site spans orig_len + pad_len bytes; entries with only padding
 // (orig_len 0) are sites too.
+//
+// Then the endbr64 seal sites: each function in .text that a pointer in
+// __initdata_cf_clobber_start .. _end (the .init.{ro,}data.cf_clobber
+// tables, read as one array of pointers) points to, and that starts with
+// endbr64; on CET-IBT hardware Xen overwrites those 4 bytes.
 #pragma once
 
 #include <vector>

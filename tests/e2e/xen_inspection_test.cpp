@@ -49,8 +49,15 @@ TEST(XenSyms, TheAlternativesTableGivesTheSitesInText) {
     ASSERT_EQ(independent.status, 0) << independent.err;
     const auto expected = nlohmann::json::parse(independent.out);
     auto golden = xen_golden();
-    const auto& sites = golden->sites();
+    std::vector<inspect::PatchSite> sites, seals;
+    for (const auto& s : golden->sites())
+        (s.kind == inspect::PatchKind::xen_endbr_seal ? seals : sites).push_back(s);
     ASSERT_EQ(sites.size(), expected["count"].get<std::size_t>());
+    // Debian's Xen is built for CET-IBT: it has endbr64 seal sites.
+    ASSERT_EQ(seals.size(), expected["sealable"].get<std::size_t>());
+    ASSERT_GT(seals.size(), 0u);
+    EXPECT_EQ(binary::hex_number(seals.front().address), expected["first_sealable"]);
+    EXPECT_EQ(binary::hex_number(seals.back().address), expected["last_sealable"]);
     EXPECT_EQ(binary::hex_number(sites.front().address), expected["first"]);
     EXPECT_EQ(binary::hex_number(sites.back().address), expected["last"]);
     std::size_t bytes = 0;
@@ -194,6 +201,53 @@ TEST_F(XenInspection, ACodePointerWrittenAfterBootIsFound) {
     EXPECT_EQ(region.address, word);
     EXPECT_EQ(region.symbol.rfind("genapic+0x", 0), 0u) << region.symbol;
     EXPECT_NE(region.note.find("into the middle of a function"), std::string::npos) << region.note;
+    EXPECT_TRUE(inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()}).intact());
+}
+
+// Xen on CET-IBT hardware seals the endbr64 of every function its
+// cf_clobber tables point to (TCG has no IBT, so the test does it: nopw
+// (%rcx) runs as a nop here too). Sealed, Xen is intact; one endbr64 put
+// back among the sealed ones makes that function a branch target again
+// and is refused; all put back, intact again.
+TEST_F(XenInspection, ASealedXenIsIntactAndAnUnsealedEntryIsFound) {
+    auto golden = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto located = inspect::locate_xen(*golden, ram);
+    std::vector<std::uint64_t> seals;
+    for (const auto& s : golden->sites())
+        if (s.kind == inspect::PatchKind::xen_endbr_seal) seals.push_back(s.address);
+    ASSERT_GT(seals.size(), 2u);
+    const std::uint8_t endbr[4] = {0xF3, 0x0F, 0x1E, 0xFA}, sealed[4] = {0x66, 0x0F, 0x1F, 0x01};
+    // Every site in one pause, as Xen does before it runs anything else.
+    auto write_all = [&](const std::uint8_t* bytes, std::size_t skip) {
+        const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        qmp.stop();
+        for (std::size_t i = 0; i < seals.size(); ++i) {
+            const auto at = located.text_physical + (seals[i] - golden->text().addr);
+            EXPECT_EQ(::pwrite(fd, i == skip ? endbr : bytes, 4, static_cast<off_t>(at)), 4);
+        }
+        qmp.cont();
+        ::close(fd);
+    };
+    write_all(sealed, seals.size());
+    const auto all_sealed = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
+    write_all(sealed, 1);
+    const auto one_open = inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()});
+    write_all(endbr, seals.size());
+    EXPECT_TRUE(all_sealed.intact());
+    EXPECT_EQ(all_sealed.sites_rejected, 0u);
+    EXPECT_FALSE(one_open.intact());
+    EXPECT_EQ(one_open.sites_rejected, 1u);
+    ASSERT_EQ(one_open.text.unexplained.size(), 1u);
+    const auto& region = one_open.text.unexplained[0];
+    EXPECT_EQ(region.address, seals[1]);
+    EXPECT_EQ(region.symbol, golden->symbols().symbolize(seals[1]));
+    EXPECT_NE(
+        region.note.find("in a sealable endbr64 site, this function entry is still an endbr64"),
+        std::string::npos)
+        << region.note;
     EXPECT_TRUE(inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()}).intact());
 }
 

@@ -427,3 +427,17 @@ TEST_F(SiteForms, AJumpLabelInItsGoldenFormAgainstItsKeyIsReported) {
 }
 
 }  // namespace
+
+namespace {
+
+// Xen's sealable endbr64: the golden endbr64, or nopw (%rcx) over it;
+// nothing else (another nop would not say it was an endbr64).
+TEST_F(SiteForms, AnEndbr64IsSealedOnlyWithNopwRcx) {
+    const Bytes endbr = {0xF3, 0x0F, 0x1E, 0xFA};
+    EXPECT_TRUE(allowed(PatchKind::xen_endbr_seal, endbr, endbr));
+    EXPECT_TRUE(allowed(PatchKind::xen_endbr_seal, endbr, {0x66, 0x0F, 0x1F, 0x01}));
+    EXPECT_FALSE(allowed(PatchKind::xen_endbr_seal, endbr, {0x0F, 0x1F, 0x40, 0x00}));
+    EXPECT_FALSE(allowed(PatchKind::xen_endbr_seal, endbr, {0xCC, 0xCC, 0xCC, 0xCC}));
+}
+
+}  // namespace

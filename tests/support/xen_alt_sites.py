@@ -3,7 +3,11 @@
 section headers and .symtab parsed with struct, the 14-byte alt_instr
 entries between __alt_instructions and __alt_instructions_end.
 
-    xen_alt_sites.py XEN_SYMS  ->  {"count": n, "first": hex, "last": hex, "bytes": n}
+    xen_alt_sites.py XEN_SYMS  ->  {"count": n, "first": hex, "last": hex, "bytes": n,
+                                    "sealable": n, "first_sealable": hex, "last_sealable": hex}
+
+and the endbr64 seal sites: the functions in .text the pointers between
+__initdata_cf_clobber_start and _end point to, that start with endbr64.
 """
 import json
 import struct
@@ -50,8 +54,18 @@ def main():
         site, length = entry + orig, orig_len + pad_len
         if length and text[2] <= site and site + length <= text[2] + text[4]:
             sites.append((site, length))
+    # Functions in .text the cf_clobber tables point to that start with
+    # endbr64: what Xen seals on CET-IBT hardware.
+    lo, hi = symbols["__initdata_cf_clobber_start"], symbols["__initdata_cf_clobber_end"]
+    sealable = set()
+    for at in range(lo, hi - 7, 8):
+        target, = struct.unpack_from("<Q", elf, file_offset(at))
+        if text[2] <= target and target + 4 <= text[2] + text[4] and \
+                elf[file_offset(target):file_offset(target) + 4] == b"\xf3\x0f\x1e\xfa":
+            sealable.add(target)
     print(json.dumps({"count": len(sites), "first": hex(sites[0][0]), "last": hex(sites[-1][0]),
-                      "bytes": sum(n for _, n in sites)}))
+                      "bytes": sum(n for _, n in sites), "sealable": len(sealable),
+                      "first_sealable": hex(min(sealable)), "last_sealable": hex(max(sealable))}))
 
 
 if __name__ == "__main__":
