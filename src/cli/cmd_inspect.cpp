@@ -82,6 +82,11 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
                   << result.lsm_hooks->hooks << " (" << result.lsm_hooks->problems.size()
                   << " refused)";
     std::cout << "\n";
+    if (result.lsm_hooks) {
+        std::cout << "LSMs registered:";
+        for (const auto& a : result.lsm_hooks->registered_arrays) std::cout << " " << a;
+        std::cout << "\n";
+    }
     if (!result.mapping_problem.empty())
         std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
     for (const auto* c : {&result.text, &result.rodata})

@@ -75,7 +75,7 @@ void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected,
     }
 }
 
-void report_refused_golden_sites(CodeComparison& c, binary::ByteView golden, binary::ByteView found,
+void report_unseen_refused_sites(CodeComparison& c, binary::ByteView golden, binary::ByteView found,
                                  std::uint64_t base, const std::vector<PatchSite>& rejected,
                                  const std::function<std::string(std::uint64_t)>& symbolize,
                                  std::size_t max_regions) {
@@ -83,9 +83,13 @@ void report_refused_golden_sites(CodeComparison& c, binary::ByteView golden, bin
     for (const auto& s : rejected) {
         if (s.address < base || s.address - base >= n || s.length > n - (s.address - base))
             continue;
-        const auto g = golden.subspan(s.address - base, s.length);
         const auto f = found.subspan(s.address - base, s.length);
-        if (!std::equal(g.begin(), g.end(), f.begin())) continue;  // compare_code has it
+        const bool seen =
+            std::any_of(c.unexplained.begin(), c.unexplained.end(), [&](const auto& r) {
+                return r.address < s.address + s.length &&
+                       s.address < r.address + std::max(r.found.size(), r.expected.size());
+            });
+        if (seen) continue;  // compare_code reported its changed bytes
         c.bytes_unexplained += s.length;
         if (c.unexplained.size() < max_regions)
             c.unexplained.push_back(

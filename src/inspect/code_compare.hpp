@@ -45,12 +45,13 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
 void note_rejected_sites(CodeComparison& comparison, std::vector<PatchSite> rejected,
                          const std::unordered_map<std::uint64_t, std::string>& reasons = {});
 
-// A site can be refused while holding its golden bytes: a jump label the
-// image's default form leaves against its key's count. No byte differs,
-// so compare_code reports none; this adds a region (found bytes, no
-// expected ones) and counts its bytes unexplained, for every such site of
-// `rejected`. Call it before note_rejected_sites, which says why.
-void report_refused_golden_sites(CodeComparison& comparison, binary::ByteView golden,
+// A site can be refused while no byte of it is reported: it holds its
+// golden bytes (a jump label in the image's default form against its key's
+// count), or another site allowed over it explains its changed bytes. This
+// adds a region (found bytes, no expected ones) and counts its bytes
+// unexplained, for every site of `rejected` no region overlaps. Call it
+// before note_rejected_sites, which says why.
+void report_unseen_refused_sites(CodeComparison& comparison, binary::ByteView golden,
                                  binary::ByteView found, std::uint64_t base,
                                  const std::vector<PatchSite>& rejected,
                                  const std::function<std::string(std::uint64_t)>& symbolize,

@@ -53,7 +53,7 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     r.sites_changed = sites.changed;
     r.sites_rejected = sites.rejected.size();
     r.text = compare_code(golden_text, copy.text, text.addr, sites.allowed, symbolize);
-    report_refused_golden_sites(r.text, golden_text, copy.text, text.addr, sites.rejected,
+    report_unseen_refused_sites(r.text, golden_text, copy.text, text.addr, sites.rejected,
                                 symbolize);
     note_rejected_sites(r.text, sites.rejected, sites.reasons);
     if (r.text.pages_identical_raw == 0)
@@ -79,8 +79,8 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     std::vector<std::pair<std::size_t, binary::Bytes>> keep_found;
     auto report = [&](CodeComparison& part, std::uint64_t address, std::size_t size,
                       std::string symbol, bool show_expected, std::string note) {
-        const std::size_t offset = address - rodata.addr;
-        size = std::min(size, found_ro.size() - std::min(offset, found_ro.size()));
+        const std::size_t offset = std::min<std::uint64_t>(address - rodata.addr, found_ro.size());
+        size = std::min(size, found_ro.size() - offset);
         const auto found = found_ro.subspan(offset, size);
         keep_found.emplace_back(offset, binary::Bytes(found.begin(), found.end()));
         part.bytes_differing += size;
@@ -134,6 +134,7 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     rules.symbolize = symbolize;
     rules.virtual_delta = virtual_delta;
     rules.relocated = golden.relocated_words();
+    rules.loaded_later = golden.loaded_later();
     r.code_pointers = check_code_pointers(window_golden, window_found, rodata.addr + a, rules);
     {
         CodeComparison part;
@@ -197,11 +198,13 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
               {"code_pointers", r.code_pointers.code_pointers},
               {"set_at_boot", r.code_pointers.set_at_boot},
               {"refused", r.code_pointers.problems.size()}}},
-            {"lsm_hooks", r.lsm_hooks ? nlohmann::json{{"hooks", r.lsm_hooks->hooks},
-                                                       {"registered", r.lsm_hooks->registered},
-                                                       {"lists", r.lsm_hooks->lists},
-                                                       {"refused", r.lsm_hooks->problems.size()}}
-                                      : nlohmann::json(nullptr)},
+            {"lsm_hooks",
+             r.lsm_hooks ? nlohmann::json{{"hooks", r.lsm_hooks->hooks},
+                                          {"registered", r.lsm_hooks->registered},
+                                          {"lists", r.lsm_hooks->lists},
+                                          {"registered_arrays", r.lsm_hooks->registered_arrays},
+                                          {"refused", r.lsm_hooks->problems.size()}}
+                         : nlohmann::json(nullptr)},
             {"text", to_json(r.text)},
             {"rodata", to_json(r.rodata)}};
 }

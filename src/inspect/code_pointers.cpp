@@ -8,9 +8,11 @@ namespace drtm::inspect {
 
 namespace {
 
-bool in_ranges(std::uint64_t va, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& r) {
+// Whether [va, va + size) overlaps one of `r`'s [start, end) ranges.
+bool in_ranges(std::uint64_t va, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& r,
+               std::uint64_t size = 8) {
     return std::any_of(r.begin(), r.end(), [&](const auto& range) {
-        return va + 8 > range.first && va < range.second;
+        return va + size > range.first && va < range.second;
     });
 }
 
@@ -40,11 +42,18 @@ CodePointerCheck check_code_pointers(binary::ByteView golden, binary::ByteView f
         const auto f = binary::load_le<std::uint64_t>(found.data() + o);
         const bool relocated =
             std::binary_search(rules.relocated.begin(), rules.relocated.end(), at);
-        // A word the relocation table does not list holds a runtime address
-        // if it holds one at all; one it lists was put back already.
-        const std::uint64_t f_link = relocated || !in_text(f - delta) ? f : f - delta;
+        // A word the relocation table lists was put back to its link value
+        // already; any other holds a runtime address if it holds one at all.
+        const std::uint64_t f_link = relocated || f == g ? f : f - delta;
         const std::uint64_t f_runtime = relocated ? f + delta : f;
         const bool golden_code = in_text(g), found_code = in_text(f_link);
+        if (f_link != g && in_ranges(f_runtime, rules.loaded_later, 1)) {
+            ++out.code_pointers;
+            out.problems.push_back({at, g, f_runtime,
+                                    "points where code is loaded after boot (modules, BPF): " +
+                                        binary::hex_number(f_runtime)});
+            continue;
+        }
         if (!golden_code && !found_code) continue;
         ++out.code_pointers;
         if (f_link == g) continue;
@@ -56,7 +65,7 @@ CodePointerCheck check_code_pointers(binary::ByteView golden, binary::ByteView f
             out.problems.push_back(
                 {at, g, f_runtime,
                  "a code pointer into the middle of a function: " + rules.symbolize(f_link)});
-        } else if (f == 0) {
+        } else if (f_runtime == 0) {
             ++out.set_at_boot;  // cleared: an ops entry the platform does not use
         } else {
             out.problems.push_back({at, g, f_runtime,

@@ -2,12 +2,16 @@
 // window at boot (ops tables filled in for the platform it found, keys
 // enabled, ...), so it cannot be compared byte for byte; but the code it
 // can point to is known. Every word there that points into .text must
-// point to a function start (a text symbol of the golden image), and a word
+// point to a function start (a text symbol of the golden image); a word
 // the golden image initialises with a code pointer must still hold one (or
-// be cleared). A hook in an ops table, a pointer aimed into the middle of a
-// function (a gadget) or out of the image (code loaded later) breaks one of
-// those; a table re-pointed at another function of the image passes, as
-// the boot does exactly that.
+// be cleared); and no word may point where code is loaded after boot
+// (Linux's module area, where BPF programs are JITed too): nothing there
+// existed when the window was sealed. A pointer aimed into the middle of a
+// function (a gadget), a code pointer aimed out of the image, or any word
+// aimed at module code breaks one of those; a table re-pointed at another
+// function of the image passes, as the boot does exactly that. A slot the
+// image leaves empty and a hook later aims at other memory (the heap, the
+// vmalloc area) is not caught: such words cannot be told from data.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +37,8 @@ struct CodePointerRules {
     std::span<const std::uint64_t> relocated;  // sorted link addresses of 64-bit fields
     // [start, end) ranges checked by other means (tables sorted at boot).
     std::vector<std::pair<std::uint64_t, std::uint64_t>> skip;
+    // [start, end) runtime ranges where code is loaded after boot.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> loaded_later;
 };
 
 struct CodePointerProblem {

@@ -42,6 +42,11 @@ class GoldenCode {
     // (Linux's, to undo KASLR), sorted; empty for an image loaded where it
     // was linked (Xen).
     const std::vector<std::uint64_t>& relocated_words() const { return relocated_words_; }
+    // Runtime [start, end) ranges where code is loaded after boot (Linux's
+    // module area); no word of the window may point there.
+    const std::vector<std::pair<std::uint64_t, std::uint64_t>>& loaded_later() const {
+        return loaded_later_;
+    }
     // Linux's LSM hook lists in that window (lsm_hook_lists.hpp); none for Xen.
     const std::optional<LsmHooks>& lsm_hooks() const { return lsm_hooks_; }
     // The tables in that window the image sorts at boot, compared as sets.
@@ -67,6 +72,7 @@ class GoldenCode {
     std::vector<BootSortedTable> boot_sorted_tables_;
     std::vector<std::uint64_t> relocated_words_;
     std::optional<LsmHooks> lsm_hooks_;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> loaded_later_;
     binary::ByteView text_bytes_;
 
     // For derived constructors: .text and .rodata present, with their

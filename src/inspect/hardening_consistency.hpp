@@ -9,7 +9,9 @@
 // non-atomic, or one function made a branch target again, passes the form
 // check; it does not pass this one. Where most sites are hardened, the
 // others are refused; where most are not (a uniprocessor kernel, a CPU
-// without IBT), a hardened one is harmless and passes.
+// without IBT), a hardened one is harmless and passes. Seals are judged
+// among the functions the image's cf_clobber tables name (PatchSite::
+// target set): Xen may seal others its tables gained at boot.
 #pragma once
 
 #include <cstdint>

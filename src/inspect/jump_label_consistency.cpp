@@ -38,7 +38,7 @@ std::vector<DisagreeingSite> jump_labels_disagreeing(binary::ByteView found, std
         std::string why;
         if (counts)
             if (auto it = counts->find(key); it != counts->end()) {
-                if (it->second < 0) continue;  // being enabled as we look
+                if (it->second < 0) continue;  // being switched as we look
                 expected = it->second > 0;
                 why = "its key " + name + " is " + (expected ? "enabled" : "disabled") +
                       " (count " + std::to_string(it->second) + ")";

@@ -5,8 +5,9 @@
 // flips one site of a key, turning on (or off) one check of many, passes
 // the form check; it does not pass this one. With the key's count read in
 // the pause, every site must follow it; without it, the sites of a key must
-// agree with each other (the fewer are refused). A count of -1 is the key
-// being switched on right now: its sites are not judged.
+// agree with each other (the fewer are refused). A count below 0 is a key
+// the caller cannot judge (the kernel holds jump_label_mutex: it is
+// switching a key, and sites may be half-written): its sites are not judged.
 #pragma once
 
 #include <cstdint>

@@ -18,6 +18,12 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
         g->relocated_words_ = g->relocations_.rel64;
         std::sort(g->relocated_words_.begin(), g->relocated_words_.end());
     }
+    // x86-64's module area, MODULES_VADDR .. MODULES_END: above the kernel
+    // image's mapping, 1 GiB with CONFIG_RANDOMIZE_BASE (a relocatable
+    // kernel), 512 MiB without. BPF programs are JITed there too.
+    g->loaded_later_ = {
+        {g->relocations_.rel64.empty() ? 0xffffffffa0000000ull : 0xffffffffc0000000ull,
+         0xffffffffff000000ull}};
     g->elf_ = image::ElfImage::parse(g->elf_bytes_);
     g->require_code_sections("the golden kernel");
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
@@ -74,6 +80,7 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     g->static_keys_.erase(std::unique(g->static_keys_.begin(), g->static_keys_.end()),
                           g->static_keys_.end());
     c.jump_label_keys = g->static_keys_.size();
+    g->jump_label_mutex_ = g->symbols_->address("jump_label_mutex").value_or(0);
     std::sort(g->paravirt_slots_.begin(), g->paravirt_slots_.end());
     g->paravirt_slots_.erase(std::unique(g->paravirt_slots_.begin(), g->paravirt_slots_.end()),
                              g->paravirt_slots_.end());
@@ -102,6 +109,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     for (auto va : golden.paravirt_slots()) read_word(va);
     const std::size_t slots_read = word_va.size();
     for (auto va : golden.static_keys()) read_word(va);
+    const std::size_t keys_read = word_va.size();
+    if (golden.jump_label_mutex()) read_word(golden.jump_label_mutex());
     auto copy = copy_while_paused(
         guest, ram, r.text_physical, golden.text_bytes().size(),
         r.text_physical + (rodata.addr - text.addr), rodata.size,
@@ -116,11 +125,19 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         word_pa);
     // The slots hold runtime addresses; the sites are compared at link ones.
     PointerValues slots;
-    for (std::size_t i = 0; i < slots_read; ++i) slots[word_va[i]] = copy.words[i] - delta;
-    // static_key.enabled, an atomic_t, is the key's first 4 bytes.
+    for (std::size_t i = 0; i < slots_read; ++i)
+        slots[word_va[i]] = copy.words[i] ? copy.words[i] - delta : 0;  // an empty slot stays 0
+    // static_key.enabled, an atomic_t, is the key's first 4 bytes. Every
+    // change of it and of the sites happens under jump_label_mutex (its
+    // owner, the mutex's first word, is 0 when free): held, no key is
+    // judged; free, a negative count (-1 only while the mutex is held) is
+    // enabled, as static_key_count() reads it.
+    const bool switching = keys_read < word_va.size() && copy.words[keys_read] != 0;
     StaticKeyCounts keys;
-    for (std::size_t i = slots_read; i < word_va.size(); ++i)
-        keys[word_va[i]] = static_cast<std::int32_t>(static_cast<std::uint32_t>(copy.words[i]));
+    for (std::size_t i = slots_read; i < keys_read; ++i) {
+        const auto count = static_cast<std::int32_t>(static_cast<std::uint32_t>(copy.words[i]));
+        keys[word_va[i]] = switching ? -1 : count < 0 ? 1 : count;
+    }
     undo_relocations(copy.text, text.addr, r.placement.virtual_delta, golden.relocations());
     undo_relocations(copy.rodata, rodata.addr, r.placement.virtual_delta, golden.relocations());
     compare_with_golden(

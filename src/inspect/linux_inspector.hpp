@@ -34,6 +34,9 @@ class LinuxGolden : public GoldenCode {
     // Link addresses of the static_keys behind the jump labels in .text,
     // whose counts are read in the pause so each site is held to its key.
     const std::vector<std::uint64_t>& static_keys() const { return static_keys_; }
+    // jump_label_mutex, read in the pause too: held, the kernel is
+    // switching a key and its sites may be half-written (0 when absent).
+    std::uint64_t jump_label_mutex() const { return jump_label_mutex_; }
     // How many sites the cross-site checks can judge: paravirt sites with
     // a pv_ops slot, static-call sites whose key has a trampoline in .text
     // (both need data symbols in kallsyms: CONFIG_KALLSYMS_ALL).
@@ -49,6 +52,7 @@ class LinuxGolden : public GoldenCode {
     image::X86Relocations relocations_;
     std::vector<std::uint64_t> paravirt_slots_;
     std::vector<std::uint64_t> static_keys_;
+    std::uint64_t jump_label_mutex_ = 0;
     Coverage coverage_;
 };
 

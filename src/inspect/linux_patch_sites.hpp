@@ -52,6 +52,7 @@ struct PatchSite {
     // the address of its replacement bytes (in .altinstr_replacement).
     // Static call and static-call trampoline: its key (static_call_key).
     // Paravirt: its pv_ops slot (the pointer the kernel patched a call to).
+    // Xen endbr64 seal: a cf_clobber table pointer naming it, or 0.
     std::uint64_t target = 0;
     std::uint16_t replacement_length = 0;  // alternatives only
     // Xen's alternatives: the site's last `padding` bytes are nops of the

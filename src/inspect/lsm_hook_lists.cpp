@@ -22,6 +22,10 @@ std::optional<LsmHooks> find_lsm_hooks(binary::ByteView golden, std::uint64_t ba
     LsmHooks h;
     h.heads_start = *heads;
     h.heads_end = std::min(symbols.next_after(*heads).value_or(end), end);
+    // Bounded by the next symbol: a span no 6.1 kernel has (it declares
+    // about 240 hooks) means that bound is not the struct's end.
+    if ((h.heads_end - h.heads_start) % 8 != 0 || h.heads_end - h.heads_start > 8 * 1024)
+        return std::nullopt;
     auto word = [&](std::uint64_t va) {
         return binary::load_le<std::uint64_t>(&golden[va - base]);
     };
@@ -35,6 +39,7 @@ std::optional<LsmHooks> find_lsm_hooks(binary::ByteView golden, std::uint64_t ba
         if (hook < text_start || hook >= text_end) continue;
         const auto* array = symbols.containing(node);
         h.nodes.push_back({node, head, hook, array ? array->address : node});
+        h.arrays.emplace(h.nodes.back().array, array ? array->name : binary::hex_number(node));
     }
     return h;
 }
@@ -106,6 +111,13 @@ LsmHookCheck check_lsm_hooks(const LsmHooks& hooks, binary::ByteView found, std:
     std::unordered_set<std::uint64_t> arrays_linked;
     for (std::size_t i = 0; i < hooks.nodes.size(); ++i)
         if (linked[i]) arrays_linked.insert(hooks.nodes[i].array);
+    for (const auto& [array, name] : hooks.arrays) {
+        if (arrays_linked.contains(array))
+            out.registered_arrays.push_back(name);
+        else if (name == "capability_hooks")
+            problem(array, kLsmHookSize,
+                    "capabilities' LSM hooks are on no list, but Linux always registers them");
+    }
     for (std::size_t i = 0; i < hooks.nodes.size(); ++i) {
         const auto& n = hooks.nodes[i];
         const bool registered = word(n.address + kLsm) != 0;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +34,8 @@ struct LsmHooks {
         std::uint64_t head = 0, hook = 0;  // golden values (link addresses)
         std::uint64_t array = 0;           // where its LSM's array starts (the symbol it lies in)
     };
-    std::vector<Node> nodes;  // by address
+    std::vector<Node> nodes;                      // by address
+    std::map<std::uint64_t, std::string> arrays;  // start → symbol ("apparmor_hooks")
 };
 
 constexpr std::size_t kLsmHookSize = 40;
@@ -52,9 +54,14 @@ struct WindowProblem {
 };
 
 struct LsmHookCheck {
-    std::size_t hooks = 0;                // nodes of the image
-    std::size_t registered = 0;           // on their lists
-    std::size_t lists = 0;                // non-empty heads
+    std::size_t hooks = 0;       // nodes of the image
+    std::size_t registered = 0;  // on their lists
+    std::size_t lists = 0;       // non-empty heads
+    // The arrays with hooks on their lists: the LSMs running, by array
+    // symbol. An LSM switched off whole (every hook unlinked, lsm cleared)
+    // looks like one the boot did not enable; only capabilities, which 6.1
+    // always registers, are required. The list is reported, not measured.
+    std::vector<std::string> registered_arrays;
     std::vector<WindowProblem> problems;  // in the order found
 };
 

@@ -105,12 +105,20 @@ bool is_nop_run(ByteView b) {
 }
 
 SiteFormChecker::SiteFormChecker(const image::ElfImage& golden, const image::KernelSymbols& symbols)
-    : elf_(golden), symbols_(symbols), paravirt_nop_(symbols.address("_paravirt_nop")) {}
+    : elf_(golden),
+      symbols_(symbols),
+      paravirt_nop_(symbols.address("_paravirt_nop")),
+      init_begin_(symbols.address("__init_begin").value_or(0)),
+      init_end_(symbols.address("__init_end").value_or(0)) {}
 
 bool SiteFormChecker::is_function(std::uint64_t address) const {
     for (const auto& s : symbols_.at(address))
-        if (s.type == 'T' || s.type == 't') return true;
+        if (s.type == 'T' || s.type == 't' || s.type == 'W' || s.type == 'w') return true;
     return false;
+}
+
+bool SiteFormChecker::is_function_after_boot(std::uint64_t address) const {
+    return is_function(address) && !(address >= init_begin_ && address < init_end_);
 }
 
 bool SiteFormChecker::symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const {
@@ -180,7 +188,7 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
                     const auto expected = slot->second ? std::optional(slot->second)
                                                        : symbols_.address("paravirt_BUG");
                     return call && expected && rel32_target(found, at) == *expected &&
-                           is_function(*expected);
+                           is_function_after_boot(*expected);
                 }
             return is_nop_run(found) || (call && is_function(rel32_target(found, at)));
         }
@@ -196,7 +204,7 @@ std::string SiteFormChecker::paravirt_mismatch(const PatchSite& s, ByteView foun
     const auto slot = pointers->find(s.target);
     if (slot == pointers->end()) return "";
     const auto target = rel32_target(found, s.address);
-    if (target == slot->second && slot->second && !is_function(slot->second))
+    if (target == slot->second && slot->second && !is_function_after_boot(slot->second))
         return "this paravirt call goes where its pv_ops slot points, " +
                binary::hex_number(slot->second) + ", which is no function of the image";
     return "this paravirt call goes to " + symbols_.symbolize(target) +
@@ -373,7 +381,7 @@ bool SiteFormChecker::xen_altcall(const PatchSite& s, std::uint8_t opcode, ByteV
         };
         if (value) {
             // Exactly the pointer's function, which must be one of the image.
-            ok = is_function(*value) &&
+            ok = is_function_after_boot(*value) &&
                  (target == *value || (target == *value + 4 && starts_with_endbr64(*value)));
         } else {
             ok = function_in_text(target) ||

@@ -75,8 +75,10 @@ class SiteFormChecker {
     std::string paravirt_mismatch(const PatchSite& site, binary::ByteView found,
                                   const PointerValues* pointers) const;
 
-    // A text symbol of the golden image starts at `address`.
+    // A text symbol of the golden image starts at `address` (weak ones too).
     bool is_function(std::uint64_t address) const;
+    // ... and not in the init code the image frees after boot.
+    bool is_function_after_boot(std::uint64_t address) const;
 
   private:
     bool symbol_named(std::uint64_t address, bool (*match)(std::string_view)) const;
@@ -90,7 +92,8 @@ class SiteFormChecker {
 
     const image::ElfImage& elf_;
     const image::KernelSymbols& symbols_;
-    std::optional<std::uint64_t> paravirt_nop_;  // what a pv_ops slot of no operation holds
+    std::optional<std::uint64_t> paravirt_nop_;    // what a pv_ops slot of no operation holds
+    std::uint64_t init_begin_ = 0, init_end_ = 0;  // __init_begin .. __init_end, if named
 };
 
 // The sites of `sites` within [base, base + size) of the code, split by

@@ -1,6 +1,7 @@
 #include "inspect/xen_patch_sites.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "binary/error.hpp"
@@ -47,17 +48,32 @@ std::vector<PatchSite> xen_patch_sites(const image::ElfImage& elf,
     // to in .text (alternative.c, _apply_alternatives).
     const auto clobber_start = symbols.address("__initdata_cf_clobber_start");
     const auto clobber_end = symbols.address("__initdata_cf_clobber_end");
+    auto starts_with_endbr64 = [&](std::uint64_t va) {
+        if (!text->contains(va) || va + 4 > text->addr + text->size) return false;
+        const auto code = elf.bytes_at(va, 4);
+        return std::equal(code.begin(), code.end(), std::begin(kEndbr64));
+    };
+    std::map<std::uint64_t, std::uint64_t> named_by_table;  // function → a pointer to it
     if (clobber_start && clobber_end && *clobber_end > *clobber_start) {
         const auto pointers =
             elf.bytes_at(*clobber_start, static_cast<std::size_t>(*clobber_end - *clobber_start));
-        std::set<std::uint64_t> sealable;
         for (std::size_t i = 0; i + 8 <= pointers.size(); i += 8) {
             const auto target = binary::load_le<std::uint64_t>(pointers.data() + i);
-            if (!text->contains(target) || target + 4 > text->addr + text->size) continue;
-            const auto code = elf.bytes_at(target, 4);
-            if (std::equal(code.begin(), code.end(), std::begin(kEndbr64))) sealable.insert(target);
+            if (starts_with_endbr64(target)) named_by_table.emplace(target, *clobber_start + i);
         }
-        for (auto at : sealable) sites.push_back({at, 4, PatchKind::xen_endbr_seal, 0});
+    }
+    // The tables' contents at sealing time are not the image's: Xen fills
+    // some entries in for the CPU it finds (start_vmx, ...). So the seal is
+    // allowed at every function in .text that starts with endbr64; those
+    // the image's tables name must be sealed all alike.
+    std::set<std::uint64_t> functions;
+    for (const auto& s : symbols.all())
+        if ((s.type == 'T' || s.type == 't') && starts_with_endbr64(s.address))
+            functions.insert(s.address);
+    for (auto at : functions) {
+        const auto named = named_by_table.find(at);
+        sites.push_back(
+            {at, 4, PatchKind::xen_endbr_seal, named == named_by_table.end() ? 0 : named->second});
     }
     return sites;
 }

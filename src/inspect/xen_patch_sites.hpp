@@ -15,10 +15,13 @@
 // A site spans orig_len + pad_len bytes; entries with only padding
 // (orig_len 0) are sites too.
 //
-// Then the endbr64 seal sites: each function in .text that a pointer in
+// Then the endbr64 seal sites: on CET-IBT hardware Xen overwrites the
+// endbr64 of each function in .text that a pointer in
 // __initdata_cf_clobber_start .. _end (the .init.{ro,}data.cf_clobber
-// tables, read as one array of pointers) points to, and that starts with
-// endbr64; on CET-IBT hardware Xen overwrites those 4 bytes.
+// tables, read as one array of pointers) points to. Every function in
+// .text starting with endbr64 is a site (Xen fills some table entries in
+// at boot, for the CPU it finds); PatchSite::target is the address of a
+// table pointer naming it, 0 when the image's tables name none.
 #pragma once
 
 #include <vector>

@@ -58,8 +58,10 @@ TEST(CodePointers, WhatTheBootWritesPasses) {
     w.set(w.found, 8, kFnB);
     // 16: zero in the image, a function at its runtime address now.
     w.set(w.found, 16, kFnC + kDelta);
-    // 24: relocated, cleared at boot.
+    // 24: relocated, cleared at boot (undoing the relocation took the
+    // offset off the 0 the guest holds).
     w.set(w.golden, 24, kFnB);
+    w.set(w.found, 24, 0 - static_cast<std::uint64_t>(kDelta));
     // 32: a data pointer to the heap, set at boot.
     w.set(w.found, 32, kHeap);
     const auto check = inspect::check_code_pointers(w.golden, w.found, kWindow,
@@ -120,6 +122,28 @@ TEST(CodePointers, AnImageLoadedWhereItWasLinkedNeedsNoRelocations) {
     EXPECT_EQ(check.set_at_boot, 1u);
     ASSERT_EQ(check.problems.size(), 1u);
     EXPECT_EQ(check.problems[0].address, kWindow + 8);
+}
+
+}  // namespace
+
+namespace {
+
+// Module code (or a BPF program) did not exist when the window was sealed:
+// a word aimed there is refused even where the image held no code pointer.
+TEST(CodePointers, APointerIntoTheModuleAreaIsReported) {
+    Window w;
+    w.set(w.found, 32, 0xffffffffc0a01230ull);  // was 0
+    w.set(w.golden, 40, kFnA);
+    w.set(w.found, 40, 0xffffffffc0a01230ull - kDelta);  // relocated, undone
+    auto r = rules({kWindow + 40});
+    r.loaded_later = {{0xffffffffc0000000ull, 0xffffffffff000000ull}};
+    const auto check = inspect::check_code_pointers(w.golden, w.found, kWindow, r);
+    ASSERT_EQ(check.problems.size(), 2u);
+    EXPECT_EQ(check.problems[0].address, kWindow + 32);
+    EXPECT_EQ(check.problems[0].what,
+              "points where code is loaded after boot (modules, BPF): 0xffffffffc0a01230");
+    EXPECT_EQ(check.problems[1].address, kWindow + 40);
+    EXPECT_EQ(check.problems[1].found, 0xffffffffc0a01230ull);
 }
 
 }  // namespace

@@ -14,12 +14,16 @@ using inspect::PatchSite;
 namespace {
 
 constexpr std::uint64_t kBase = 0xffffffff81000000ull;
+constexpr std::uint64_t kTable = 0xffffffff82400000ull;
 
 // `n` sites of `kind`, 8 bytes apart, then a jump label (another kind's
 // bytes are not these rules' business).
 std::vector<PatchSite> sites(PatchKind kind, std::size_t n, std::uint16_t length) {
     std::vector<PatchSite> out;
-    for (std::size_t i = 0; i < n; ++i) out.push_back({kBase + 8 * i, length, kind, 0});
+    // Seals: each named by a cf_clobber table pointer.
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back(
+            {kBase + 8 * i, length, kind, kind == PatchKind::xen_endbr_seal ? kTable : 0});
     out.push_back({kBase + 8 * n, 1, PatchKind::jump_label, 0});
     return out;
 }
@@ -63,6 +67,10 @@ TEST(HardeningConsistency, AnEndbr64LeftAmongSealedEntriesIsRefused) {
               "this function entry is still an endbr64, but 2 of the image's 3 are sealed "
               "(CET-IBT is on)");
     EXPECT_TRUE(inspect::unhardened_sites(code({kEndbr, kEndbr, kSealed}), kBase, seals).empty());
+    // A function no table of the image names (Xen may seal it or not).
+    auto more = seals;
+    more[2].target = 0;
+    EXPECT_TRUE(inspect::unhardened_sites(code({kSealed, kSealed, kEndbr}), kBase, more).empty());
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // likely branch (its code jumps when the key is disabled). Sites as the
 // kernel writes them for each count pass; one site flipped is refused with
 // what its key says, from the count read in the pause or, without it, from
-// the other sites of the key; a key being switched on is not judged.
+// the other sites of the key; a key the kernel is switching is not judged.
 #include "inspect/jump_label_consistency.hpp"
 
 #include <gtest/gtest.h>
@@ -68,7 +68,7 @@ TEST(JumpLabelConsistency, ASiteAgainstItsKeysCountIsRefused) {
     // The count says enabled: the two nops are the ones refused.
     const inspect::StaticKeyCounts on = {{kKeyA, 1}};
     EXPECT_EQ(c.check(&on).size(), 2u);
-    // Being switched on right now (-1): not judged.
+    // A key the caller cannot judge (the kernel is switching keys): not judged.
     const inspect::StaticKeyCounts switching = {{kKeyA, -1}};
     EXPECT_TRUE(c.check(&switching).empty());
 }

@@ -70,8 +70,8 @@ struct Window {
         set(kAlpha + 40, runtime(kAlpha + 80));
         set(kAlpha + 80 + 8, runtime(kAlpha + 40));
     }
-    inspect::LsmHookCheck check() const {
-        const auto hooks = inspect::find_lsm_hooks(golden, kWindow, symbols(), kText, kTextEnd);
+    inspect::LsmHookCheck check(const image::KernelSymbols& names = symbols()) const {
+        const auto hooks = inspect::find_lsm_hooks(golden, kWindow, names, kText, kTextEnd);
         EXPECT_TRUE(hooks.has_value());
         return inspect::check_lsm_hooks(*hooks, found, kWindow, kDelta, symbolize);
     }
@@ -99,7 +99,23 @@ TEST(LsmHookLists, ListsAsTheBootLinkedThemPass) {
     EXPECT_EQ(c.hooks, 5u);
     EXPECT_EQ(c.registered, 3u);
     EXPECT_EQ(c.lists, 2u);
+    EXPECT_EQ(c.registered_arrays, std::vector<std::string>{"alpha_hooks"});
     EXPECT_TRUE(c.problems.empty()) << c.problems.front().what;
+}
+
+// Capabilities are always registered: their array off every list is
+// reported (an LSM switched off whole otherwise looks never enabled).
+TEST(LsmHookLists, CapabilitiesOffTheirListsAreReported) {
+    const image::KernelSymbols names({{kText, 'T', "_text"},
+                                      {kHeads, 'D', "security_hook_heads"},
+                                      {kAlpha, 'd', "alpha_hooks"},
+                                      {kBeta, 'd', "capability_hooks"},
+                                      {kEnd, 'd', "after"}});
+    const auto c = Window().check(names);
+    ASSERT_EQ(c.problems.size(), 1u);
+    EXPECT_EQ(c.problems[0].address, kBeta);
+    EXPECT_EQ(c.problems[0].what,
+              "capabilities' LSM hooks are on no list, but Linux always registers them");
 }
 
 TEST(LsmHookLists, ARepointedHookIsReported) {

@@ -412,7 +412,7 @@ TEST_F(SiteForms, AJumpLabelInItsGoldenFormAgainstItsKeyIsReported) {
     auto symbolize = [](std::uint64_t va) { return binary::hex_number(va); };
     auto c = inspect::compare_code(golden, found, base, v.allowed, symbolize);
     EXPECT_TRUE(c.intact());  // byte for byte, nothing to see
-    inspect::report_refused_golden_sites(c, golden, found, base, v.rejected, symbolize);
+    inspect::report_unseen_refused_sites(c, golden, found, base, v.rejected, symbolize);
     inspect::note_rejected_sites(c, v.rejected, v.reasons);
     EXPECT_EQ(c.bytes_unexplained, 5u);
     ASSERT_EQ(c.unexplained.size(), 1u);
