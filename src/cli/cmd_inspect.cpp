@@ -87,6 +87,8 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         for (const auto& a : result.lsm_hooks->registered_arrays) std::cout << " " << a;
         std::cout << "\n";
     }
+    for (const auto& check : result.not_judged)
+        std::cout << "  not judged: " << check << " (inspect again)\n";
     if (!result.mapping_problem.empty())
         std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
     for (const auto* c : {&result.text, &result.rodata})

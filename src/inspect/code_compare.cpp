@@ -90,6 +90,11 @@ void report_unseen_refused_sites(CodeComparison& c, binary::ByteView golden, bin
                        s.address < r.address + std::max(r.found.size(), r.expected.size());
             });
         if (seen) continue;  // compare_code reported its changed bytes
+        // Past compare_code's cap its regions are not listed, but counted:
+        // only a site whose bytes are all golden is unseen for sure.
+        if (c.unexplained.size() >= max_regions &&
+            !std::equal(f.begin(), f.end(), golden.begin() + (s.address - base)))
+            continue;
         c.bytes_unexplained += s.length;
         if (c.unexplained.size() < max_regions)
             c.unexplained.push_back(

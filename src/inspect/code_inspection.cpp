@@ -170,6 +170,7 @@ std::string findings_text(const CodeInspection& r) {
                    " more bytes unexplained\n";
     }
     if (!r.mapping_problem.empty()) out += "page tables: " + r.mapping_problem + "\n";
+    for (const auto& check : r.not_judged) out += "not judged: " + check + "\n";
     return out;
 }
 
@@ -192,6 +193,7 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
             {"patch_sites", kinds},
             {"patch_sites_changed", r.sites_changed},
             {"patch_sites_rejected", r.sites_rejected},
+            {"not_judged", r.not_judged},
             {"ro_after_init_tables_compared", r.tables_compared},
             {"ro_after_init_code_pointers",
              {{"words", r.code_pointers.words},

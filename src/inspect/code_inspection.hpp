@@ -41,6 +41,10 @@ struct CodeInspection {
     CodePointerCheck code_pointers;
     // Linux's LSM hook lists (lsm_hook_lists.hpp), when the window holds them.
     std::optional<LsmHookCheck> lsm_hooks;
+    // Checks this inspection could not make, and why (a key being switched
+    // in the pause); listed with the findings, so PCR 19 is not the
+    // prediction of an intact guest: inspect again.
+    std::vector<std::string> not_judged;
     std::string mapping_problem;
     bool intact() const { return text.intact() && rodata.intact() && mapping_problem.empty(); }
 };
@@ -64,8 +68,9 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
                          const GuestFacts& facts = {});
 
 // What the inspection found, one line per unexplained region ("text
-// 0xADDR symbol: note"), the page-table problem, and a count of regions
-// past those listed; empty when intact. Measured into PCR 19 after the
+// 0xADDR symbol: note"), the page-table problem, a count of regions past
+// those listed, and the checks not made ("not judged: ..."); empty when
+// intact and complete. Measured into PCR 19 after the
 // normalised sections (inspection_measurement.hpp).
 std::string findings_text(const CodeInspection& result);
 

@@ -12,6 +12,18 @@ bool jumps(binary::ByteView code) {
 
 }  // namespace
 
+StaticKeyReading static_key_counts(std::span<const std::uint64_t> keys,
+                                   std::span<const std::uint64_t> raw,
+                                   std::optional<std::uint64_t> mutex_owner) {
+    StaticKeyReading out;
+    out.judged = !mutex_owner || (*mutex_owner & ~std::uint64_t(7)) == 0;
+    for (std::size_t i = 0; i < keys.size() && i < raw.size(); ++i) {
+        const auto count = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw[i]));
+        out.counts[keys[i]] = !out.judged ? -1 : count >= 0 ? count : mutex_owner ? 1 : -1;
+    }
+    return out;
+}
+
 std::vector<DisagreeingSite> jump_labels_disagreeing(binary::ByteView found, std::uint64_t base,
                                                      std::span<const PatchSite> sites,
                                                      const image::KernelSymbols& symbols,

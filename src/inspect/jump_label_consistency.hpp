@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,22 @@ namespace drtm::inspect {
 
 // static_key.enabled as read in the pause, by the key's link address.
 using StaticKeyCounts = std::unordered_map<std::uint64_t, std::int32_t>;
+
+// The counts to judge by, from the static_key.enabled words read in the
+// pause (`raw`, one per key of `keys`: an atomic_t, the word's low 4 bytes)
+// and jump_label_mutex's owner word (none when not read). Every change of a
+// key and its sites happens under that mutex; held (its owner, flag bits
+// 0-2 aside, non-zero), no key is judged (`judged` false, every count -1).
+// Free, a negative count (-1 is set only while the mutex is held) is
+// enabled, as static_key_count() reads it; with the mutex not read it
+// might be a switch in progress, and is not judged.
+struct StaticKeyReading {
+    StaticKeyCounts counts;
+    bool judged = true;
+};
+StaticKeyReading static_key_counts(std::span<const std::uint64_t> keys,
+                                   std::span<const std::uint64_t> raw,
+                                   std::optional<std::uint64_t> mutex_owner);
 
 // Among `sites` (those whose forms are allowed), the jump labels whose
 // found bytes (`found` starts at `base`) do not do what their key says.

@@ -127,22 +127,21 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     PointerValues slots;
     for (std::size_t i = 0; i < slots_read; ++i)
         slots[word_va[i]] = copy.words[i] ? copy.words[i] - delta : 0;  // an empty slot stays 0
-    // static_key.enabled, an atomic_t, is the key's first 4 bytes. Every
-    // change of it and of the sites happens under jump_label_mutex (its
-    // owner, the mutex's first word, is 0 when free): held, no key is
-    // judged; free, a negative count (-1 only while the mutex is held) is
-    // enabled, as static_key_count() reads it.
-    const bool switching = keys_read < word_va.size() && copy.words[keys_read] != 0;
-    StaticKeyCounts keys;
-    for (std::size_t i = slots_read; i < keys_read; ++i) {
-        const auto count = static_cast<std::int32_t>(static_cast<std::uint32_t>(copy.words[i]));
-        keys[word_va[i]] = switching ? -1 : count < 0 ? 1 : count;
-    }
+    // The keys' counts, judged only while jump_label_mutex is free.
+    const std::span<const std::uint64_t> words(copy.words);
+    const auto keys = static_key_counts(
+        std::span<const std::uint64_t>(word_va).subspan(slots_read, keys_read - slots_read),
+        words.subspan(slots_read, keys_read - slots_read),
+        keys_read < word_va.size() ? std::optional(copy.words[keys_read]) : std::nullopt);
+    if (!keys.judged)
+        r.not_judged.push_back(
+            "jump labels against their keys: the kernel held jump_label_mutex (switching a key)");
     undo_relocations(copy.text, text.addr, r.placement.virtual_delta, golden.relocations());
     undo_relocations(copy.rodata, rodata.addr, r.placement.virtual_delta, golden.relocations());
-    compare_with_golden(
-        golden, std::move(copy), r,
-        {.pointers = &slots, .static_keys = &keys, .virtual_delta = r.placement.virtual_delta});
+    compare_with_golden(golden, std::move(copy), r,
+                        {.pointers = &slots,
+                         .static_keys = &keys.counts,
+                         .virtual_delta = r.placement.virtual_delta});
     return r;
 }
 

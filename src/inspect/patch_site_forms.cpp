@@ -113,7 +113,7 @@ SiteFormChecker::SiteFormChecker(const image::ElfImage& golden, const image::Ker
 
 bool SiteFormChecker::is_function(std::uint64_t address) const {
     for (const auto& s : symbols_.at(address))
-        if (s.type == 'T' || s.type == 't' || s.type == 'W' || s.type == 'w') return true;
+        if (s.type == 'T' || s.type == 't' || s.type == 'W') return true;  // w: weak undefined
     return false;
 }
 

@@ -75,7 +75,8 @@ class SiteFormChecker {
     std::string paravirt_mismatch(const PatchSite& site, binary::ByteView found,
                                   const PointerValues* pointers) const;
 
-    // A text symbol of the golden image starts at `address` (weak ones too).
+    // A text symbol of the golden image starts at `address` (weak defined
+    // ones too).
     bool is_function(std::uint64_t address) const;
     // ... and not in the init code the image frees after boot.
     bool is_function_after_boot(std::uint64_t address) const;

@@ -70,6 +70,7 @@ std::vector<PatchSite> xen_patch_sites(const image::ElfImage& elf,
     for (const auto& s : symbols.all())
         if ((s.type == 'T' || s.type == 't') && starts_with_endbr64(s.address))
             functions.insert(s.address);
+    for (const auto& [at, pointer] : named_by_table) functions.insert(at);
     for (auto at : functions) {
         const auto named = named_by_table.find(at);
         sites.push_back(

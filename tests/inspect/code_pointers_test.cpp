@@ -79,6 +79,9 @@ TEST(CodePointers, AGadgetOrAPointerOutOfTheImageIsReported) {
     w.set(w.found, 8, kFnB + 0x10);
     // 24: not relocated, now the runtime address of the middle of fn_c.
     w.set(w.found, 24, kFnC + 0x7 + kDelta);
+    // 32: not relocated, now a value in .text's link range that is not in
+    // the kernel's runtime range: a runtime address below the image.
+    w.set(w.found, 32, kFnA);
     // 40: relocated, a code pointer aimed at the heap (already undone:
     // the copy holds the runtime value minus the offset).
     w.set(w.golden, 40, kFnC);
@@ -86,6 +89,8 @@ TEST(CodePointers, AGadgetOrAPointerOutOfTheImageIsReported) {
     const auto check = inspect::check_code_pointers(w.golden, w.found, kWindow,
                                                     rules({kWindow + 8, kWindow + 40}));
     ASSERT_EQ(check.problems.size(), 3u);
+    EXPECT_EQ(check.set_at_boot, 0u);  // 32 is no pointer into the running .text
+    EXPECT_EQ(check.code_pointers, 3u);
     EXPECT_EQ(check.problems[0].address, kWindow + 8);
     EXPECT_NE(check.problems[0].what.find("middle of a function: fn_b+0x16"), std::string::npos)
         << check.problems[0].what;

@@ -91,3 +91,27 @@ TEST(JumpLabelConsistency, WithoutTheCountTheFewerSitesAreRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// The counts judged by: jump_label_mutex free (flag bits aside), a negative
+// count is enabled, as static_key_count() reads it; held, nothing is
+// judged; not read, a negative count may be a switch under way.
+TEST(JumpLabelConsistency, CountsAreJudgedOnlyWhileTheMutexIsFree) {
+    const std::uint64_t keys[] = {kKeyA, kKeyB};
+    const std::uint64_t raw[] = {0xdead00000002ull, 0xffffffffull};  // 2, and -1
+    auto free = inspect::static_key_counts(keys, raw, 0x4);          // a waiter flag only
+    EXPECT_TRUE(free.judged);
+    EXPECT_EQ(free.counts.at(kKeyA), 2);
+    EXPECT_EQ(free.counts.at(kKeyB), 1);
+    auto held = inspect::static_key_counts(keys, raw, 0xffff888003a1c000ull);
+    EXPECT_FALSE(held.judged);
+    EXPECT_EQ(held.counts.at(kKeyA), -1);
+    EXPECT_EQ(held.counts.at(kKeyB), -1);
+    auto unknown = inspect::static_key_counts(keys, raw, std::nullopt);
+    EXPECT_TRUE(unknown.judged);
+    EXPECT_EQ(unknown.counts.at(kKeyA), 2);
+    EXPECT_EQ(unknown.counts.at(kKeyB), -1);
+}
+
+}  // namespace

@@ -26,6 +26,9 @@ constexpr std::uint64_t kThunkR11 = kText + 0x5200;
 constexpr std::uint64_t kSct = kText + 0x6000;
 constexpr std::uint64_t kParavirtNop = kText + 0x7000;
 constexpr std::uint64_t kParavirtBug = kText + 0x7100;
+constexpr std::uint64_t kInitBegin = kText + 0x8000, kInitEnd = kText + 0x9000;
+constexpr std::uint64_t kInitFunction = kInitBegin + 0x100;
+constexpr std::uint64_t kWeakFunction = kInitEnd + 0x100;
 constexpr std::uint64_t kAltcallReplacement = testsupport::kRodataAddr + 8;
 constexpr std::uint64_t kEndbrFunction = testsupport::kRodataAddr + 16;
 
@@ -63,7 +66,11 @@ class SiteForms : public ::testing::Test {
                     {kSct, 'T', "__SCT__tp_func_foo"},
                     {kParavirtNop, 'T', "_paravirt_nop"},
                     {kParavirtBug, 'T', "paravirt_BUG"},
-                    {kEndbrFunction, 't', "svm_vmexit_handler"}}),
+                    {kEndbrFunction, 't', "svm_vmexit_handler"},
+                    {kInitBegin, 'T', "__init_begin"},
+                    {kInitFunction, 't', "setup_arch_init"},
+                    {kInitEnd, 'T', "__init_end"},
+                    {kWeakFunction, 'W', "arch_weak_default"}}),
           check_(elf_, symbols_) {}
 
     bool allowed(PatchKind kind, const Bytes& golden, const Bytes& found, std::uint64_t target = 0,
@@ -438,6 +445,22 @@ TEST_F(SiteForms, AnEndbr64IsSealedOnlyWithNopwRcx) {
     EXPECT_TRUE(allowed(PatchKind::xen_endbr_seal, endbr, {0x66, 0x0F, 0x1F, 0x01}));
     EXPECT_FALSE(allowed(PatchKind::xen_endbr_seal, endbr, {0x0F, 0x1F, 0x40, 0x00}));
     EXPECT_FALSE(allowed(PatchKind::xen_endbr_seal, endbr, {0xCC, 0xCC, 0xCC, 0xCC}));
+}
+
+}  // namespace
+
+namespace {
+
+// A pv_ops slot must name a function the image keeps after boot: a weak
+// default is one, an init function (freed) is not.
+TEST_F(SiteForms, ParavirtSlotsNameFunctionsKeptAfterBoot) {
+    const Bytes g = {0xFF, 0x15, 0x10, 0x20, 0x30, 0x00};
+    const std::uint64_t slot = 0xffffffff82400010ull;
+    const auto call = [](std::uint64_t to) { return cat(rel32(0xE8, kSite, to), {0x90}); };
+    const inspect::PointerValues to_weak = {{slot, kWeakFunction}};
+    EXPECT_TRUE(allowed(PatchKind::paravirt, g, call(kWeakFunction), slot, 0, 0, 0, &to_weak));
+    const inspect::PointerValues to_init = {{slot, kInitFunction}};
+    EXPECT_FALSE(allowed(PatchKind::paravirt, g, call(kInitFunction), slot, 0, 0, 0, &to_init));
 }
 
 }  // namespace
