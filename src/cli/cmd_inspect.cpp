@@ -28,15 +28,21 @@ struct InspectOptions {
     bool json = false, predict = false, no_measure = false;
 };
 
-// The golden image: Linux's bzImage (--kernel) or xen-syms (--xen).
-std::unique_ptr<inspect::GoldenCode> load_golden(const InspectOptions& o, binary::Bytes& bytes) {
+// The golden image: Linux's bzImage (--kernel) or xen-syms (--xen). A
+// kernel in a guest `drtm vm run --xen` started is Xen's PV dom0.
+std::unique_ptr<inspect::GoldenCode> load_golden(
+    const InspectOptions& o, binary::Bytes& bytes,
+    inspect::LinuxPlatform platform = inspect::LinuxPlatform::native) {
     const bool xen = !o.xen.empty();
     const auto& file = xen ? o.xen : o.kernel;
-    progress(std::string("reading the golden ") + (xen ? "hypervisor " : "kernel ") + file);
+    progress(std::string("reading the golden ") +
+             (xen ? "hypervisor "
+                  : (platform == inspect::LinuxPlatform::xen_pv ? "dom0 kernel " : "kernel ")) +
+             file);
     bytes = binary::read_file(file);
     return binary::in_file(file, [&]() -> std::unique_ptr<inspect::GoldenCode> {
         if (xen) return inspect::XenGolden::from_xen_syms(bytes);
-        return inspect::LinuxGolden::from_bzimage(bytes);
+        return inspect::LinuxGolden::from_bzimage(bytes, platform);
     });
 }
 
@@ -170,7 +176,10 @@ void run_inspect(const InspectOptions& o) {
                                  "` running?");
     auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
     binary::Bytes bytes;
-    auto golden = load_golden(o, bytes);
+    auto golden =
+        load_golden(o, bytes,
+                    vm.value("hypervisor", "none") == "xen" ? inspect::LinuxPlatform::xen_pv
+                                                            : inspect::LinuxPlatform::native);
     // Before the pause: hashing the inspector is slow and needs no guest.
     binary::Bytes inspector;
     if (!o.no_measure) inspector = inspect::inspector_sha256();

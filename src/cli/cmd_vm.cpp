@@ -170,6 +170,9 @@ void register_vm(CLI::App& app) {
                                 {"ram_size", vm.ram_size()},
                                 {"qemu_pid", vm.qemu_pid()}};
         if (!boot_launch.is_null()) ready["boot_launch"] = boot_launch;
+        // What the guest runs, as the host started it: `drtm inspect` holds
+        // a kernel under Xen to a PV guest's boot, not the guest's word.
+        ready["hypervisor"] = o->xen.empty() ? "none" : "xen";
         // What `drtm inspect --vm DIR` reads to find this guest.
         const auto descriptor = c.dir / "vm.json";
         binary::write_file_atomic(descriptor, ready.dump(2) + "\n", 0600);

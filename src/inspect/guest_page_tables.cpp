@@ -59,7 +59,8 @@ std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64
 }
 
 std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
-                           std::span<const MappedRange> ranges, bool pti_pair) {
+                           std::span<const MappedRange> ranges, bool pti_pair,
+                           std::string_view whose) {
     auto check = [&](std::uint64_t root) {
         for (const auto& r : ranges)
             if (auto problem = check_mapping(ram, root, r.va, r.pa, r.size); !problem.empty())
@@ -69,7 +70,17 @@ std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
     auto problem = check(cr3);
     if (problem.empty() || (pti_pair && (cr3 & 0x1000) && check(cr3 & ~0x1000ull).empty()))
         return "";
-    return "the vCPU's page tables (CR3 " + binary::hex_number(cr3) + "): " + problem;
+    return std::string(whose) + " (CR3 " + binary::hex_number(cr3) + "): " + problem;
+}
+
+std::string check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t kernel_root,
+                                    std::uint64_t cr3, std::span<const MappedRange> ranges) {
+    if (auto problem = check_mappings(ram, kernel_root, ranges, /*pti_pair=*/false,
+                                      "the kernel's own page tables, init_top_pgt");
+        !problem.empty())
+        return problem;
+    if (ranges.empty() || !translate(ram, cr3, ranges.front().va)) return "";
+    return check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
 }
 
 }  // namespace drtm::inspect

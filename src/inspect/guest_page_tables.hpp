@@ -36,12 +36,22 @@ struct MappedRange {
     std::uint64_t va = 0, pa = 0, size = 0;
 };
 
-// Empty when every range maps onto its copy; else "the vCPU's page tables
-// (CR3 x): <first problem>". With `pti_pair` a CR3 with bit 12 set may be
+// Empty when every range maps onto its copy; else "<whose> (CR3 x): <first
+// problem>". With `pti_pair` a CR3 with bit 12 set may be
 // the user half of a Linux page-table-isolation pair: the kernel half (bit
 // 12 clear) is checked when the user half does not map the ranges.
 std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
-                           std::span<const MappedRange> ranges, bool pti_pair);
+                           std::span<const MappedRange> ranges, bool pti_pair,
+                           std::string_view whose = "the vCPU's page tables");
+
+// A Xen PV guest's kernel (dom0 of a Xen guest), whose page tables hold
+// machine addresses: QEMU's guest-physical ones. `kernel_root`, the
+// kernel's own top-level table (init_top_pgt, whose kernel half every
+// process's shares), must map every range onto its copy. A vCPU's `cr3`
+// that maps the first range's start must too; one that does not is running
+// Xen (its idle page tables map no guest kernel) and none of this code.
+std::string check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t kernel_root,
+                                    std::uint64_t cr3, std::span<const MappedRange> ranges);
 
 // Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
 // paging (an application processor still waiting for its start-up IPI)

@@ -9,8 +9,34 @@
 
 namespace drtm::inspect {
 
-std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage) {
+const char* platform_name(LinuxPlatform platform) {
+    return platform == LinuxPlatform::xen_pv ? "xen-pv" : "native";
+}
+
+namespace {
+
+// Xen PV start-up (xen_start_kernel, Linux 5.18+) writes a jmp to xen_iret
+// over the jmp to the native iret at early_xen_iret_patch, outside every
+// patch table: a site of its own, in a PV guest's golden only.
+void add_xen_pv_sites(std::vector<PatchSite>& sites, const image::KernelSymbols& symbols,
+                      const image::ElfImage& elf, binary::ByteView elf_file) {
+    const auto at = symbols.address("early_xen_iret_patch");
+    const auto xen_iret = symbols.address("xen_iret");
+    if (!at || !xen_iret) return;
+    const auto golden = elf.bytes_at(*at, 5);
+    if (golden.size() != 5 || golden[0] != 0xE9)
+        throw binary::ParseError(static_cast<std::size_t>(golden.data() - elf_file.data()),
+                                 "no jmp rel32 at early_xen_iret_patch");
+    sites.push_back(
+        {.address = *at, .length = 5, .kind = PatchKind::xen_pv_iret, .target = *xen_iret});
+}
+
+}  // namespace
+
+std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
+                                                       LinuxPlatform platform) {
     std::unique_ptr<LinuxGolden> g(new LinuxGolden);
+    g->platform_ = platform;
     auto vmlinux = image::extract_vmlinux(bzimage);
     g->elf_bytes_ = std::move(vmlinux.elf);
     if (!vmlinux.relocations.empty()) {
@@ -28,6 +54,9 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage)
     g->require_code_sections("the golden kernel");
     g->symbols_ = std::make_unique<image::KernelSymbols>(image::decode_kallsyms(g->elf_));
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
+    if (platform == LinuxPlatform::xen_pv)
+        add_xen_pv_sites(g->sites_, *g->symbols_, g->elf_, g->elf_bytes_);
+    g->kernel_page_table_ = g->symbols_->address("init_top_pgt").value_or(0);
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__start_ro_after_init");
     g->ro_after_init_end_ = g->symbols_->require("__end_ro_after_init");
@@ -111,6 +140,17 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     for (auto va : golden.static_keys()) read_word(va);
     const std::size_t keys_read = word_va.size();
     if (golden.jump_label_mutex()) read_word(golden.jump_label_mutex());
+    // A PV guest: its own kernel page tables, and the vCPUs running it
+    // (guest_page_tables.hpp). A dom0 vCPU Xen has descheduled keeps its
+    // CR3 in Xen's struct vcpu, which is not read (docs/inspect.md).
+    auto check_pv_mappings = [&](std::uint64_t cr3, std::span<const MappedRange> ranges) {
+        const auto top = golden.kernel_page_table();
+        if (top <= text.addr)
+            return std::string(
+                "the golden kernel names no init_top_pgt after .text: its own "
+                "page tables cannot be checked");
+        return check_pv_guest_mappings(ram, r.text_physical + (top - text.addr), cr3, ranges);
+    };
     auto copy = copy_while_paused(
         guest, ram, r.text_physical, golden.text_bytes().size(),
         r.text_physical + (rodata.addr - text.addr), rodata.size,
@@ -120,6 +160,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
             const MappedRange ranges[] = {
                 {text.addr + delta, r.text_physical, text.size},
                 {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
+            if (golden.platform() == LinuxPlatform::xen_pv) return check_pv_mappings(cr3, ranges);
             return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
         },
         word_pa);
@@ -148,6 +189,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
 nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     auto j = to_json(static_cast<const CodeInspection&>(r), golden);
     j["image"] = "linux";
+    j["platform"] = platform_name(golden.platform());
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

@@ -21,11 +21,23 @@
 
 namespace drtm::inspect {
 
+// What the kernel runs on, which decides what its boot writes into its own
+// code: natively (or in an HVM guest), or as a Xen PV guest (dom0 of a Xen
+// guest), whose start-up also aims the jmp at early_xen_iret_patch at
+// xen_iret, and whose page tables hold machine addresses Xen validated.
+enum class LinuxPlatform { native, xen_pv };
+const char* platform_name(LinuxPlatform platform);
+
 // The golden kernel: its ELF (from the bzImage), symbols (kallsyms), patch
-// sites, and its relocations (to undo KASLR).
+// sites, and its relocations (to undo KASLR), as booted on `platform`.
 class LinuxGolden : public GoldenCode {
   public:
-    static std::unique_ptr<LinuxGolden> from_bzimage(binary::ByteView bzimage);
+    static std::unique_ptr<LinuxGolden> from_bzimage(
+        binary::ByteView bzimage, LinuxPlatform platform = LinuxPlatform::native);
+    LinuxPlatform platform() const { return platform_; }
+    // init_top_pgt: the kernel's own top-level page table (swapper_pg_dir),
+    // whose kernel half every process's shares (0 when absent).
+    std::uint64_t kernel_page_table() const { return kernel_page_table_; }
     // Empty for a kernel built without CONFIG_RELOCATABLE.
     const image::X86Relocations& relocations() const { return relocations_; }
     // Link addresses of the pv_ops slots the paravirt sites were patched
@@ -49,6 +61,8 @@ class LinuxGolden : public GoldenCode {
 
   private:
     LinuxGolden() = default;
+    LinuxPlatform platform_ = LinuxPlatform::native;
+    std::uint64_t kernel_page_table_ = 0;
     image::X86Relocations relocations_;
     std::vector<std::uint64_t> paravirt_slots_;
     std::vector<std::uint64_t> static_keys_;

@@ -29,6 +29,8 @@ const char* patch_kind_name(PatchKind kind) {
             return "static-call trampoline";
         case PatchKind::xen_alternative:
             return "alternative";
+        case PatchKind::xen_pv_iret:
+            return "Xen PV iret";
     }
     return "patch site";
 }

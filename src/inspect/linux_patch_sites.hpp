@@ -41,6 +41,7 @@ enum class PatchKind : std::uint8_t {
     static_call_trampoline,
     xen_alternative,  // Xen's alternatives (xen_patch_sites.hpp): other rules
     xen_endbr_seal,   // an endbr64 Xen seals on CET-IBT hardware (xen_patch_sites.hpp)
+    xen_pv_iret,      // Linux as a Xen PV guest: the jmp its start-up aims at xen_iret
 };
 const char* patch_kind_name(PatchKind kind);
 
@@ -53,6 +54,7 @@ struct PatchSite {
     // Static call and static-call trampoline: its key (static_call_key).
     // Paravirt: its pv_ops slot (the pointer the kernel patched a call to).
     // Xen endbr64 seal: a cf_clobber table pointer naming it, or 0.
+    // Xen PV iret: xen_iret, the one place the jmp may go besides golden.
     std::uint64_t target = 0;
     std::uint16_t replacement_length = 0;  // alternatives only
     // Xen's alternatives: the site's last `padding` bytes are nops of the

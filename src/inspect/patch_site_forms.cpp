@@ -168,6 +168,8 @@ bool SiteFormChecker::allowed(const PatchSite& s, ByteView golden, ByteView foun
                             s.target);
             return equals(found, kNop5) ||
                    (found.size() == 5 && found[0] == kJmp && rel32_target(found, at) == s.target);
+        case PatchKind::xen_pv_iret:
+            return found.size() == 5 && found[0] == kJmp && rel32_target(found, at) == s.target;
         case PatchKind::retpoline:
             return retpoline(s, golden, found);
         case PatchKind::alternative:

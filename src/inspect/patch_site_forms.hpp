@@ -33,6 +33,8 @@
 //                      `call *p(%rip)`): a direct call to the pointer's value
 //                      read from the guest (or past its endbr64), or ud2; ud0
 //                      for a NULL pointer, then nops
+//   Xen PV iret        golden; jmp xen_iret (only in a golden image for a Xen
+//                      PV guest: xen_start_kernel writes it)
 //   paravirt           golden; a direct call to a function, padded with nops;
 //                      only nops (the operation is paravirt_nop). With its
 //                      pv_ops slot read from the guest: a call to exactly

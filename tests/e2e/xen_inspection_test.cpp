@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "binary/file_io.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/linux_inspector.hpp"
 #include "inspect/xen_inspector.hpp"
 #include "support/background_command.hpp"
 #include "support/debian_guest.hpp"
@@ -34,6 +36,16 @@ const fs::path kArtifacts = DRTM_ARTIFACTS_DIR;
 std::unique_ptr<inspect::XenGolden> xen_golden() {
     static const binary::Bytes bytes = binary::read_file(kArtifacts / "xen-syms");
     return inspect::XenGolden::from_xen_syms(bytes);
+}
+
+// The Debian kernel as golden for dom0 (Xen's PV guest), or for a native
+// boot of it.
+const inspect::LinuxGolden& dom0_golden(inspect::LinuxPlatform platform) {
+    static const binary::Bytes bytes = binary::read_file(kArtifacts / "vmlinuz");
+    static const auto pv =
+        inspect::LinuxGolden::from_bzimage(bytes, inspect::LinuxPlatform::xen_pv);
+    static const auto native = inspect::LinuxGolden::from_bzimage(bytes);
+    return platform == inspect::LinuxPlatform::xen_pv ? *pv : *native;
 }
 
 std::size_t console_size(const inspect::VirtualMachine& vm) {
@@ -257,6 +269,79 @@ TEST_F(XenInspection, ASealedXenIsIntactAndAnUnsealedEntryIsFound) {
     EXPECT_TRUE(inspect::inspect_xen(*golden, ram, {qmp, vm_->gdb_socket()}).intact());
 }
 
+// dom0, the Debian kernel as Xen's PV guest, against its bzImage. Held to a
+// PV guest's boot it is intact: its start-up aimed the jmp at
+// early_xen_iret_patch at xen_iret, which the golden of a native boot
+// refuses; its own page tables (init_top_pgt, machine addresses) and the
+// vCPU's map the copy; no KASLR offset (Xen's PV entry does not randomise).
+TEST_F(XenInspection, Dom0IsInspectedAsAXenPvGuest) {
+    const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto before = console_size(*vm_);
+    const auto r = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
+    const auto report = inspect::to_json(r, pv);
+    EXPECT_TRUE(r.intact()) << report["text"]["unexplained"].dump() << "\n"
+                            << report["rodata"]["unexplained"].dump() << "\n"
+                            << r.mapping_problem;
+    EXPECT_EQ(report["platform"], "xen-pv");
+    EXPECT_EQ(r.sites_rejected, 0u);
+    EXPECT_GT(r.sites_changed, 1000u);
+    EXPECT_EQ(r.placement.virtual_delta, 0);
+    EXPECT_EQ(r.mapping_problem, "");
+    EXPECT_NE(r.cr3, 0u);
+    EXPECT_EQ(r.text_physical % 4096, 0u);
+
+    // The jmp as the guest holds it: to xen_iret.
+    const auto site = pv.symbols().require("early_xen_iret_patch");
+    std::uint8_t jmp[5];
+    for (int i = 0; i < 5; ++i)
+        jmp[i] =
+            testsupport::guest_byte(vm_->ram_file(), r.text_physical + (site - pv.text().addr) + i);
+    std::uint32_t rel = 0;
+    std::memcpy(&rel, jmp + 1, 4);
+    EXPECT_EQ(jmp[0], 0xE9);
+    EXPECT_EQ(
+        site + 5 +
+            static_cast<std::uint64_t>(static_cast<std::int64_t>(static_cast<std::int32_t>(rel))),
+        pv.symbols().require("xen_iret"));
+
+    const auto& native = dom0_golden(inspect::LinuxPlatform::native);
+    const auto as_native = inspect::inspect_linux(native, ram, {qmp, vm_->gdb_socket()});
+    EXPECT_FALSE(as_native.intact());
+    ASSERT_EQ(as_native.text.unexplained.size(), 1u);
+    EXPECT_EQ(as_native.text.unexplained[0].symbol, "early_xen_iret_patch+0x1");
+
+    // dom0's counter moves on after the pauses.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_GT(console_size(*vm_), before);
+}
+
+// One byte changed in dom0's text (a function only the boot calls) is
+// found and named; put back, dom0 is intact again.
+TEST_F(XenInspection, AByteChangedInDom0IsFoundAndNamed) {
+    const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto placement = inspect::locate_linux(pv, ram);
+    const std::uint64_t target = testsupport::plain_byte_of(pv, "cmdline_find_option_bool");
+    const std::uint64_t offset = placement.text_physical + (target - pv.text().addr);
+    const std::uint8_t original = testsupport::guest_byte(vm_->ram_file(), offset);
+    const std::uint8_t changed = original ^ 0xFF;
+    testsupport::set_guest_byte(qmp, vm_->ram_file(), offset, changed);
+    const auto hooked = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
+    testsupport::set_guest_byte(qmp, vm_->ram_file(), offset, original);
+    EXPECT_FALSE(hooked.intact());
+    EXPECT_EQ(hooked.text.bytes_unexplained, 1u);
+    ASSERT_EQ(hooked.text.unexplained.size(), 1u);
+    const auto& region = hooked.text.unexplained[0];
+    EXPECT_EQ(region.address, target);
+    EXPECT_EQ(region.symbol.rfind("cmdline_find_option_bool+0x", 0), 0u) << region.symbol;
+    EXPECT_EQ(region.expected, binary::Bytes{original});
+    EXPECT_EQ(region.found, binary::Bytes{changed});
+    EXPECT_TRUE(inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}).intact());
+}
+
 // `drtm vm run --xen --launch-dce` and `drtm inspect --xen` as a user runs
 // them: dom0 sees the boot-time launch of Xen (PCRs as `drtm predict`
 // states them, the log from fw_cfg); the inspection's measured PCRs are
@@ -321,6 +406,27 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
         run_command(drtm_cmd("log verify " + quote((dir / "vm/inspection-eventlog.bin").string()) +
                              " --tcti " + quote(ready["tcti"].get<std::string>())));
     EXPECT_EQ(log_verify.status, 0) << log_verify.out << log_verify.err;
+    EXPECT_EQ(ready["hypervisor"], "xen");
+
+    // dom0 with --kernel: a Xen PV guest (vm.json says Xen runs it),
+    // measured as the kernel's --predict and hashlib say.
+    auto dom0_expected =
+        run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " " +
+                    quote(DRTM_BINARY) + " " + quote(vmlinuz));
+    ASSERT_EQ(dom0_expected.status, 0) << dom0_expected.err;
+    const auto dom0_pcrs = nlohmann::json::parse(dom0_expected.out);
+    auto dom0 = run_command(drtm_cmd("inspect --json --vm " + quote((dir / "vm").string()) +
+                                     " --kernel " + quote(vmlinuz) + " --log " +
+                                     quote((dir / "dom0-eventlog.bin").string())));
+    ASSERT_EQ(dom0.status, 0) << dom0.out << dom0.err;
+    const auto dom0_report = nlohmann::json::parse(dom0.out);
+    EXPECT_EQ(dom0_report["verdict"], "intact");
+    EXPECT_EQ(dom0_report["image"], "linux");
+    EXPECT_EQ(dom0_report["platform"], "xen-pv");
+    EXPECT_TRUE(dom0_report["measurement"]["verified"].get<bool>());
+    for (const char* pcr : {"17", "18", "19"})
+        EXPECT_EQ(dom0_report["measurement"]["pcrs"]["sha256"][pcr], dom0_pcrs[pcr])
+            << "PCR " << pcr;
     std::string pcr17 = expected["17"];
     for (auto& c : pcr17) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     bool seen = false;

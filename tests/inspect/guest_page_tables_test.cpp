@@ -28,6 +28,13 @@ class PageTables : public ::testing::Test {
         put(0x4000 + 8 * 0, 0x5000 | 0x3);        // PT[0]: 4 KiB page at 0x5000
         put(0x4000 + 8 * 1, 0x7000 | 0x3);        // PT[1]: not contiguous with it
         put(0x4000 + 8 * 2, 0x800000000ull | 3);  // PT[2]: beyond the guest's RAM
+        // A second hierarchy (a decoy's): PML4 0x8000 → PDPT 0x9000 → PD
+        // 0xa000, whose PD[8] maps the same 2 MiB of VA onto physical 0.
+        put(0x8000 + 8 * 511, 0x9000 | 0x3);
+        put(0x9000 + 8 * 510, 0xa000 | 0x3);
+        put(0xa000 + 8 * 8, 0x0 | 0x83);
+        // 0x6000 stays empty: a top-level table mapping no guest kernel
+        // (Xen's own, in a PV guest's vCPU).
         file_ = fs::temp_directory_path() / ("drtm-pt-" + std::to_string(::getpid()));
         std::ofstream(file_, std::ios::binary)
             .write(reinterpret_cast<const char*>(ram.data()), static_cast<long>(ram.size()));
@@ -64,4 +71,19 @@ TEST_F(PageTables, MappingMustBeContiguousOntoTheCopy) {
     EXPECT_NE(
         inspect::check_mapping(*ram_, 0x1000, kVa + 0x203000, 0x9000, 4096).find("not mapped"),
         std::string::npos);
+}
+
+// A Xen PV guest: the kernel's own table must map the copy; a vCPU whose
+// table maps no kernel (Xen's) is skipped, one that maps it elsewhere is not.
+TEST_F(PageTables, PvGuestKernelTablesAndTheVcpusRunningIt) {
+    const inspect::MappedRange text[] = {{kVa, 0x200000, 2 << 20}};
+    EXPECT_EQ(inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x1000, text), "");
+    EXPECT_EQ(inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x6000, text), "");
+    const auto decoy_vcpu = inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x8000, text);
+    EXPECT_NE(decoy_vcpu.find("the vCPU's page tables (CR3 0x8000)"), std::string::npos)
+        << decoy_vcpu;
+    const auto decoy_kernel = inspect::check_pv_guest_mappings(*ram_, 0x8000, 0x1000, text);
+    EXPECT_NE(decoy_kernel.find("init_top_pgt (CR3 0x8000)"), std::string::npos) << decoy_kernel;
+    const auto none = inspect::check_pv_guest_mappings(*ram_, 0x6000, 0x6000, text);
+    EXPECT_NE(none.find("not mapped"), std::string::npos) << none;
 }

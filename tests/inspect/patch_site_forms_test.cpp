@@ -168,6 +168,17 @@ TEST_F(SiteForms, JumpLabelsJumpOnlyToTheirTarget) {
     EXPECT_FALSE(allowed(PatchKind::jump_label, kNop5, rel32(0xE9, kSite, kCommitCreds), target));
 }
 
+// Xen PV start-up's jmp at early_xen_iret_patch: xen_iret only (golden: a
+// jmp to the next instruction, the native iret path).
+TEST_F(SiteForms, XenPvIretJumpsOnlyToXenIret) {
+    const std::uint64_t xen_iret = kCommitCreds;
+    const Bytes golden = rel32(0xE9, kSite, kSite + 5);
+    EXPECT_TRUE(allowed(PatchKind::xen_pv_iret, golden, rel32(0xE9, kSite, xen_iret), xen_iret));
+    EXPECT_FALSE(allowed(PatchKind::xen_pv_iret, golden, rel32(0xE9, kSite, kSct), xen_iret));
+    EXPECT_FALSE(allowed(PatchKind::xen_pv_iret, golden, rel32(0xE8, kSite, xen_iret), xen_iret));
+    EXPECT_FALSE(allowed(PatchKind::xen_pv_iret, golden, kNop5, xen_iret));
+}
+
 TEST_F(SiteForms, RetpolinesKeepTheirRegister) {
     const Bytes g = rel32(0xE8, kSite, kThunkRax);
     EXPECT_TRUE(allowed(PatchKind::retpoline, g, {0xFF, 0xD0, 0x0F, 0x1F, 0x00}));  // call *%rax
