@@ -2,7 +2,10 @@
 // resume it, compare the copy with the golden kernel image, and measure the
 // inspection into the guest's TPM (a dynamic launch of the inspector, then
 // the golden image and the normalised code), optionally quoted as evidence.
+// A Xen guest's hypervisor (--xen) and dom0 (--kernel) are inspected one
+// after the other, each in its own pause, and measured in one launch.
 // `--predict` gives the PCRs an intact guest's inspection produces.
+#include <algorithm>
 #include <iostream>
 
 #include "attest/attester_keys.hpp"
@@ -28,22 +31,35 @@ struct InspectOptions {
     bool json = false, predict = false, no_measure = false;
 };
 
-// The golden image: Linux's bzImage (--kernel) or xen-syms (--xen). A
-// kernel in a guest `drtm vm run --xen` started is Xen's PV dom0.
-std::unique_ptr<inspect::GoldenCode> load_golden(
-    const InspectOptions& o, binary::Bytes& bytes,
-    inspect::LinuxPlatform platform = inspect::LinuxPlatform::native) {
-    const bool xen = !o.xen.empty();
-    const auto& file = xen ? o.xen : o.kernel;
-    progress(std::string("reading the golden ") +
-             (xen ? "hypervisor "
-                  : (platform == inspect::LinuxPlatform::xen_pv ? "dom0 kernel " : "kernel ")) +
-             file);
-    bytes = binary::read_file(file);
-    return binary::in_file(file, [&]() -> std::unique_ptr<inspect::GoldenCode> {
-        if (xen) return inspect::XenGolden::from_xen_syms(bytes);
-        return inspect::LinuxGolden::from_bzimage(bytes, platform);
-    });
+// A golden image and what it is the golden of.
+struct Golden {
+    std::string role;  // "xen", "dom0" or "kernel"
+    binary::Bytes file;
+    std::unique_ptr<inspect::GoldenCode> code;
+};
+
+// The golden images, in the order they are inspected and measured: xen-syms
+// (--xen), then the bzImage (--kernel), which in a guest `drtm vm run
+// --xen` started is Xen's PV dom0.
+std::vector<Golden> load_goldens(const InspectOptions& o, bool under_xen) {
+    std::vector<Golden> goldens;
+    if (!o.xen.empty()) {
+        progress("reading the golden hypervisor " + o.xen);
+        Golden g{"xen", binary::read_file(o.xen), nullptr};
+        g.code = binary::in_file(o.xen, [&] { return inspect::XenGolden::from_xen_syms(g.file); });
+        goldens.push_back(std::move(g));
+    }
+    if (!o.kernel.empty()) {
+        const auto platform =
+            under_xen ? inspect::LinuxPlatform::xen_pv : inspect::LinuxPlatform::native;
+        progress(std::string("reading the golden ") + (under_xen ? "dom0 kernel " : "kernel ") +
+                 o.kernel);
+        Golden g{under_xen ? "dom0" : "kernel", binary::read_file(o.kernel), nullptr};
+        g.code = binary::in_file(
+            o.kernel, [&] { return inspect::LinuxGolden::from_bzimage(g.file, platform); });
+        goldens.push_back(std::move(g));
+    }
+    return goldens;
 }
 
 binary::Bytes inspector_digest(const std::string& inspector) {
@@ -57,11 +73,11 @@ void print_pcrs(const nlohmann::json& measurement) {
 }
 
 void run_predict(const InspectOptions& o) {
-    binary::Bytes bytes;
-    auto golden = load_golden(o, bytes);
-    inspect::InspectionSubject subject{
-        inspector_digest(o.inspector), bytes, golden->build_id(), golden->text_bytes(),
-        golden->rodata_bytes(),        ""};
+    const auto goldens = load_goldens(o, !o.xen.empty());
+    inspect::InspectionSubject subject{inspector_digest(o.inspector), {}};
+    for (const auto& g : goldens)
+        subject.images.push_back(
+            {g.file, g.code->build_id(), g.code->text_bytes(), g.code->rodata_bytes(), ""});
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
@@ -107,18 +123,23 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
 // The inspection's dynamic launch and measurements on the guest's TPM, then
 // the quote (evidence file or verifier service). Adds "measurement" (and
 // "attestation") to the report; returns whether the log replays to the TPM.
+// One image's inspection: the common part, and its report.
+struct Inspected {
+    const Golden* golden;
+    inspect::CodeInspection result;
+    nlohmann::json report;
+};
+
 bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
-                        const inspect::GoldenCode& golden, binary::ByteView golden_file,
-                        const binary::Bytes& inspector, const inspect::CodeInspection& result,
+                        const binary::Bytes& inspector, const std::vector<Inspected>& inspected,
                         const binary::Bytes& nonce, nlohmann::json& report) {
     const auto tcti = vm.at("tcti").get<std::string>();
     progress("measuring the inspection into the guest's TPM (" + tcti + ")");
-    inspect::InspectionSubject subject{inspector,
-                                       golden_file,
-                                       golden.build_id(),
-                                       result.text_normalised,
-                                       result.rodata_normalised,
-                                       inspect::findings_text(result)};
+    inspect::InspectionSubject subject{inspector, {}};
+    for (const auto& i : inspected)
+        subject.images.push_back({i.golden->file, i.golden->code->build_id(),
+                                  i.result.text_normalised, i.result.rodata_normalised,
+                                  inspect::findings_text(i.result)});
     auto m = inspect::measure_inspection(tcti, subject);
     const auto log_path =
         o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
@@ -175,11 +196,12 @@ void run_inspect(const InspectOptions& o) {
         throw std::runtime_error(descriptor.string() + " not found: is `drtm vm run --dir " + o.vm +
                                  "` running?");
     auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
-    binary::Bytes bytes;
-    auto golden =
-        load_golden(o, bytes,
-                    vm.value("hypervisor", "none") == "xen" ? inspect::LinuxPlatform::xen_pv
-                                                            : inspect::LinuxPlatform::native);
+    const bool under_xen = vm.value("hypervisor", "none") == "xen";
+    if (!o.xen.empty() && !o.kernel.empty() && !under_xen)
+        throw std::runtime_error("--kernel with --xen names dom0's kernel, but " +
+                                 descriptor.string() +
+                                 " says no Xen runs this guest (`drtm vm run --xen`)");
+    const auto goldens = load_goldens(o, under_xen);
     // Before the pause: hashing the inspector is slow and needs no guest.
     binary::Bytes inspector;
     if (!o.no_measure) inspector = inspect::inspector_sha256();
@@ -192,19 +214,34 @@ void run_inspect(const InspectOptions& o) {
                                  "drtm; restart it with this one's `drtm vm run`");
     inspect::QmpClient qmp(vm.at("qmp").get<std::string>());
     const inspect::GuestControl guest{qmp, vm.at("gdb").get<std::string>()};
-    // The report carries what is particular to each (KASLR, xen_phys_start);
-    // the rest works on the common part.
-    inspect::CodeInspection result;
+    // Each image in a pause of its own, so Xen's stays as short as Xen's
+    // copy. The report carries what is particular to each (KASLR,
+    // xen_phys_start); the rest works on the common part.
+    std::vector<Inspected> inspected;
+    for (const auto& g : goldens) {
+        if (goldens.size() > 1) progress("inspecting " + g.role);
+        Inspected i{&g, {}, {}};
+        if (const auto* xen = dynamic_cast<const inspect::XenGolden*>(g.code.get())) {
+            auto r = inspect::inspect_xen(*xen, ram, guest);
+            i.report = inspect::to_json(r, *xen);
+            i.result = std::move(r);
+        } else {
+            const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*g.code);
+            auto r = inspect::inspect_linux(linux_golden, ram, guest);
+            i.report = inspect::to_json(r, linux_golden);
+            i.result = std::move(r);
+        }
+        inspected.push_back(std::move(i));
+    }
+    const bool intact = std::all_of(inspected.begin(), inspected.end(),
+                                    [](const Inspected& i) { return i.result.intact(); });
+    // One image: its report. Xen and dom0: each under its role.
     nlohmann::json report;
-    if (const auto* xen = dynamic_cast<const inspect::XenGolden*>(golden.get())) {
-        auto r = inspect::inspect_xen(*xen, ram, guest);
-        report = inspect::to_json(r, *xen);
-        result = std::move(r);
+    if (inspected.size() == 1) {
+        report = inspected.front().report;
     } else {
-        const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*golden);
-        auto r = inspect::inspect_linux(linux_golden, ram, guest);
-        report = inspect::to_json(r, linux_golden);
-        result = std::move(r);
+        report["verdict"] = intact ? "intact" : "modified";
+        for (const auto& i : inspected) report[i.golden->role] = i.report;
     }
 
     bool measured_ok = true;
@@ -213,8 +250,7 @@ void run_inspect(const InspectOptions& o) {
         // A guest that makes the measurement fail must not turn "modified"
         // into a mere error: the verdict is reported first either way.
         try {
-            measured_ok =
-                measure_and_attest(o, vm, *golden, bytes, inspector, result, nonce, report);
+            measured_ok = measure_and_attest(o, vm, inspector, inspected, nonce, report);
         } catch (const std::exception& e) {
             measurement_error = e.what();
             report["measurement_error"] = measurement_error;
@@ -224,7 +260,12 @@ void run_inspect(const InspectOptions& o) {
     if (o.json) {
         print_json(report);
     } else {
-        print_report(result, *golden, report);
+        if (inspected.size() > 1)
+            std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n";
+        for (const auto& i : inspected) {
+            if (inspected.size() > 1) std::cout << "\n" << i.golden->role << ":\n";
+            print_report(i.result, *i.golden->code, i.report);
+        }
         if (report.contains("measurement")) {
             const auto& m = report["measurement"];
             std::cout << "measured into the guest's TPM: log " << m["eventlog"].get<std::string>()
@@ -240,7 +281,7 @@ void run_inspect(const InspectOptions& o) {
             std::cout << "\n";
         }
     }
-    if (!result.intact()) {
+    if (!intact) {
         if (!measurement_error.empty())
             std::cerr << "drtm: the measurement failed too: " << measurement_error << "\n";
         throw CLI::RuntimeError(2);
@@ -258,22 +299,24 @@ void register_inspect(CLI::App& app) {
     auto o = std::make_shared<InspectOptions>();
     auto* cmd = app.add_subcommand(
         "inspect",
-        "Check a running guest's kernel against its golden image: pause, copy .text and .rodata, "
+        "Check a running guest's kernel or Xen (and its dom0) against golden images: pause, copy "
+        ".text and .rodata, "
         "resume, compare (every difference must be a patch site the golden image's tables name), "
         "and measure the inspection into the guest's TPM. Exit 0 intact, 2 modified, 1 error");
     auto* vm = cmd->add_option("--vm", o->vm, "The directory of a running `drtm vm run`");
-    auto* kernel =
-        cmd->add_option("--kernel", o->kernel, "The golden kernel: the bzImage the guest booted")
-            ->check(CLI::ExistingFile);
+    auto* kernel = cmd->add_option("--kernel", o->kernel,
+                                   "The golden kernel: the bzImage the guest booted (in a guest "
+                                   "`drtm vm run --xen` started: dom0's, held to a Xen PV boot)")
+                       ->check(CLI::ExistingFile);
     auto* xen = cmd->add_option("--xen", o->xen,
                                 "The golden hypervisor: xen-syms (xen-hypervisor-*-dbg) of the "
-                                "xen.gz the guest booted; inspects Xen instead of Linux")
+                                "xen.gz the guest booted; with --kernel, Xen and then dom0 are "
+                                "inspected and measured in one launch")
                     ->check(CLI::ExistingFile);
-    kernel->excludes(xen);
-    auto* golden = cmd->add_option_group("golden", "The golden image");
+    auto* golden = cmd->add_option_group("golden", "The golden images");
     golden->add_option(kernel);
     golden->add_option(xen);
-    golden->require_option(1);
+    golden->require_option(1, 2);
     auto* predict = cmd->add_flag("--predict", o->predict,
                                   "Print the PCR 17-22 values an intact guest's inspection gives "
                                   "(for an appraisal policy); needs no guest");

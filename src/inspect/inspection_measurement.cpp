@@ -28,7 +28,7 @@ constexpr std::uint8_t kDlmeLocality = 2;
 constexpr const char* kStage = "inspector";
 
 // The stages after the launch: identical on a TPM and on software PCRs.
-void measure_subject(launch::Measurer& m, const InspectionSubject& s) {
+void measure_image(launch::Measurer& m, const InspectedImage& s) {
     using binary::as_bytes;
     m.measure(kStage, kDlmeLocality, 18, launch::evtype::kSecureLaunch,
               as_bytes("drtm-inspect golden image build-id " + s.golden_build_id), s.golden_image);
@@ -48,7 +48,7 @@ InspectionMeasurement run_stages(launch::PcrTarget& target, binary::ByteView des
                                  const InspectionSubject& s) {
     launch::Measurer m(target, launch::log_banks());
     m.log_only(kStage, 17, launch::evtype::kSecureLaunch, descriptor, m.digests_of(descriptor));
-    measure_subject(m, s);
+    for (const auto& image : s.images) measure_image(m, image);
     InspectionMeasurement out;
     out.records = m.records();
     std::vector<eventlog::Event> events;

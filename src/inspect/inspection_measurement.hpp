@@ -8,6 +8,8 @@
 //           PCR 17 = E(0, H(descriptor)); logged as SKL logs SKINIT.
 //   PCR 18  the golden image the guest is compared with (the file's bytes),
 //           at locality 2, as a DLME measures its configuration.
+//           Inspecting Xen and its dom0 in one launch measures Xen's PCR 18
+//           and 19 records, then dom0's.
 //   PCR 19  the guest's normalised .text, then .rodata, at locality 2:
 //           equal to the golden sections when only patch sites differ, so an
 //           intact guest gives a predictable value and one unexplained byte
@@ -32,13 +34,21 @@
 
 namespace drtm::inspect {
 
-struct InspectionSubject {
-    binary::Bytes inspector_sha256;  // of the inspector's executable
-    binary::ByteView golden_image;   // the golden file (the bzImage)
-    std::string golden_build_id;     // hex; named in the log, not measured separately
-    binary::ByteView text;           // normalised (a guest) or golden (a prediction)
+// One image the inspection compared.
+struct InspectedImage {
+    binary::ByteView golden_image;  // the golden file (the bzImage, xen-syms)
+    std::string golden_build_id;    // hex; named in the log, not measured separately
+    binary::ByteView text;          // normalised (a guest) or golden (a prediction)
     binary::ByteView rodata;
     std::string findings;  // empty for an intact guest, and for a prediction
+};
+
+// What one launch of the inspector measures: the images in the order they
+// were inspected (Xen before its dom0), each as PCR 18 and 19 records
+// above, one image after the other.
+struct InspectionSubject {
+    binary::Bytes inspector_sha256;  // of the inspector's executable
+    std::vector<InspectedImage> images;
 };
 
 // The bytes the inspector's launch hashes into PCR 17 (ASCII, one line per

@@ -178,8 +178,15 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     EXPECT_LT(report["pause_ms"]["window"].get<double>(), 1000.0);
     EXPECT_TRUE(report["measurement"]["verified"].get<bool>());
     EXPECT_TRUE(report["page_tables"]["maps_the_copy"].get<bool>()) << report["page_tables"];
+    EXPECT_EQ(report["platform"], "native");
     for (const char* pcr : {"17", "18", "19"})
         EXPECT_EQ(report["measurement"]["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
+    // A dom0 needs a Xen: this guest runs none, as its vm.json says.
+    auto no_xen = run_command(drtm_cmd("inspect --no-measure --vm " + quote((dir / "vm").string()) +
+                                       " --kernel " + quote(vmlinuz) + " --xen " +
+                                       quote((kArtifacts / "xen-syms").string())));
+    EXPECT_EQ(no_xen.status, 1) << no_xen.out << no_xen.err;
+    EXPECT_NE(no_xen.err.find("says no Xen runs this guest"), std::string::npos) << no_xen.err;
     auto affirmed = appraise(evidence1, nonce1);
     EXPECT_EQ(affirmed.status, 0) << affirmed.out << affirmed.err;
     EXPECT_NE(affirmed.out.find("status: affirming"), std::string::npos) << affirmed.out;

@@ -427,6 +427,33 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     for (const char* pcr : {"17", "18", "19"})
         EXPECT_EQ(dom0_report["measurement"]["pcrs"]["sha256"][pcr], dom0_pcrs[pcr])
             << "PCR " << pcr;
+
+    // Xen and dom0 in one launch: Xen's records, then dom0's, as --predict
+    // and hashlib say; the report has each under its role.
+    auto both_expected =
+        run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " --xen " +
+                    quote(DRTM_BINARY) + " " + quote(xen_syms) + " " + quote(vmlinuz));
+    ASSERT_EQ(both_expected.status, 0) << both_expected.err;
+    const auto both_pcrs = nlohmann::json::parse(both_expected.out);
+    auto both_predicted = run_command(drtm_cmd("inspect --predict --json --xen " + quote(xen_syms) +
+                                               " --kernel " + quote(vmlinuz)));
+    ASSERT_EQ(both_predicted.status, 0) << both_predicted.err;
+    auto both = run_command(drtm_cmd("inspect --json --vm " + quote((dir / "vm").string()) +
+                                     " --xen " + quote(xen_syms) + " --kernel " + quote(vmlinuz) +
+                                     " --log " + quote((dir / "both-eventlog.bin").string())));
+    ASSERT_EQ(both.status, 0) << both.out << both.err;
+    const auto both_report = nlohmann::json::parse(both.out);
+    EXPECT_EQ(both_report["verdict"], "intact");
+    EXPECT_EQ(both_report["xen"]["image"], "xen");
+    EXPECT_EQ(both_report["xen"]["verdict"], "intact");
+    EXPECT_EQ(both_report["dom0"]["platform"], "xen-pv");
+    EXPECT_EQ(both_report["dom0"]["verdict"], "intact");
+    EXPECT_TRUE(both_report["measurement"]["verified"].get<bool>());
+    for (const char* pcr : {"17", "18", "19"}) {
+        EXPECT_EQ(both_report["measurement"]["pcrs"]["sha256"][pcr], both_pcrs[pcr]) << pcr;
+        EXPECT_EQ(nlohmann::json::parse(both_predicted.out)["pcrs"]["sha256"][pcr], both_pcrs[pcr])
+            << pcr;
+    }
     std::string pcr17 = expected["17"];
     for (auto& c : pcr17) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     bool seen = false;

@@ -24,7 +24,8 @@ struct Subject {
         for (int i = 0; i < 32; ++i) inspector.push_back(static_cast<std::uint8_t>(i));
     }
     inspect::InspectionSubject view() const {
-        return {inspector, binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata), ""};
+        return {inspector,
+                {{binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata), ""}}};
     }
 };
 
@@ -84,7 +85,7 @@ TEST(InspectionMeasurement, FindingsAreTheLastPcr19Record) {
     Subject s;
     auto clean = inspect::predict_inspection(s.view());
     auto view = s.view();
-    view.findings = "text 0xffffffff81001000 cmdline_find_option_bool+0x10: changed\n";
+    view.images[0].findings = "text 0xffffffff81001000 cmdline_find_option_bool+0x10: changed\n";
     auto found = inspect::predict_inspection(view);
     const auto& a = clean.pcrs.at(HashAlg::sha256);
     const auto& b = found.pcrs.at(HashAlg::sha256);
@@ -96,5 +97,31 @@ TEST(InspectionMeasurement, FindingsAreTheLastPcr19Record) {
     auto log = eventlog::parse_event_log(binary::ByteView(found.eventlog));
     ASSERT_EQ(log.events().size(), 6u);
     const auto& data = log.events().back().data;
-    EXPECT_EQ(std::string(data.begin(), data.end()), "drtm-inspect findings\n" + view.findings);
+    EXPECT_EQ(std::string(data.begin(), data.end()),
+              "drtm-inspect findings\n" + view.images[0].findings);
+}
+
+// Xen and its dom0 in one launch: Xen's records, then dom0's. hashlib:
+// PCR 18 = E(E(0, H("xen-syms")), H("golden bzImage")), PCR 19 =
+// E(E(E(E(0, H(c3)), H("xen rodata")), H(90 90 c3)), H("rodata")).
+TEST(InspectionMeasurement, TwoImagesAreMeasuredOneAfterTheOther) {
+    Subject s;
+    const binary::Bytes xen_text = {0xC3};
+    auto both = s.view();
+    both.images.insert(both.images.begin(),
+                       {binary::as_bytes(std::string_view("xen-syms")), "ef", xen_text,
+                        binary::as_bytes(std::string_view("xen rodata")), ""});
+    const auto m = inspect::predict_inspection(both);
+    const auto& sha256 = m.pcrs.at(HashAlg::sha256);
+    EXPECT_EQ(sha256.at(17), inspect::predict_inspection(s.view()).pcrs.at(HashAlg::sha256).at(17));
+    EXPECT_EQ(binary::to_hex(sha256.at(18)),
+              "fc65f645dadb64f90cf60f39637d547edea027860edac52ac8c650984fb91b11");
+    EXPECT_EQ(binary::to_hex(sha256.at(19)),
+              "e83f73018c1e7290047b1c64a59ae1998be83d81826cb1420a705b9ee2c4addd");
+    auto log = eventlog::parse_event_log(binary::ByteView(m.eventlog));
+    ASSERT_EQ(log.events().size(), 8u);  // header, launch, then 3 per image
+    const auto& first = log.events()[2].data;
+    EXPECT_EQ(std::string(first.begin(), first.end()), "drtm-inspect golden image build-id ef");
+    const auto& second = log.events()[5].data;
+    EXPECT_EQ(std::string(second.begin(), second.end()), "drtm-inspect golden image build-id abcd");
 }

@@ -5,6 +5,8 @@ inspection e2e tests.
 
     inspection_pcrs.py DRTM_EXECUTABLE VMLINUZ  ->  {"17": hex, "18": hex, "19": hex}
     inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS  ->  the same for Xen
+    inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS VMLINUZ  ->  Xen, then its
+        dom0, in one launch: PCR 18 and 19 extended with Xen's, then dom0's
 
 PCR 17: the inspector's dynamic launch, E(0, H(descriptor)) with the
 descriptor "drtm-inspector/1\\ninspector-sha256 <hex>\\n".
@@ -60,37 +62,45 @@ def sections_of(elf):
     return out
 
 
+def image_sections(path, xen, work):
+    """(golden file bytes, .text, .rodata) as the inspection measures them."""
+    with open(path, "rb") as f:
+        golden_bytes = f.read()
+    elf = path
+    if not xen:
+        elf = os.path.join(work, "vmlinux")
+        with open(elf, "wb") as f:
+            f.write(vmlinux_of(golden_bytes))
+    text = section(elf, ".text", work)
+    rodata = section(elf, ".rodata", work)
+    if xen:
+        sections = sections_of(golden_bytes)
+        addr, offset, size = sections[".text"]
+        page_end = min((addr + size + 0xFFF) & ~0xFFF, sections[".rodata"][0])
+        assert golden_bytes[offset:offset + size] == text
+        text = golden_bytes[offset:offset + page_end - addr]
+    return golden_bytes, text, rodata
+
+
 def main():
     args = sys.argv[1:]
     xen = args[0] == "--xen"
     if xen:
         args = args[1:]
-    drtm, golden = args[0], args[1]
+    drtm = args[0]
+    # Xen first, then its dom0's kernel: the order of the inspection.
+    images = [(args[1], xen)] + [(path, False) for path in args[2:]]
     with open(drtm, "rb") as f:
         inspector = hashlib.sha256(f.read()).hexdigest()
-    with open(golden, "rb") as f:
-        golden_bytes = f.read()
     descriptor = ("drtm-inspector/1\ninspector-sha256 %s\n" % inspector).encode()
     zero = bytes(32)
-    with tempfile.TemporaryDirectory() as work:
-        elf = golden
-        if not xen:
-            elf = os.path.join(work, "vmlinux")
-            with open(elf, "wb") as f:
-                f.write(vmlinux_of(golden_bytes))
-        text = section(elf, ".text", work)
-        rodata = section(elf, ".rodata", work)
-        if xen:
-            sections = sections_of(golden_bytes)
-            addr, offset, size = sections[".text"]
-            page_end = min((addr + size + 0xFFF) & ~0xFFF, sections[".rodata"][0])
-            assert golden_bytes[offset:offset + size] == text
-            text = golden_bytes[offset:offset + page_end - addr]
-    pcrs = {
-        "17": extend(zero, descriptor),
-        "18": extend(zero, golden_bytes),
-        "19": extend(extend(zero, text), rodata),
-    }
+    pcr18, pcr19 = zero, zero
+    for path, is_xen in images:
+        with tempfile.TemporaryDirectory() as work:
+            golden_bytes, text, rodata = image_sections(path, is_xen, work)
+        pcr18 = extend(pcr18, golden_bytes)
+        pcr19 = extend(extend(pcr19, text), rodata)
+    pcrs = {"17": extend(zero, descriptor), "18": pcr18, "19": pcr19}
     print(json.dumps({k: v.hex() for k, v in pcrs.items()}))
 
 
