@@ -88,7 +88,12 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
                   const nlohmann::json& report) {
     std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n"
               << "pause window: " << result.pause.window_ms << " ms (stop " << result.pause.stop_ms
-              << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")\n"
+              << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")"
+              << (report.value("pauses", 1) > 1
+                      ? "; the last of " + std::to_string(report["pauses"].get<int>()) +
+                            " pauses (the kernel was rewriting its code)"
+                      : std::string())
+              << "\n"
               << ".text: " << result.text.bytes_compared << " bytes, "
               << result.text.bytes_differing << " differ, all but " << result.text.bytes_unexplained
               << " at patch sites (" << golden.sites().size() << " sites, " << result.sites_changed

@@ -1,5 +1,7 @@
 #include "inspect/jump_label_consistency.hpp"
 
+#include "inspect/code_patching_locks.hpp"
+
 #include <map>
 
 namespace drtm::inspect {
@@ -16,7 +18,7 @@ StaticKeyReading static_key_counts(std::span<const std::uint64_t> keys,
                                    std::span<const std::uint64_t> raw,
                                    std::optional<std::uint64_t> mutex_owner) {
     StaticKeyReading out;
-    out.judged = !mutex_owner || (*mutex_owner & ~std::uint64_t(7)) == 0;
+    out.judged = !mutex_owner || !mutex_held(*mutex_owner);
     for (std::size_t i = 0; i < keys.size() && i < raw.size(); ++i) {
         const auto count = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw[i]));
         out.counts[keys[i]] = !out.judged ? -1 : count >= 0 ? count : mutex_owner ? 1 : -1;

@@ -1,10 +1,13 @@
 #include "inspect/linux_inspector.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <unordered_set>
 
 #include "binary/error.hpp"
 #include "image/vmlinux.hpp"
+#include "inspect/code_patching_locks.hpp"
 #include "inspect/guest_page_tables.hpp"
 
 namespace drtm::inspect {
@@ -109,7 +112,9 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
     g->static_keys_.erase(std::unique(g->static_keys_.begin(), g->static_keys_.end()),
                           g->static_keys_.end());
     c.jump_label_keys = g->static_keys_.size();
-    g->jump_label_mutex_ = g->symbols_->address("jump_label_mutex").value_or(0);
+    for (const char* name : kCodePatchingMutexes)
+        if (const auto at = g->symbols_->address(name))
+            g->patching_mutexes_.emplace_back(name, *at);
     std::sort(g->paravirt_slots_.begin(), g->paravirt_slots_.end());
     g->paravirt_slots_.erase(std::unique(g->paravirt_slots_.begin(), g->paravirt_slots_.end()),
                              g->paravirt_slots_.end());
@@ -139,7 +144,12 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     const std::size_t slots_read = word_va.size();
     for (auto va : golden.static_keys()) read_word(va);
     const std::size_t keys_read = word_va.size();
-    if (golden.jump_label_mutex()) read_word(golden.jump_label_mutex());
+    std::vector<MutexReading> mutexes;
+    for (const auto& [name, va] : golden.patching_mutexes()) {
+        const auto before = word_va.size();
+        read_word(va);
+        if (word_va.size() > before) mutexes.push_back({name, 0});
+    }
     // A PV guest: its own kernel page tables, and the vCPUs running it
     // (guest_page_tables.hpp). A dom0 vCPU Xen has descheduled keeps its
     // CR3 in Xen's struct vcpu, which is not read (docs/inspect.md).
@@ -151,19 +161,42 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 "page tables cannot be checked");
         return check_pv_guest_mappings(ram, r.text_physical + (top - text.addr), cr3, ranges);
     };
-    auto copy = copy_while_paused(
-        guest, ram, r.text_physical, golden.text_bytes().size(),
-        r.text_physical + (rodata.addr - text.addr), rodata.size,
-        [&](std::uint64_t cr3) {
-            // At their runtime (randomised) addresses; under page-table
-            // isolation CR3 may hold the user half of the pair.
-            const MappedRange ranges[] = {
-                {text.addr + delta, r.text_physical, text.size},
-                {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
-            if (golden.platform() == LinuxPlatform::xen_pv) return check_pv_mappings(cr3, ranges);
-            return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
-        },
-        word_pa);
+    auto pause = [&] {
+        return copy_while_paused(
+            guest, ram, r.text_physical, golden.text_bytes().size(),
+            r.text_physical + (rodata.addr - text.addr), rodata.size,
+            [&](std::uint64_t cr3) {
+                // At their runtime (randomised) addresses; under page-table
+                // isolation CR3 may hold the user half of the pair.
+                const MappedRange ranges[] = {
+                    {text.addr + delta, r.text_physical, text.size},
+                    {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr),
+                     rodata.size}};
+                if (golden.platform() == LinuxPlatform::xen_pv)
+                    return check_pv_mappings(cr3, ranges);
+                return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
+            },
+            word_pa);
+    };
+    // Paused while the kernel rewrites its code, the copy may hold a site
+    // half-written: resume, let it finish, pause again.
+    constexpr int kMaxPauses = 4;
+    auto copy = pause();
+    for (;;) {
+        for (std::size_t i = 0; i < mutexes.size(); ++i)
+            mutexes[i].owner_word = copy.words[keys_read + i];
+        r.mutexes_held = held_mutexes(mutexes);
+        if (r.mutexes_held.empty() || r.pauses == kMaxPauses) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25 * r.pauses));
+        ++r.pauses;
+        copy = pause();
+    }
+    for (const auto& name : r.mutexes_held)
+        if (auto what = not_judged_while_held(name); !what.empty())
+            r.not_judged.push_back(std::move(what));
+    std::optional<std::uint64_t> jump_label_owner;
+    for (const auto& m : mutexes)
+        if (m.name == "jump_label_mutex") jump_label_owner = m.owner_word;
     // The slots hold runtime addresses; the sites are compared at link ones.
     PointerValues slots;
     for (std::size_t i = 0; i < slots_read; ++i)
@@ -172,11 +205,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     const std::span<const std::uint64_t> words(copy.words);
     const auto keys = static_key_counts(
         std::span<const std::uint64_t>(word_va).subspan(slots_read, keys_read - slots_read),
-        words.subspan(slots_read, keys_read - slots_read),
-        keys_read < word_va.size() ? std::optional(copy.words[keys_read]) : std::nullopt);
-    if (!keys.judged)
-        r.not_judged.push_back(
-            "jump labels against their keys: the kernel held jump_label_mutex (switching a key)");
+        words.subspan(slots_read, keys_read - slots_read), jump_label_owner);
     undo_relocations(copy.text, text.addr, r.placement.virtual_delta, golden.relocations());
     undo_relocations(copy.rodata, rodata.addr, r.placement.virtual_delta, golden.relocations());
     compare_with_golden(golden, std::move(copy), r,
@@ -190,6 +219,8 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     auto j = to_json(static_cast<const CodeInspection&>(r), golden);
     j["image"] = "linux";
     j["platform"] = platform_name(golden.platform());
+    j["pauses"] = r.pauses;
+    j["mutexes_held"] = r.mutexes_held;
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

@@ -46,9 +46,11 @@ class LinuxGolden : public GoldenCode {
     // Link addresses of the static_keys behind the jump labels in .text,
     // whose counts are read in the pause so each site is held to its key.
     const std::vector<std::uint64_t>& static_keys() const { return static_keys_; }
-    // jump_label_mutex, read in the pause too: held, the kernel is
-    // switching a key and its sites may be half-written (0 when absent).
-    std::uint64_t jump_label_mutex() const { return jump_label_mutex_; }
+    // The locks the kernel rewrites its code under (code_patching_locks.hpp)
+    // that the image names, by name and link address, read in the pause.
+    const std::vector<std::pair<std::string, std::uint64_t>>& patching_mutexes() const {
+        return patching_mutexes_;
+    }
     // How many sites the cross-site checks can judge: paravirt sites with
     // a pv_ops slot, static-call sites whose key has a trampoline in .text
     // (both need data symbols in kallsyms: CONFIG_KALLSYMS_ALL).
@@ -66,12 +68,16 @@ class LinuxGolden : public GoldenCode {
     image::X86Relocations relocations_;
     std::vector<std::uint64_t> paravirt_slots_;
     std::vector<std::uint64_t> static_keys_;
-    std::uint64_t jump_label_mutex_ = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> patching_mutexes_;
     Coverage coverage_;
 };
 
 struct LinuxInspection : CodeInspection {
     LinuxPlacement placement;  // where it was found, and its KASLR offset
+    // Pauses made: more than one when a pause found the kernel rewriting
+    // its code (code_patching_locks.hpp); `pause` is the last one's.
+    int pauses = 1;
+    std::vector<std::string> mutexes_held;  // in the last pause
 };
 
 LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,

@@ -342,6 +342,51 @@ TEST_F(XenInspection, AByteChangedInDom0IsFoundAndNamed) {
     EXPECT_TRUE(inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}).intact());
 }
 
+// A pause that finds the kernel rewriting its code (text_mutex held: here
+// its owner word set to init_task's address while the test runs) pauses
+// again until the mutex is free; held through every pause, the report says
+// what was not judged. dom0 does not poke its text while idle.
+TEST_F(XenInspection, Dom0RewritingItsCodeIsPausedAgain) {
+    const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto placement = inspect::locate_linux(pv, ram);
+    const std::uint64_t owner_at =
+        placement.text_physical + (pv.symbols().require("text_mutex") - pv.text().addr);
+    const std::uint64_t task = pv.symbols().require("init_task"), free_owner = 0;
+    ASSERT_EQ(testsupport::guest_byte(vm_->ram_file(), owner_at), 0u);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &task, 8);
+    const auto held = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
+    // Freed 60 ms into the next inspection: its first pause finds it held,
+    // a later one free.
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+            EXPECT_EQ(::pwrite(fd, &free_owner, 8, static_cast<off_t>(owner_at)), 8);
+            ::close(fd);
+        }
+    });
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &task, 8);
+    const auto released = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
+    release.join();
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &free_owner, 8);
+
+    EXPECT_EQ(held.pauses, 4);
+    EXPECT_EQ(held.mutexes_held, std::vector<std::string>{"text_mutex"});
+    ASSERT_EQ(held.not_judged.size(), 1u);
+    EXPECT_NE(held.not_judged[0].find("the kernel held text_mutex"), std::string::npos);
+    EXPECT_NE(inspect::findings_text(held).find("not judged: patch sites as a whole"),
+              std::string::npos);
+    EXPECT_GT(released.pauses, 1);
+    EXPECT_TRUE(released.mutexes_held.empty());
+    EXPECT_TRUE(released.not_judged.empty());
+    EXPECT_TRUE(released.intact());
+    const auto clean = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
+    EXPECT_EQ(clean.pauses, 1);
+    EXPECT_TRUE(clean.intact());
+}
+
 // `drtm vm run --xen --launch-dce` and `drtm inspect --xen` as a user runs
 // them: dom0 sees the boot-time launch of Xen (PCRs as `drtm predict`
 // states them, the log from fw_cfg); the inspection's measured PCRs are

@@ -1,0 +1,26 @@
+#include "inspect/code_patching_locks.hpp"
+
+namespace drtm::inspect {
+
+std::vector<std::string> held_mutexes(std::span<const MutexReading> readings) {
+    std::vector<std::string> held;
+    for (const auto& m : readings)
+        if (mutex_held(m.owner_word)) held.push_back(m.name);
+    return held;
+}
+
+std::string not_judged_while_held(const std::string& name) {
+    if (name == "jump_label_mutex")
+        return "jump labels against their keys: the kernel held jump_label_mutex (switching a "
+               "key)";
+    if (name == "static_call_mutex")
+        return "static calls against their trampolines: the kernel held static_call_mutex "
+               "(retargeting a static call); a site disagreeing with its trampoline may be "
+               "mid-update";
+    if (name == "text_mutex")
+        return "patch sites as a whole: the kernel held text_mutex (rewriting its code); a "
+               "site half-written reads as modified";
+    return "";
+}
+
+}  // namespace drtm::inspect
