@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 struct InspectOptions {
     std::string vm, kernel, xen, log, keys, nonce, evidence, inspector, verifier, identity;
-    bool json = false, predict = false, no_measure = false;
+    bool json = false, predict = false, no_measure = false, dom0 = false;
 };
 
 // A golden image and what it is the golden of.
@@ -73,11 +73,11 @@ void print_pcrs(const nlohmann::json& measurement) {
 }
 
 void run_predict(const InspectOptions& o) {
-    const auto goldens = load_goldens(o, !o.xen.empty());
+    const auto goldens = load_goldens(o, !o.xen.empty() || o.dom0);
     inspect::InspectionSubject subject{inspector_digest(o.inspector), {}};
     for (const auto& g : goldens)
-        subject.images.push_back(
-            {g.file, g.code->build_id(), g.code->text_bytes(), g.code->rodata_bytes(), ""});
+        subject.images.push_back({g.code->inspection_rules(), g.file, g.code->build_id(),
+                                  g.code->text_bytes(), g.code->rodata_bytes(), ""});
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
@@ -133,6 +133,7 @@ struct Inspected {
     const Golden* golden;
     inspect::CodeInspection result;
     nlohmann::json report;
+    std::string error;  // the inspection failed (then it is not measured)
 };
 
 bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
@@ -142,9 +143,11 @@ bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
     progress("measuring the inspection into the guest's TPM (" + tcti + ")");
     inspect::InspectionSubject subject{inspector, {}};
     for (const auto& i : inspected)
-        subject.images.push_back({i.golden->file, i.golden->code->build_id(),
-                                  i.result.text_normalised, i.result.rodata_normalised,
-                                  inspect::findings_text(i.result)});
+        if (i.error.empty())
+            subject.images.push_back({i.golden->code->inspection_rules(), i.golden->file,
+                                      i.golden->code->build_id(), i.result.text_normalised,
+                                      i.result.rodata_normalised,
+                                      inspect::findings_text(i.result)});
     auto m = inspect::measure_inspection(tcti, subject);
     const auto log_path =
         o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
@@ -202,6 +205,9 @@ void run_inspect(const InspectOptions& o) {
                                  "` running?");
     auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
     const bool under_xen = vm.value("hypervisor", "none") == "xen";
+    if (o.dom0 && !under_xen)
+        throw std::runtime_error("--dom0, but " + descriptor.string() +
+                                 " says no Xen runs this guest (`drtm vm run --xen`)");
     if (!o.xen.empty() && !o.kernel.empty() && !under_xen)
         throw std::runtime_error("--kernel with --xen names dom0's kernel, but " +
                                  descriptor.string() +
@@ -225,27 +231,40 @@ void run_inspect(const InspectOptions& o) {
     std::vector<Inspected> inspected;
     for (const auto& g : goldens) {
         if (goldens.size() > 1) progress("inspecting " + g.role);
-        Inspected i{&g, {}, {}};
-        if (const auto* xen = dynamic_cast<const inspect::XenGolden*>(g.code.get())) {
-            auto r = inspect::inspect_xen(*xen, ram, guest);
-            i.report = inspect::to_json(r, *xen);
-            i.result = std::move(r);
-        } else {
-            const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*g.code);
-            auto r = inspect::inspect_linux(linux_golden, ram, guest);
-            i.report = inspect::to_json(r, linux_golden);
-            i.result = std::move(r);
+        Inspected i{&g, {}, {}, {}};
+        try {
+            if (const auto* xen = dynamic_cast<const inspect::XenGolden*>(g.code.get())) {
+                auto r = inspect::inspect_xen(*xen, ram, guest);
+                i.report = inspect::to_json(r, *xen);
+                i.result = std::move(r);
+            } else {
+                const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*g.code);
+                auto r = inspect::inspect_linux(linux_golden, ram, guest);
+                i.report = inspect::to_json(r, linux_golden);
+                i.result = std::move(r);
+            }
+        } catch (const std::exception& e) {
+            // Alone, an error is the answer. With Xen and dom0, one image's
+            // failure (which the other, if modified, could provoke) must
+            // not hide what the other was found to be: it is reported, and
+            // left out of the measurement (so PCR 18 is no intact pair's).
+            if (goldens.size() == 1) throw;
+            i.error = e.what();
+            i.report = {{"verdict", "error"}, {"error", i.error}};
         }
         inspected.push_back(std::move(i));
     }
-    const bool intact = std::all_of(inspected.begin(), inspected.end(),
-                                    [](const Inspected& i) { return i.result.intact(); });
+    const bool modified = std::any_of(inspected.begin(), inspected.end(), [](const Inspected& i) {
+        return i.error.empty() && !i.result.intact();
+    });
+    const auto failed = std::find_if(inspected.begin(), inspected.end(),
+                                     [](const Inspected& i) { return !i.error.empty(); });
     // One image: its report. Xen and dom0: each under its role.
     nlohmann::json report;
     if (inspected.size() == 1) {
         report = inspected.front().report;
     } else {
-        report["verdict"] = intact ? "intact" : "modified";
+        report["verdict"] = modified ? "modified" : failed != inspected.end() ? "error" : "intact";
         for (const auto& i : inspected) report[i.golden->role] = i.report;
     }
 
@@ -269,7 +288,10 @@ void run_inspect(const InspectOptions& o) {
             std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n";
         for (const auto& i : inspected) {
             if (inspected.size() > 1) std::cout << "\n" << i.golden->role << ":\n";
-            print_report(i.result, *i.golden->code, i.report);
+            if (!i.error.empty())
+                std::cout << "error: " << i.error << "\n";
+            else
+                print_report(i.result, *i.golden->code, i.report);
         }
         if (report.contains("measurement")) {
             const auto& m = report["measurement"];
@@ -286,11 +308,17 @@ void run_inspect(const InspectOptions& o) {
             std::cout << "\n";
         }
     }
-    if (!intact) {
+    if (modified) {
+        if (failed != inspected.end())
+            std::cerr << "drtm: the " << failed->golden->role
+                      << " inspection failed: " << failed->error << "\n";
         if (!measurement_error.empty())
             std::cerr << "drtm: the measurement failed too: " << measurement_error << "\n";
         throw CLI::RuntimeError(2);
     }
+    if (failed != inspected.end())
+        throw std::runtime_error("the " + failed->golden->role +
+                                 " inspection failed: " + failed->error);
     if (!measurement_error.empty()) throw std::runtime_error(measurement_error);
     if (!measured_ok)
         throw std::runtime_error("the inspection log does not replay to the guest TPM's PCRs");
@@ -318,6 +346,10 @@ void register_inspect(CLI::App& app) {
                                 "xen.gz the guest booted; with --kernel, Xen and then dom0 are "
                                 "inspected and measured in one launch")
                     ->check(CLI::ExistingFile);
+    cmd->add_flag("--dom0", o->dom0,
+                  "The --kernel is Xen's PV dom0: for --predict (an inspection reads it from "
+                  "vm.json; given, it must agree)")
+        ->needs(kernel);
     auto* golden = cmd->add_option_group("golden", "The golden images");
     golden->add_option(kernel);
     golden->add_option(xen);

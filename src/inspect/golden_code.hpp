@@ -35,6 +35,10 @@ class GoldenCode {
         auto id = elf_.build_id();
         return id ? binary::to_hex(*id) : "";
     }
+    // Which rules the guest was held to ("xen", "linux native", "linux
+    // xen-pv"): measured with the golden file, since the same file under
+    // another platform's rules allows other forms.
+    virtual std::string inspection_rules() const = 0;
     // [start, end) virtual addresses of the ro_after_init window.
     std::uint64_t ro_after_init_start() const { return ro_after_init_start_; }
     std::uint64_t ro_after_init_end() const { return ro_after_init_end_; }

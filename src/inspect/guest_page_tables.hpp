@@ -48,10 +48,16 @@ std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
 // machine addresses: QEMU's guest-physical ones. `kernel_root`, the
 // kernel's own top-level table (init_top_pgt, whose kernel half every
 // process's shares), must map every range onto its copy. A vCPU's `cr3`
-// that maps the first range's start must too; one that does not is running
-// Xen (its idle page tables map no guest kernel) and none of this code.
-std::string check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t kernel_root,
-                                    std::uint64_t cr3, std::span<const MappedRange> ranges);
+// that maps any page of the ranges must too; one that maps none is running
+// Xen on its own page tables, or the guest's user code on its user tables
+// (a 64-bit PV guest's user mode runs on a second top-level table without
+// the kernel), and none of this code.
+struct PvMappingCheck {
+    std::string problem;            // empty when both map the copy
+    bool vcpu_maps_kernel = false;  // `cr3` maps some page of the ranges
+};
+PvMappingCheck check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t kernel_root,
+                                       std::uint64_t cr3, std::span<const MappedRange> ranges);
 
 // Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
 // paging (an application processor still waiting for its start-up IPI)

@@ -31,6 +31,8 @@ constexpr const char* kStage = "inspector";
 void measure_image(launch::Measurer& m, const InspectedImage& s) {
     using binary::as_bytes;
     m.measure(kStage, kDlmeLocality, 18, launch::evtype::kSecureLaunch,
+              as_bytes("drtm-inspect rules " + s.rules), as_bytes(s.rules));
+    m.measure(kStage, kDlmeLocality, 18, launch::evtype::kSecureLaunch,
               as_bytes("drtm-inspect golden image build-id " + s.golden_build_id), s.golden_image);
     m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
               as_bytes(std::string("drtm-inspect .text normalised")), s.text);

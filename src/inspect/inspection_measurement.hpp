@@ -6,8 +6,10 @@
 //   PCR 17  the dynamic launch of the inspector: _TPM_Hash_Start/Data/End at
 //           locality 4 with the inspector descriptor (its own SHA-256), so
 //           PCR 17 = E(0, H(descriptor)); logged as SKL logs SKINIT.
-//   PCR 18  the golden image the guest is compared with (the file's bytes),
-//           at locality 2, as a DLME measures its configuration.
+//   PCR 18  the rules the guest was held to ("linux native", "linux
+//           xen-pv", "xen": the ASCII text), then the golden image it is
+//           compared with (the file's bytes), at locality 2, as a DLME
+//           measures its configuration.
 //           Inspecting Xen and its dom0 in one launch measures Xen's PCR 18
 //           and 19 records, then dom0's.
 //   PCR 19  the guest's normalised .text, then .rodata, at locality 2:
@@ -36,6 +38,7 @@ namespace drtm::inspect {
 
 // One image the inspection compared.
 struct InspectedImage {
+    std::string rules;              // GoldenCode::inspection_rules()
     binary::ByteView golden_image;  // the golden file (the bzImage, xen-syms)
     std::string golden_build_id;    // hex; named in the log, not measured separately
     binary::ByteView text;          // normalised (a guest) or golden (a prediction)

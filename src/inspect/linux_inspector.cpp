@@ -151,17 +151,24 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         if (word_va.size() > before) mutexes.push_back({name, 0});
     }
     // A PV guest: its own kernel page tables, and the vCPUs running it
-    // (guest_page_tables.hpp). A dom0 vCPU Xen has descheduled keeps its
-    // CR3 in Xen's struct vcpu, which is not read (docs/inspect.md).
+    // (guest_page_tables.hpp). A dom0 vCPU Xen has descheduled, or one in
+    // user mode, keeps its kernel's CR3 in Xen's struct vcpu, which is not
+    // read: a pause in which no vCPU ran on tables mapping the kernel is
+    // made again (docs/inspect.md).
+    const bool pv = golden.platform() == LinuxPlatform::xen_pv;
+    bool vcpu_maps_kernel = false;
     auto check_pv_mappings = [&](std::uint64_t cr3, std::span<const MappedRange> ranges) {
         const auto top = golden.kernel_page_table();
         if (top <= text.addr)
             return std::string(
                 "the golden kernel names no init_top_pgt after .text: its own "
                 "page tables cannot be checked");
-        return check_pv_guest_mappings(ram, r.text_physical + (top - text.addr), cr3, ranges);
+        auto c = check_pv_guest_mappings(ram, r.text_physical + (top - text.addr), cr3, ranges);
+        vcpu_maps_kernel = vcpu_maps_kernel || c.vcpu_maps_kernel;
+        return c.problem;
     };
     auto pause = [&] {
+        vcpu_maps_kernel = false;
         return copy_while_paused(
             guest, ram, r.text_physical, golden.text_bytes().size(),
             r.text_physical + (rodata.addr - text.addr), rodata.size,
@@ -172,21 +179,29 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                     {text.addr + delta, r.text_physical, text.size},
                     {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr),
                      rodata.size}};
-                if (golden.platform() == LinuxPlatform::xen_pv)
-                    return check_pv_mappings(cr3, ranges);
+                if (pv) return check_pv_mappings(cr3, ranges);
                 return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
             },
             word_pa);
     };
     // Paused while the kernel rewrites its code, the copy may hold a site
-    // half-written: resume, let it finish, pause again.
+    // half-written; paused while no vCPU runs a PV kernel, what it runs on
+    // is not seen: resume, pause again.
     constexpr int kMaxPauses = 4;
     auto copy = pause();
     for (;;) {
         for (std::size_t i = 0; i < mutexes.size(); ++i)
             mutexes[i].owner_word = copy.words[keys_read + i];
         r.mutexes_held = held_mutexes(mutexes);
-        if (r.mutexes_held.empty() || r.pauses == kMaxPauses) break;
+        const bool unbound = pv && copy.mapping_problem.empty() && !vcpu_maps_kernel;
+        if ((r.mutexes_held.empty() && !unbound) || r.pauses == kMaxPauses) {
+            if (unbound)
+                r.not_judged.push_back(
+                    "the page tables the kernel runs on: in " + std::to_string(r.pauses) +
+                    " pauses no vCPU held tables mapping it (it ran user code, or Xen on its own "
+                    "tables); only init_top_pgt was checked");
+            break;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(25 * r.pauses));
         ++r.pauses;
         copy = pause();

@@ -35,6 +35,9 @@ class LinuxGolden : public GoldenCode {
     static std::unique_ptr<LinuxGolden> from_bzimage(
         binary::ByteView bzimage, LinuxPlatform platform = LinuxPlatform::native);
     LinuxPlatform platform() const { return platform_; }
+    std::string inspection_rules() const override {
+        return std::string("linux ") + platform_name(platform_);
+    }
     // init_top_pgt: the kernel's own top-level page table (swapper_pg_dir),
     // whose kernel half every process's shares (0 when absent).
     std::uint64_t kernel_page_table() const { return kernel_page_table_; }

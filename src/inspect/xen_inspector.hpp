@@ -34,6 +34,7 @@ inline constexpr std::uint64_t kXenImageOffset = 2u << 20;
 class XenGolden : public GoldenCode {
   public:
     static std::unique_ptr<XenGolden> from_xen_syms(binary::ByteView xen_syms);
+    std::string inspection_rules() const override { return "xen"; }
     // XEN_VIRT_START: the virtual address xen_phys_start maps to.
     std::uint64_t virtual_start() const { return elf_.section(".text")->addr - kXenImageOffset; }
     // Link addresses of the function pointers behind altcall sites, in

@@ -289,6 +289,7 @@ TEST_F(XenInspection, Dom0IsInspectedAsAXenPvGuest) {
     EXPECT_GT(r.sites_changed, 1000u);
     EXPECT_EQ(r.placement.virtual_delta, 0);
     EXPECT_EQ(r.mapping_problem, "");
+    EXPECT_TRUE(r.not_judged.empty()) << r.not_judged.front();
     EXPECT_NE(r.cr3, 0u);
     EXPECT_EQ(r.text_physical % 4096, 0u);
 
@@ -454,10 +455,19 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_EQ(ready["hypervisor"], "xen");
 
     // dom0 with --kernel: a Xen PV guest (vm.json says Xen runs it),
-    // measured as the kernel's --predict and hashlib say.
+    // measured as `--predict --dom0` and hashlib say (its rules differ from
+    // a native kernel's, and so does PCR 18).
     auto dom0_expected =
-        run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " " +
+        run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " --dom0 " +
                     quote(DRTM_BINARY) + " " + quote(vmlinuz));
+    auto dom0_predicted =
+        run_command(drtm_cmd("inspect --predict --json --dom0 --kernel " + quote(vmlinuz)));
+    ASSERT_EQ(dom0_predicted.status, 0) << dom0_predicted.err;
+    auto native_predicted =
+        run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz)));
+    ASSERT_EQ(native_predicted.status, 0) << native_predicted.err;
+    EXPECT_NE(nlohmann::json::parse(dom0_predicted.out)["pcrs"]["sha256"]["18"],
+              nlohmann::json::parse(native_predicted.out)["pcrs"]["sha256"]["18"]);
     ASSERT_EQ(dom0_expected.status, 0) << dom0_expected.err;
     const auto dom0_pcrs = nlohmann::json::parse(dom0_expected.out);
     auto dom0 = run_command(drtm_cmd("inspect --json --vm " + quote((dir / "vm").string()) +
@@ -469,9 +479,12 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_EQ(dom0_report["image"], "linux");
     EXPECT_EQ(dom0_report["platform"], "xen-pv");
     EXPECT_TRUE(dom0_report["measurement"]["verified"].get<bool>());
-    for (const char* pcr : {"17", "18", "19"})
+    for (const char* pcr : {"17", "18", "19"}) {
         EXPECT_EQ(dom0_report["measurement"]["pcrs"]["sha256"][pcr], dom0_pcrs[pcr])
             << "PCR " << pcr;
+        EXPECT_EQ(nlohmann::json::parse(dom0_predicted.out)["pcrs"]["sha256"][pcr], dom0_pcrs[pcr])
+            << "PCR " << pcr;
+    }
 
     // Xen and dom0 in one launch: Xen's records, then dom0's, as --predict
     // and hashlib say; the report has each under its role.
@@ -508,6 +521,40 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
         if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_TRUE(seen) << "dom0 never read PCR 17 = " << pcr17;
+
+    // dom0 not found (one byte of startup_64 changed: a PV kernel never
+    // runs it after boot): Xen's result stands and is measured alone (PCR
+    // 18 as Xen's own prediction), the run says why and exits 1.
+    const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
+    const fs::path ram_file = ready["ram_file"].get<std::string>();
+    std::uint64_t at = 0;
+    std::uint8_t original = 0;
+    {
+        inspect::GuestMemory ram(ram_file, ready["ram_size"].get<std::uint64_t>());
+        at = inspect::locate_linux(pv, ram).text_physical +
+             (testsupport::plain_byte_of(pv, "startup_64") - pv.text().addr);
+        original = testsupport::guest_byte(ram_file, at);
+        inspect::QmpClient qmp(ready["qmp"].get<std::string>());
+        testsupport::set_guest_byte(qmp, ram_file, at, original ^ 0xFF);
+    }
+    auto lost = run_command(drtm_cmd("inspect --json --vm " + quote((dir / "vm").string()) +
+                                     " --xen " + quote(xen_syms) + " --kernel " + quote(vmlinuz) +
+                                     " --log " + quote((dir / "lost-eventlog.bin").string())));
+    {
+        inspect::QmpClient qmp(ready["qmp"].get<std::string>());
+        testsupport::set_guest_byte(qmp, ram_file, at, original);
+    }
+    EXPECT_EQ(lost.status, 1) << lost.out << lost.err;
+    EXPECT_NE(lost.err.find("the dom0 inspection failed"), std::string::npos) << lost.err;
+    const auto lost_report = nlohmann::json::parse(lost.out);
+    EXPECT_EQ(lost_report["verdict"], "error");
+    EXPECT_EQ(lost_report["xen"]["verdict"], "intact");
+    EXPECT_EQ(lost_report["dom0"]["verdict"], "error");
+    EXPECT_NE(lost_report["dom0"]["error"].get<std::string>().find("runs another kernel"),
+              std::string::npos)
+        << lost_report["dom0"];
+    EXPECT_EQ(lost_report["measurement"]["pcrs"]["sha256"]["18"],
+              prediction["pcrs"]["sha256"]["18"]);
     EXPECT_EQ(vm.terminate(), 0);
     fs::remove_all(dir);
 }

@@ -77,13 +77,39 @@ TEST_F(PageTables, MappingMustBeContiguousOntoTheCopy) {
 // table maps no kernel (Xen's) is skipped, one that maps it elsewhere is not.
 TEST_F(PageTables, PvGuestKernelTablesAndTheVcpusRunningIt) {
     const inspect::MappedRange text[] = {{kVa, 0x200000, 2 << 20}};
-    EXPECT_EQ(inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x1000, text), "");
-    EXPECT_EQ(inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x6000, text), "");
-    const auto decoy_vcpu = inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x8000, text);
+    auto own = inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x1000, text);
+    EXPECT_EQ(own.problem, "");
+    EXPECT_TRUE(own.vcpu_maps_kernel);
+    auto xen = inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x6000, text);
+    EXPECT_EQ(xen.problem, "");
+    EXPECT_FALSE(xen.vcpu_maps_kernel);
+    const auto decoy_vcpu = inspect::check_pv_guest_mappings(*ram_, 0x1000, 0x8000, text).problem;
     EXPECT_NE(decoy_vcpu.find("the vCPU's page tables (CR3 0x8000)"), std::string::npos)
         << decoy_vcpu;
-    const auto decoy_kernel = inspect::check_pv_guest_mappings(*ram_, 0x8000, 0x1000, text);
+    const auto decoy_kernel = inspect::check_pv_guest_mappings(*ram_, 0x8000, 0x1000, text).problem;
     EXPECT_NE(decoy_kernel.find("init_top_pgt (CR3 0x8000)"), std::string::npos) << decoy_kernel;
-    const auto none = inspect::check_pv_guest_mappings(*ram_, 0x6000, 0x6000, text);
+    const auto none = inspect::check_pv_guest_mappings(*ram_, 0x6000, 0x6000, text).problem;
     EXPECT_NE(none.find("not mapped"), std::string::npos) << none;
+}
+
+// Tables that leave the first page unmapped and map the next elsewhere
+// are a vCPU running the kernel, not Xen's: checked, and refused.
+TEST_F(PageTables, APvVcpuMappingAnyPageOfTheKernelIsChecked) {
+    // PML4 0xb000 → PDPT 0xc000 → PD 0xd000, PD[8] → PT 0xe000 with PT[0]
+    // empty and PT[1] → 0x9000: kVa's first page unmapped, its second
+    // page somewhere else than the copy's.
+    auto put = [&](std::uint64_t at, std::uint64_t v) {
+        std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(at));
+        f.write(reinterpret_cast<const char*>(&v), 8);
+    };
+    put(0xb000 + 8 * 511, 0xc000 | 0x3);
+    put(0xc000 + 8 * 510, 0xd000 | 0x3);
+    put(0xd000 + 8 * 8, 0xe000 | 0x3);
+    put(0xe000 + 8 * 1, 0x9000 | 0x3);
+    const inspect::MappedRange text[] = {{kVa, 0x200000, 2 << 20}};
+    const auto r = inspect::check_pv_guest_mappings(*ram_, 0x1000, 0xb000, text);
+    EXPECT_TRUE(r.vcpu_maps_kernel);
+    EXPECT_NE(r.problem.find("the vCPU's page tables (CR3 0xb000)"), std::string::npos)
+        << r.problem;
 }

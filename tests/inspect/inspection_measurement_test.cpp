@@ -25,7 +25,8 @@ struct Subject {
     }
     inspect::InspectionSubject view() const {
         return {inspector,
-                {{binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata), ""}}};
+                {{"linux native", binary::as_bytes(golden), "abcd", text, binary::as_bytes(rodata),
+                  ""}}};
     }
 };
 
@@ -48,7 +49,7 @@ TEST(InspectionMeasurement, PredictionMatchesIndependentValues) {
     EXPECT_EQ(binary::to_hex(m.pcrs.at(HashAlg::sha1).at(17)),
               "00a35c82251387c9625434f5ac526fad6199f85b");
     EXPECT_EQ(binary::to_hex(sha256.at(18)),
-              "e89d9cb3f5d31faec4ad546e2df427165e460f8984990dc23cdb2c53adde89c1");
+              "cc38528327d785c12193d0c6b0e95e3372eb00a02d5e134fc2ff4b94590aef6c");
     EXPECT_EQ(binary::to_hex(sha256.at(19)),
               "7e45b958bae07f0286dbbd3891d10f6e680003ec6039ad0a99653e6e6fd4a483");
     for (std::uint32_t p = 20; p <= 22; ++p) EXPECT_EQ(sha256.at(p), binary::Bytes(32, 0));
@@ -59,11 +60,13 @@ TEST(InspectionMeasurement, LogReplaysToThePrediction) {
     Subject s;
     auto m = inspect::predict_inspection(s.view());
     auto log = eventlog::parse_event_log(binary::ByteView(m.eventlog));
-    ASSERT_EQ(log.events().size(), 5u);  // Spec ID header, launch, golden, .text, .rodata
+    ASSERT_EQ(log.events().size(), 6u);  // Spec ID header, launch, rules, golden, .text, .rodata
     auto replayed = eventlog::replay(log);
     auto cmp = eventlog::compare(replayed, eventlog::PcrValues(m.pcrs.begin(), m.pcrs.end()));
     EXPECT_TRUE(cmp.ok());
-    const auto data = log.events()[2].data;
+    const auto rules = log.events()[2].data;
+    EXPECT_EQ(std::string(rules.begin(), rules.end()), "drtm-inspect rules linux native");
+    const auto data = log.events()[3].data;
     EXPECT_EQ(std::string(data.begin(), data.end()), "drtm-inspect golden image build-id abcd");
 }
 
@@ -95,33 +98,50 @@ TEST(InspectionMeasurement, FindingsAreTheLastPcr19Record) {
     EXPECT_EQ(binary::to_hex(b.at(19)),
               "0c69c42dbe9fb08eea01015f8509cc8cd7126bc42effa31eca8dbd01b1bbfe91");
     auto log = eventlog::parse_event_log(binary::ByteView(found.eventlog));
-    ASSERT_EQ(log.events().size(), 6u);
+    ASSERT_EQ(log.events().size(), 7u);
     const auto& data = log.events().back().data;
     EXPECT_EQ(std::string(data.begin(), data.end()),
               "drtm-inspect findings\n" + view.images[0].findings);
 }
 
 // Xen and its dom0 in one launch: Xen's records, then dom0's. hashlib:
-// PCR 18 = E(E(0, H("xen-syms")), H("golden bzImage")), PCR 19 =
-// E(E(E(E(0, H(c3)), H("xen rodata")), H(90 90 c3)), H("rodata")).
+// PCR 18 = E(E(E(E(0, H("xen")), H("xen-syms")), H("linux xen-pv")),
+// H("golden bzImage")), PCR 19 = E(E(E(E(0, H(c3)), H("xen rodata")),
+// H(90 90 c3)), H("rodata")).
 TEST(InspectionMeasurement, TwoImagesAreMeasuredOneAfterTheOther) {
     Subject s;
     const binary::Bytes xen_text = {0xC3};
     auto both = s.view();
+    both.images.front().rules = "linux xen-pv";
     both.images.insert(both.images.begin(),
-                       {binary::as_bytes(std::string_view("xen-syms")), "ef", xen_text,
+                       {"xen", binary::as_bytes(std::string_view("xen-syms")), "ef", xen_text,
                         binary::as_bytes(std::string_view("xen rodata")), ""});
     const auto m = inspect::predict_inspection(both);
     const auto& sha256 = m.pcrs.at(HashAlg::sha256);
     EXPECT_EQ(sha256.at(17), inspect::predict_inspection(s.view()).pcrs.at(HashAlg::sha256).at(17));
     EXPECT_EQ(binary::to_hex(sha256.at(18)),
-              "fc65f645dadb64f90cf60f39637d547edea027860edac52ac8c650984fb91b11");
+              "f02132e7355ec58ad74e86f870d6184559fa333d9940f2b4c5bcb498c099e80c");
     EXPECT_EQ(binary::to_hex(sha256.at(19)),
               "e83f73018c1e7290047b1c64a59ae1998be83d81826cb1420a705b9ee2c4addd");
     auto log = eventlog::parse_event_log(binary::ByteView(m.eventlog));
-    ASSERT_EQ(log.events().size(), 8u);  // header, launch, then 3 per image
-    const auto& first = log.events()[2].data;
-    EXPECT_EQ(std::string(first.begin(), first.end()), "drtm-inspect golden image build-id ef");
-    const auto& second = log.events()[5].data;
-    EXPECT_EQ(std::string(second.begin(), second.end()), "drtm-inspect golden image build-id abcd");
+    ASSERT_EQ(log.events().size(), 10u);  // header, launch, then 4 per image
+    const auto text = [&](std::size_t i) {
+        const auto& d = log.events()[i].data;
+        return std::string(d.begin(), d.end());
+    };
+    EXPECT_EQ(text(2), "drtm-inspect rules xen");
+    EXPECT_EQ(text(3), "drtm-inspect golden image build-id ef");
+    EXPECT_EQ(text(6), "drtm-inspect rules linux xen-pv");
+    EXPECT_EQ(text(7), "drtm-inspect golden image build-id abcd");
+}
+
+// The same file under another platform's rules is another measurement.
+TEST(InspectionMeasurement, TheRulesArePartOfPcr18) {
+    Subject s;
+    auto pv = s.view();
+    pv.images.front().rules = "linux xen-pv";
+    const auto a = inspect::predict_inspection(s.view()).pcrs.at(HashAlg::sha256);
+    const auto b = inspect::predict_inspection(pv).pcrs.at(HashAlg::sha256);
+    EXPECT_NE(a.at(18), b.at(18));
+    EXPECT_EQ(a.at(19), b.at(19));
 }

@@ -4,13 +4,15 @@ without drtm: hashlib, lzma and binutils' objcopy. The golden values of the
 inspection e2e tests.
 
     inspection_pcrs.py DRTM_EXECUTABLE VMLINUZ  ->  {"17": hex, "18": hex, "19": hex}
+    inspection_pcrs.py --dom0 DRTM_EXECUTABLE VMLINUZ  ->  the kernel as Xen's PV dom0
     inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS  ->  the same for Xen
     inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS VMLINUZ  ->  Xen, then its
         dom0, in one launch: PCR 18 and 19 extended with Xen's, then dom0's
 
 PCR 17: the inspector's dynamic launch, E(0, H(descriptor)) with the
 descriptor "drtm-inspector/1\\ninspector-sha256 <hex>\\n".
-PCR 18: E(0, H(the bzImage file)).
+PCR 18: E(E(0, H(rules)), H(the bzImage file)), the rules the ASCII text
+"linux native", "linux xen-pv" (dom0) or "xen".
 PCR 19: E(E(0, H(.text)), H(.rodata)) of the vmlinux inside the bzImage.
 For Xen, the golden file is xen-syms itself, and its .text runs to the end
 of its last page (the file bytes up to it: Xen maps that page executable).
@@ -84,21 +86,23 @@ def image_sections(path, xen, work):
 
 def main():
     args = sys.argv[1:]
-    xen = args[0] == "--xen"
-    if xen:
-        args = args[1:]
+    xen = "--xen" in args
+    dom0 = xen or "--dom0" in args
+    args = [a for a in args if a not in ("--xen", "--dom0")]
     drtm = args[0]
-    # Xen first, then its dom0's kernel: the order of the inspection.
-    images = [(args[1], xen)] + [(path, False) for path in args[2:]]
+    # Xen first, then its dom0's kernel: the order of the inspection. The
+    # rules each was held to are measured before its golden file.
+    images = ([(args[1], "xen")] if xen else []) + [
+        (path, "linux xen-pv" if dom0 else "linux native") for path in args[1 + xen:]]
     with open(drtm, "rb") as f:
         inspector = hashlib.sha256(f.read()).hexdigest()
     descriptor = ("drtm-inspector/1\ninspector-sha256 %s\n" % inspector).encode()
     zero = bytes(32)
     pcr18, pcr19 = zero, zero
-    for path, is_xen in images:
+    for path, rules in images:
         with tempfile.TemporaryDirectory() as work:
-            golden_bytes, text, rodata = image_sections(path, is_xen, work)
-        pcr18 = extend(pcr18, golden_bytes)
+            golden_bytes, text, rodata = image_sections(path, rules == "xen", work)
+        pcr18 = extend(extend(pcr18, rules.encode()), golden_bytes)
         pcr19 = extend(extend(pcr19, text), rodata)
     pcrs = {"17": extend(zero, descriptor), "18": pcr18, "19": pcr19}
     print(json.dumps({k: v.hex() for k, v in pcrs.items()}))
