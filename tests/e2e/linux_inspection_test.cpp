@@ -310,9 +310,7 @@ TEST_F(LinuxInspection, CodePointersWrittenAfterBootAreFound) {
     ASSERT_NE(word, 0u);
     ASSERT_LT(word + 8, golden_->ro_after_init_end());
     const std::uint64_t offset = word - kKernelMap;
-    std::uint64_t original = 0;
-    for (int i = 0; i < 8; ++i)
-        original |= std::uint64_t(testsupport::guest_byte(vm_->ram_file(), offset + i)) << (8 * i);
+    const std::uint64_t original = testsupport::guest_word(vm_->ram_file(), offset);
     ASSERT_TRUE(golden_->site_forms().is_function(original)) << std::hex << original;
 
     struct Case {
@@ -367,11 +365,7 @@ TEST_F(LinuxInspection, TamperedLsmHooksAreFound) {
     const auto cap = node_calling("cap_task_prctl");
     ASSERT_EQ(yama.head, cap.head);
     auto read_word = [&](std::uint64_t va) {
-        std::uint64_t v = 0;
-        for (int i = 0; i < 8; ++i)
-            v |= std::uint64_t(testsupport::guest_byte(vm_->ram_file(), va - kKernelMap + i))
-                 << (8 * i);
-        return v;
+        return testsupport::guest_word(vm_->ram_file(), va - kKernelMap);
     };
     auto write_word = [&](std::uint64_t va, std::uint64_t v) {
         testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), va - kKernelMap, &v, 8);

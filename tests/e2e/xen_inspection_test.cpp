@@ -199,11 +199,8 @@ TEST_F(XenInspection, ACodePointerWrittenAfterBootIsFound) {
     const auto& text = golden->text();
     std::uint64_t word = 0, original = 0;
     for (std::uint64_t at = base; at < base + 0x80 && !word; at += 8) {
-        std::uint64_t v = 0;
-        for (int i = 0; i < 8; ++i)
-            v |= std::uint64_t(testsupport::guest_byte(vm_->ram_file(),
-                                                       clean.text_physical + (at - text.addr) + i))
-                 << (8 * i);
+        const auto v =
+            testsupport::guest_word(vm_->ram_file(), clean.text_physical + (at - text.addr));
         if (text.contains(v)) word = at, original = v;
     }
     ASSERT_NE(word, 0u) << "no code pointer in genapic";

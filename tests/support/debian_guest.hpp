@@ -103,6 +103,13 @@ inline std::uint8_t guest_byte(const std::filesystem::path& ram_file, std::uint6
     return b;
 }
 
+// The little-endian 8-byte guest-RAM word at guest-physical `offset`.
+inline std::uint64_t guest_word(const std::filesystem::path& ram_file, std::uint64_t offset) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= std::uint64_t(guest_byte(ram_file, offset + i)) << (8 * i);
+    return v;
+}
+
 // Writes `bytes` while the guest is paused over `qmp`, then resumes the guest.
 inline void set_guest_bytes(drtm::inspect::QmpClient& qmp, const std::filesystem::path& ram_file,
                             std::uint64_t offset, const void* bytes, std::size_t size) {
