@@ -91,7 +91,9 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
               << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")"
               << (report.value("pauses", 1) > 1
                       ? "; the last of " + std::to_string(report["pauses"].get<int>()) +
-                            " pauses (the kernel was rewriting its code)"
+                            " pauses (the earlier found the kernel rewriting its code or on no "
+                            "page tables to "
+                            "check; they are held to the last)"
                       : std::string())
               << "\n"
               << ".text: " << result.text.bytes_compared << " bytes, "
@@ -142,12 +144,15 @@ bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
     const auto tcti = vm.at("tcti").get<std::string>();
     progress("measuring the inspection into the guest's TPM (" + tcti + ")");
     inspect::InspectionSubject subject{inspector, {}};
+    // A failed image too: its rules and golden file, and why it was not
+    // inspected, so the PCRs are neither the pair's nor a single image's.
     for (const auto& i : inspected)
-        if (i.error.empty())
-            subject.images.push_back({i.golden->code->inspection_rules(), i.golden->file,
-                                      i.golden->code->build_id(), i.result.text_normalised,
-                                      i.result.rodata_normalised,
-                                      inspect::findings_text(i.result)});
+        subject.images.push_back({i.golden->code->inspection_rules(), i.golden->file,
+                                  i.golden->code->build_id(), i.result.text_normalised,
+                                  i.result.rodata_normalised,
+                                  i.error.empty() ? inspect::findings_text(i.result)
+                                                  : "not inspected: " + i.error + "\n",
+                                  i.error.empty()});
     auto m = inspect::measure_inspection(tcti, subject);
     const auto log_path =
         o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
@@ -247,7 +252,8 @@ void run_inspect(const InspectOptions& o) {
             // Alone, an error is the answer. With Xen and dom0, one image's
             // failure (which the other, if modified, could provoke) must
             // not hide what the other was found to be: it is reported, and
-            // left out of the measurement (so PCR 18 is no intact pair's).
+            // measured as not inspected (so the PCRs are no intact pair's,
+            // nor a single image's).
             if (goldens.size() == 1) throw;
             i.error = e.what();
             i.report = {{"verdict", "error"}, {"error", i.error}};

@@ -52,6 +52,24 @@ CodeComparison compare_code(binary::ByteView golden, binary::ByteView found, std
     return c;
 }
 
+void report_changes_between_pauses(CodeComparison& c, binary::ByteView later,
+                                   binary::ByteView earlier, std::uint64_t base,
+                                   const std::vector<PatchSite>& sites,
+                                   const std::function<std::string(std::uint64_t)>& symbolize,
+                                   const std::string& note, std::size_t max_regions) {
+    auto changed = compare_code(later, earlier, base, sites, symbolize, max_regions);
+    c.bytes_unexplained += changed.bytes_unexplained;
+    for (auto& region : changed.unexplained) {
+        if (c.unexplained.size() >= max_regions) break;
+        region.note = note;
+        c.unexplained.push_back(std::move(region));
+    }
+    // Stable: a region two earlier pauses saw stays in pause order.
+    std::stable_sort(
+        c.unexplained.begin(), c.unexplained.end(),
+        [](const DifferingRegion& a, const DifferingRegion& b) { return a.address < b.address; });
+}
+
 void note_rejected_sites(CodeComparison& c, std::vector<PatchSite> rejected,
                          const std::unordered_map<std::uint64_t, std::string>& reasons) {
     std::sort(rejected.begin(), rejected.end(),

@@ -57,6 +57,21 @@ void report_unseen_refused_sites(CodeComparison& comparison, binary::ByteView go
                                  const std::function<std::string(std::uint64_t)>& symbolize,
                                  std::size_t max_regions = 64);
 
+// The guest ran between two pauses of one inspection (the kernel held a
+// lock it rewrites its code under, or ran on no page tables the inspector
+// could check), and only the last pause's copy is held to the golden
+// image. In between, the kernel may rewrite patch sites and nothing else:
+// `earlier` must equal `later` outside `sites` (.rodata: no sites, its
+// ro_after_init window being read-only after boot too). Each region where
+// it does not is added to `comparison` as unexplained (expected: the later
+// pause's bytes, found: the earlier's, `note` on it) and its bytes counted,
+// so a guest that changes its code back once an inspection began is found.
+void report_changes_between_pauses(CodeComparison& comparison, binary::ByteView later,
+                                   binary::ByteView earlier, std::uint64_t base,
+                                   const std::vector<PatchSite>& sites,
+                                   const std::function<std::string(std::uint64_t)>& symbolize,
+                                   const std::string& note, std::size_t max_regions = 64);
+
 // Puts every patch site's golden bytes back into `found` (which starts at
 // `base`): the result equals the golden code when only sites differed, and
 // keeps every other byte as found. Its digest is what an inspection extends,

@@ -14,12 +14,11 @@ std::string not_judged_while_held(const std::string& name) {
         return "jump labels against their keys: the kernel held jump_label_mutex (switching a "
                "key)";
     if (name == "static_call_mutex")
-        return "static calls against their trampolines: the kernel held static_call_mutex "
-               "(retargeting a static call); a site disagreeing with its trampoline may be "
-               "mid-update";
+        return "whether a static call disagreeing with its trampoline is only mid-update: the "
+               "kernel held static_call_mutex (retargeting a static call) in every pause";
     if (name == "text_mutex")
-        return "patch sites as a whole: the kernel held text_mutex (rewriting its code); a "
-               "site half-written reads as modified";
+        return "whether a refused patch site is only half-written: the kernel held text_mutex "
+               "(rewriting its code) in every pause";
     return "";
 }
 

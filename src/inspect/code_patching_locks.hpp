@@ -12,8 +12,12 @@
 //
 // Held, a site may be half-written or disagree with its key or trampoline.
 // The inspector resumes the guest and pauses it again (a few times, a few
-// tens of milliseconds apart) until all are free; still held, the checks
-// they guard are reported as not judged.
+// tens of milliseconds apart) until all are free, and holds the earlier
+// pauses' copies to the last one outside the patch sites (a guest that
+// holds a lock to win time finds nothing to gain). Still held: while
+// jump_label_mutex is, no jump label is held to its key; for the others
+// every site is judged as usual, and the report says that a refused one
+// may only be half-written.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +44,8 @@ struct MutexReading {
 // The names of the held ones, in order.
 std::vector<std::string> held_mutexes(std::span<const MutexReading> readings);
 
-// What a held lock leaves unjudged, as the report says it ("<what>: the
-// kernel held <name> (<doing>)"); empty for a lock none of whose checks is
-// skipped or weakened.
+// What a lock held through every pause leaves unjudged, as the report says
+// it ("<what>: the kernel held <name> (<doing>)..."); empty for other names.
 std::string not_judged_while_held(const std::string& name);
 
 }  // namespace drtm::inspect

@@ -78,13 +78,13 @@ PvMappingCheck check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t ker
     PvMappingCheck out;
     out.problem = check_mappings(ram, kernel_root, ranges, /*pti_pair=*/false,
                                  "the kernel's own page tables, init_top_pgt");
+    if (!out.problem.empty()) return out;
     // Every page, not only the first: tables that left one page unmapped
     // and mapped the rest elsewhere must not pass for Xen's.
     for (const auto& r : ranges)
         for (std::uint64_t off = 0; off < r.size && !out.vcpu_maps_kernel; off += 4096)
             out.vcpu_maps_kernel = translate(ram, cr3, r.va + off).has_value();
-    if (out.problem.empty() && out.vcpu_maps_kernel)
-        out.problem = check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
+    if (out.vcpu_maps_kernel) out.problem = check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
     return out;
 }
 

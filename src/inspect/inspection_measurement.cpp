@@ -34,10 +34,12 @@ void measure_image(launch::Measurer& m, const InspectedImage& s) {
               as_bytes("drtm-inspect rules " + s.rules), as_bytes(s.rules));
     m.measure(kStage, kDlmeLocality, 18, launch::evtype::kSecureLaunch,
               as_bytes("drtm-inspect golden image build-id " + s.golden_build_id), s.golden_image);
-    m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
-              as_bytes(std::string("drtm-inspect .text normalised")), s.text);
-    m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
-              as_bytes(std::string("drtm-inspect .rodata normalised")), s.rodata);
+    if (s.inspected) {
+        m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
+                  as_bytes(std::string("drtm-inspect .text normalised")), s.text);
+        m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
+                  as_bytes(std::string("drtm-inspect .rodata normalised")), s.rodata);
+    }
     if (!s.findings.empty())
         m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
                   as_bytes("drtm-inspect findings\n" + s.findings), as_bytes(s.findings));

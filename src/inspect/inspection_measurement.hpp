@@ -44,6 +44,10 @@ struct InspectedImage {
     binary::ByteView text;          // normalised (a guest) or golden (a prediction)
     binary::ByteView rodata;
     std::string findings;  // empty for an intact guest, and for a prediction
+    // False when the inspection of this image failed (Xen's dom0 not
+    // found, say): its rules and golden file are measured, then only the
+    // findings record (which says why), so the PCRs match no prediction.
+    bool inspected = true;
 };
 
 // What one launch of the inspector measures: the images in the order they

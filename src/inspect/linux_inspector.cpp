@@ -189,23 +189,36 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     // is not seen: resume, pause again.
     constexpr int kMaxPauses = 4;
     auto copy = pause();
+    // The copies of the pauses before the last, and why each was not the
+    // last: held to the last one afterwards (report_changes_between_pauses).
+    std::vector<std::pair<PausedCopy, std::string>> earlier;
+    int unbound_pauses = 0;
     for (;;) {
         for (std::size_t i = 0; i < mutexes.size(); ++i)
             mutexes[i].owner_word = copy.words[keys_read + i];
         r.mutexes_held = held_mutexes(mutexes);
         const bool unbound = pv && copy.mapping_problem.empty() && !vcpu_maps_kernel;
+        unbound_pauses += unbound;
         if ((r.mutexes_held.empty() && !unbound) || r.pauses == kMaxPauses) {
             if (unbound)
                 r.not_judged.push_back(
-                    "the page tables the kernel runs on: in " + std::to_string(r.pauses) +
+                    "the page tables the kernel runs on: in " + std::to_string(unbound_pauses) +
+                    " of " + std::to_string(r.pauses) +
                     " pauses no vCPU held tables mapping it (it ran user code, or Xen on its own "
-                    "tables); only init_top_pgt was checked");
+                    "tables), the last among them; only init_top_pgt was checked");
             break;
         }
+        std::string why;
+        for (const auto& name : r.mutexes_held) why += (why.empty() ? "" : ", ") + name + " held";
+        if (unbound) why += std::string(why.empty() ? "" : ", ") + "no vCPU on the kernel's tables";
+        earlier.emplace_back(std::move(copy), std::move(why));
         std::this_thread::sleep_for(std::chrono::milliseconds(25 * r.pauses));
         ++r.pauses;
         copy = pause();
     }
+    // The last pause's raw bytes, which the earlier ones are held to.
+    binary::Bytes last_text, last_rodata;
+    if (!earlier.empty()) last_text = copy.text, last_rodata = copy.rodata;
     for (const auto& name : r.mutexes_held)
         if (auto what = not_judged_while_held(name); !what.empty())
             r.not_judged.push_back(std::move(what));
@@ -227,6 +240,19 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                         {.pointers = &slots,
                          .static_keys = &keys.counts,
                          .virtual_delta = r.placement.virtual_delta});
+    auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
+    for (std::size_t i = 0; i < earlier.size(); ++i) {
+        const auto at = "in pause " + std::to_string(i + 1) + " of " + std::to_string(r.pauses) +
+                        " (" + earlier[i].second + "): ";
+        // Both copies carry the same relocations: compared raw, at link
+        // addresses like every other region.
+        report_changes_between_pauses(
+            r.text, last_text, earlier[i].first.text, text.addr, golden.sites(), symbolize,
+            at + "changed before the last pause, outside every patch site");
+        report_changes_between_pauses(r.rodata, last_rodata, earlier[i].first.rodata, rodata.addr,
+                                      {}, symbolize,
+                                      at + "changed before the last pause (read-only after boot)");
+    }
     return r;
 }
 

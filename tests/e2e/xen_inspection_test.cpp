@@ -343,7 +343,9 @@ TEST_F(XenInspection, AByteChangedInDom0IsFoundAndNamed) {
 // A pause that finds the kernel rewriting its code (text_mutex held: here
 // its owner word set to init_task's address while the test runs) pauses
 // again until the mutex is free; held through every pause, the report says
-// what was not judged. dom0 does not poke its text while idle.
+// what was not judged. A guest that holds the lock to win time gains
+// nothing: a byte changed in the first pause and put back before the last
+// is reported from the first. dom0 does not poke its text while idle.
 TEST_F(XenInspection, Dom0RewritingItsCodeIsPausedAgain) {
     const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
     inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
@@ -351,35 +353,67 @@ TEST_F(XenInspection, Dom0RewritingItsCodeIsPausedAgain) {
     const auto placement = inspect::locate_linux(pv, ram);
     const std::uint64_t owner_at =
         placement.text_physical + (pv.symbols().require("text_mutex") - pv.text().addr);
+    const std::uint64_t target = testsupport::plain_byte_of(pv, "cmdline_find_option_bool");
+    const std::uint64_t byte_at = placement.text_physical + (target - pv.text().addr);
+    const std::uint8_t original = testsupport::guest_byte(vm_->ram_file(), byte_at);
+    const std::uint8_t changed = original ^ 0xFF;
     const std::uint64_t task = pv.symbols().require("init_task"), free_owner = 0;
-    ASSERT_EQ(testsupport::guest_byte(vm_->ram_file(), owner_at), 0u);
+    ASSERT_EQ(testsupport::guest_word(vm_->ram_file(), owner_at), 0u);
+    auto write = [&](std::uint64_t at, const void* bytes, std::size_t n) {
+        const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        EXPECT_EQ(::pwrite(fd, bytes, n, static_cast<off_t>(at)), static_cast<ssize_t>(n));
+        ::close(fd);
+    };
+    // Held, then (60 ms into the inspection: after its first pause) freed,
+    // and with `put_back` the changed byte restored at the same moment.
+    auto inspect_while_held = [&](bool change_byte) {
+        testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &task, 8);
+        if (change_byte) testsupport::set_guest_byte(qmp, vm_->ram_file(), byte_at, changed);
+        std::thread release([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(60));
+            write(owner_at, &free_owner, 8);
+            if (change_byte) write(byte_at, &original, 1);
+        });
+        auto r = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
+        release.join();
+        return r;
+    };
     testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &task, 8);
     const auto held = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
-    // Freed 60 ms into the next inspection: its first pause finds it held,
-    // a later one free.
-    std::thread release([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(60));
-        const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
-        if (fd >= 0) {
-            EXPECT_EQ(::pwrite(fd, &free_owner, 8, static_cast<off_t>(owner_at)), 8);
-            ::close(fd);
-        }
-    });
-    testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &task, 8);
-    const auto released = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
-    release.join();
+    const auto released = inspect_while_held(false);
+    const auto put_back = inspect_while_held(true);
     testsupport::set_guest_bytes(qmp, vm_->ram_file(), owner_at, &free_owner, 8);
+    testsupport::set_guest_byte(qmp, vm_->ram_file(), byte_at, original);
 
     EXPECT_EQ(held.pauses, 4);
     EXPECT_EQ(held.mutexes_held, std::vector<std::string>{"text_mutex"});
     ASSERT_EQ(held.not_judged.size(), 1u);
     EXPECT_NE(held.not_judged[0].find("the kernel held text_mutex"), std::string::npos);
-    EXPECT_NE(inspect::findings_text(held).find("not judged: patch sites as a whole"),
+    EXPECT_NE(inspect::findings_text(held).find("not judged: whether a refused patch site"),
               std::string::npos);
+    EXPECT_TRUE(held.intact());  // nothing else changed in between
+
     EXPECT_GT(released.pauses, 1);
     EXPECT_TRUE(released.mutexes_held.empty());
     EXPECT_TRUE(released.not_judged.empty());
     EXPECT_TRUE(released.intact());
+
+    EXPECT_GT(put_back.pauses, 1);
+    EXPECT_FALSE(put_back.intact());
+    // Once per earlier pause that saw it (the byte is put back at the same
+    // moment the lock is freed), the first from pause 1.
+    ASSERT_FALSE(put_back.text.unexplained.empty());
+    for (const auto& region : put_back.text.unexplained) {
+        EXPECT_EQ(region.address, target);
+        EXPECT_EQ(region.found, binary::Bytes{changed});
+        EXPECT_NE(region.note.find("text_mutex held): changed before the last pause"),
+                  std::string::npos)
+            << region.note;
+    }
+    EXPECT_EQ(put_back.text.unexplained[0].note.rfind("in pause 1 of ", 0), 0u)
+        << put_back.text.unexplained[0].note;
+
     const auto clean = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()});
     EXPECT_EQ(clean.pauses, 1);
     EXPECT_TRUE(clean.intact());
@@ -520,8 +554,9 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_TRUE(seen) << "dom0 never read PCR 17 = " << pcr17;
 
     // dom0 not found (one byte of startup_64 changed: a PV kernel never
-    // runs it after boot): Xen's result stands and is measured alone (PCR
-    // 18 as Xen's own prediction), the run says why and exits 1.
+    // runs it after boot): Xen's result stands, dom0 is measured as not
+    // inspected (PCR 18 the pair's, PCR 19 neither the pair's nor Xen's
+    // alone), the run says why and exits 1.
     const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
     const fs::path ram_file = ready["ram_file"].get<std::string>();
     std::uint64_t at = 0;
@@ -550,8 +585,13 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_NE(lost_report["dom0"]["error"].get<std::string>().find("runs another kernel"),
               std::string::npos)
         << lost_report["dom0"];
-    EXPECT_EQ(lost_report["measurement"]["pcrs"]["sha256"]["18"],
-              prediction["pcrs"]["sha256"]["18"]);
+    const auto& lost_pcrs = lost_report["measurement"]["pcrs"]["sha256"];
+    EXPECT_EQ(lost_pcrs["18"], both_pcrs["18"]);
+    EXPECT_NE(lost_pcrs["19"], both_pcrs["19"]);
+    EXPECT_NE(lost_pcrs["19"], prediction["pcrs"]["sha256"]["19"]);
+    EXPECT_TRUE(lost_report["measurement"]["verified"].get<bool>());
+    const auto lost_log = binary::read_text_file(dir / "lost-eventlog.bin");
+    EXPECT_NE(lost_log.find("drtm-inspect findings\nnot inspected: "), std::string::npos);
     EXPECT_EQ(vm.terminate(), 0);
     fs::remove_all(dir);
 }

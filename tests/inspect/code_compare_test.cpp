@@ -62,3 +62,27 @@ TEST(CodeCompare, RestoringSitesGivesTheGoldenCodeAndKeepsOtherBytes) {
     EXPECT_THROW(inspect::restore_patch_sites(golden, short_copy, base, sites),
                  std::invalid_argument);
 }
+
+// Between two pauses only patch sites may change: a site rewritten is not
+// reported, a byte outside every site changed back is, with the note, in
+// address order among the regions already found.
+TEST(CodeCompare, ChangesBetweenPausesOutsideSitesAreReported) {
+    const std::uint64_t base = 0x1000;
+    binary::Bytes later(8192, 0x90), earlier = later;
+    earlier[100] = 0xE9;   // inside a jump-label site: the kernel's to rewrite
+    earlier[6000] = 0xCC;  // outside: changed back while the guest ran
+    const std::vector<inspect::PatchSite> sites = {{base + 98, 5, PatchKind::jump_label}};
+    inspect::CodeComparison c;
+    c.bytes_unexplained = 1;
+    c.unexplained.push_back({base + 7000, "g+7000", {0x90}, {0x00}, ""});
+    inspect::report_changes_between_pauses(
+        c, later, earlier, base, sites, [](std::uint64_t va) { return "g+" + std::to_string(va); },
+        "in pause 1 of 2: changed before the last");
+    EXPECT_EQ(c.bytes_unexplained, 2u);
+    ASSERT_EQ(c.unexplained.size(), 2u);
+    EXPECT_EQ(c.unexplained[0].address, base + 6000);
+    EXPECT_EQ(c.unexplained[0].expected, binary::Bytes{0x90});
+    EXPECT_EQ(c.unexplained[0].found, binary::Bytes{0xCC});
+    EXPECT_EQ(c.unexplained[0].note, "in pause 1 of 2: changed before the last");
+    EXPECT_EQ(c.unexplained[1].address, base + 7000);
+}

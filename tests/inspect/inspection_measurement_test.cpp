@@ -145,3 +145,23 @@ TEST(InspectionMeasurement, TheRulesArePartOfPcr18) {
     EXPECT_NE(a.at(18), b.at(18));
     EXPECT_EQ(a.at(19), b.at(19));
 }
+
+// An image whose inspection failed: its rules and golden file in PCR 18,
+// and in PCR 19 only the findings record saying why. hashlib: PCR 19 =
+// E(0, H("not inspected: dom0 not found\n")).
+TEST(InspectionMeasurement, AnImageNotInspectedIsMeasuredAsSuch) {
+    Subject s;
+    auto failed = s.view();
+    failed.images.front().inspected = false;
+    failed.images.front().findings = "not inspected: dom0 not found\n";
+    const auto m = inspect::predict_inspection(failed);
+    const auto& sha256 = m.pcrs.at(HashAlg::sha256);
+    EXPECT_EQ(sha256.at(18), inspect::predict_inspection(s.view()).pcrs.at(HashAlg::sha256).at(18));
+    EXPECT_EQ(binary::to_hex(sha256.at(19)),
+              "ee730a1cee2daab1cc03f8b28728d328da82d3796e5b46c56aa868c2433c4eef");
+    auto log = eventlog::parse_event_log(binary::ByteView(m.eventlog));
+    ASSERT_EQ(log.events().size(), 5u);  // header, launch, rules, golden, findings
+    const auto& data = log.events().back().data;
+    EXPECT_EQ(std::string(data.begin(), data.end()),
+              "drtm-inspect findings\nnot inspected: dom0 not found\n");
+}
