@@ -91,9 +91,9 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
               << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")"
               << (report.value("pauses", 1) > 1
                       ? "; the last of " + std::to_string(report["pauses"].get<int>()) +
-                            " pauses (the earlier found the kernel rewriting its code or on no "
-                            "page tables to "
-                            "check; they are held to the last)"
+                            " pauses (in the earlier ones the kernel was rewriting its code or no "
+                            "vCPU was on "
+                            "its page tables; their copies are held to this one)"
                       : std::string())
               << "\n"
               << ".text: " << result.text.bytes_compared << " bytes, "
@@ -127,17 +127,17 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
                       << binary::to_hex(r.found) << "\n";
 }
 
-// The inspection's dynamic launch and measurements on the guest's TPM, then
-// the quote (evidence file or verifier service). Adds "measurement" (and
-// "attestation") to the report; returns whether the log replays to the TPM.
 // One image's inspection: the common part, and its report.
 struct Inspected {
     const Golden* golden;
     inspect::CodeInspection result;
     nlohmann::json report;
-    std::string error;  // the inspection failed (then it is not measured)
+    std::string error;  // the inspection failed (then it is measured as not inspected)
 };
 
+// The inspection's dynamic launch and measurements on the guest's TPM, then
+// the quote (evidence file or verifier service). Adds "measurement" (and
+// "attestation") to the report; returns whether the log replays to the TPM.
 bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
                         const binary::Bytes& inspector, const std::vector<Inspected>& inspected,
                         const binary::Bytes& nonce, nlohmann::json& report) {
@@ -339,9 +339,9 @@ void register_inspect(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "inspect",
         "Check a running guest's kernel or Xen (and its dom0) against golden images: pause, copy "
-        ".text and .rodata, "
-        "resume, compare (every difference must be a patch site the golden image's tables name), "
-        "and measure the inspection into the guest's TPM. Exit 0 intact, 2 modified, 1 error");
+        ".text and .rodata, resume, compare (every difference must lie in a patch site the golden "
+        "image's tables name), and measure the inspection into the guest's TPM. Exit 0 intact, 2 "
+        "modified (or not affirmed by --verifier), 1 error");
     auto* vm = cmd->add_option("--vm", o->vm, "The directory of a running `drtm vm run`");
     auto* kernel = cmd->add_option("--kernel", o->kernel,
                                    "The golden kernel: the bzImage the guest booted (in a guest "
@@ -353,8 +353,8 @@ void register_inspect(CLI::App& app) {
                                 "inspected and measured in one launch")
                     ->check(CLI::ExistingFile);
     cmd->add_flag("--dom0", o->dom0,
-                  "The --kernel is Xen's PV dom0: for --predict (an inspection reads it from "
-                  "vm.json; given, it must agree)")
+                  "With --predict: the --kernel is Xen's PV dom0 (implied by --xen). An "
+                  "inspection reads this from vm.json and refuses --dom0 for a guest without Xen")
         ->needs(kernel);
     auto* golden = cmd->add_option_group("golden", "The golden images");
     golden->add_option(kernel);

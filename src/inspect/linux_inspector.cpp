@@ -244,6 +244,10 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     for (std::size_t i = 0; i < earlier.size(); ++i) {
         const auto at = "in pause " + std::to_string(i + 1) + " of " + std::to_string(r.pauses) +
                         " (" + earlier[i].second + "): ";
+        // Page tables that did not map the copy then are a finding even
+        // if they did by the last pause.
+        if (r.mapping_problem.empty() && !earlier[i].first.mapping_problem.empty())
+            r.mapping_problem = at + earlier[i].first.mapping_problem;
         // Both copies carry the same relocations: compared raw, at link
         // addresses like every other region.
         report_changes_between_pauses(
