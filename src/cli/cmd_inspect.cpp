@@ -91,9 +91,8 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
               << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")"
               << (report.value("pauses", 1) > 1
                       ? "; the last of " + std::to_string(report["pauses"].get<int>()) +
-                            " pauses (in the earlier ones the kernel was rewriting its code or no "
-                            "vCPU was on "
-                            "its page tables; their copies are held to this one)"
+                            " pauses (in the earlier ones the kernel was rewriting its code or "
+                            "no vCPU was on its page tables; their copies are held to this one)"
                       : std::string())
               << "\n"
               << ".text: " << result.text.bytes_compared << " bytes, "
@@ -210,12 +209,10 @@ void run_inspect(const InspectOptions& o) {
                                  "` running?");
     auto vm = nlohmann::json::parse(binary::read_text_file(descriptor));
     const bool under_xen = vm.value("hypervisor", "none") == "xen";
-    if (o.dom0 && !under_xen)
-        throw std::runtime_error("--dom0, but " + descriptor.string() +
-                                 " says no Xen runs this guest (`drtm vm run --xen`)");
-    if (!o.xen.empty() && !o.kernel.empty() && !under_xen)
-        throw std::runtime_error("--kernel with --xen names dom0's kernel, but " +
-                                 descriptor.string() +
+    // --dom0, or --kernel beside --xen, names Xen's dom0: the guest must run Xen.
+    if ((o.dom0 || (!o.xen.empty() && !o.kernel.empty())) && !under_xen)
+        throw std::runtime_error(std::string(o.dom0 ? "--dom0" : "--kernel with --xen") +
+                                 " names dom0's kernel, but " + descriptor.string() +
                                  " says no Xen runs this guest (`drtm vm run --xen`)");
     const auto goldens = load_goldens(o, under_xen);
     // Before the pause: hashing the inspector is slow and needs no guest.

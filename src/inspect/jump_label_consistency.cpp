@@ -1,8 +1,8 @@
 #include "inspect/jump_label_consistency.hpp"
 
-#include "inspect/code_patching_locks.hpp"
-
 #include <map>
+
+#include "inspect/code_patching_locks.hpp"
 
 namespace drtm::inspect {
 
