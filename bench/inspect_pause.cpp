@@ -1,7 +1,8 @@
 // The pause window of runtime inspection: how long a running guest is
 // frozen (QMP stop → cont) while `drtm inspect` takes its copy. Boots
 // Debian's kernel under QEMU (PVH), or Debian's Xen with that kernel as
-// dom0 (--xen), then N times:
+// dom0 (--xen), then N times (with --dom0: Xen's dom0, beside its Xen, with
+// every page table Xen's frame table lists checked in the pause):
 //
 //   drtm:    one whole inspection (inspect_linux / inspect_xen, as `drtm
 //            inspect --no-measure` runs it): locate → stop → copy .text and
@@ -15,7 +16,8 @@
 // inspection found the guest intact and the guest ran on.
 //
 //   inspect_pause --kernel vmlinuz --initrd guest-initrd.img
-//                 [--xen xen.gz --xen-syms xen-syms] [--runs 100] [--dir D]
+//                 [--xen xen.gz --xen-syms xen-syms [--dom0 [--no-frame-table]]]
+//                 [--runs 100] [--dir D]
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "binary/file_io.hpp"
@@ -33,6 +36,7 @@
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "inspect/virtual_machine.hpp"
+#include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
 
 using namespace drtm;
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
     CLI::App app("Pause window of runtime inspection on a real QEMU guest");
     std::string kernel, initrd, xen, xen_syms, dir = "/tmp/drtm-inspect-pause";
     int runs = 100;
+    bool dom0 = false, no_frame_table = false;
     app.add_option("--kernel", kernel, "Debian bzImage (with --xen: dom0's)")
         ->required()
         ->check(CLI::ExistingFile);
@@ -67,6 +72,12 @@ int main(int argc, char** argv) {
     app.add_option("--xen-syms", xen_syms, "The golden Xen")
         ->check(CLI::ExistingFile)
         ->needs(xen_opt);
+    auto* dom0_opt =
+        app.add_flag("--dom0", dom0, "With --xen: inspect dom0 (beside its Xen) instead of Xen")
+            ->needs(xen_opt);
+    app.add_flag("--no-frame-table", no_frame_table,
+                 "With --dom0: check only the vCPUs' page tables, not Xen's list of dom0's")
+        ->needs(dom0_opt);
     app.add_option("--runs", runs, "Inspections per method")->capture_default_str();
     app.add_option("--dir", dir, "VM state directory")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
@@ -93,9 +104,12 @@ int main(int argc, char** argv) {
     } else {
         xen_golden = inspect::XenGolden::from_xen_syms(xen_syms_bytes);
         inspect::configure_xen_guest(c, xen, kernel, initrd);
+        if (dom0)
+            linux_golden =
+                inspect::LinuxGolden::from_bzimage(kernel_bytes, inspect::LinuxPlatform::xen_pv);
     }
     const inspect::GoldenCode& golden =
-        xen.empty() ? static_cast<const inspect::GoldenCode&>(*linux_golden) : *xen_golden;
+        linux_golden ? static_cast<const inspect::GoldenCode&>(*linux_golden) : *xen_golden;
     inspect::VirtualMachine vm(c);
     if (!vm.wait_for_console("GUEST-READY", 150000)) {
         std::cerr << "the guest did not boot:\n" << vm.console();
@@ -103,8 +117,12 @@ int main(int argc, char** argv) {
     }
     inspect::GuestMemory ram(vm.ram_file(), vm.ram_size());
     inspect::QmpClient qmp(vm.inspector_qmp_socket());
+    std::optional<inspect::XenFrameTable> frame_table;
+    if (dom0 && !no_frame_table) frame_table = inspect::XenFrameTable::read(*xen_golden, ram);
     auto inspect_once = [&]() -> inspect::CodeInspection {
-        if (xen.empty()) return inspect::inspect_linux(*linux_golden, ram, {qmp, vm.gdb_socket()});
+        if (linux_golden)
+            return inspect::inspect_linux(*linux_golden, ram, {qmp, vm.gdb_socket()},
+                                          frame_table ? &*frame_table : nullptr);
         return inspect::inspect_xen(*xen_golden, ram, {qmp, vm.gdb_socket()});
     };
 
@@ -133,12 +151,15 @@ int main(int argc, char** argv) {
         hash_window.push_back(ms(Clock::now() - t0));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    const std::string guest = dom0          ? (frame_table ? "dom0" : "dom0-vcpu-tables-only")
+                              : xen.empty() ? "linux"
+                                            : "xen";
     const auto console_before = vm.console().size();
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     const bool alive = vm.console().size() > console_before;
 
     nlohmann::json out = {
-        {"guest", xen.empty() ? "linux" : "xen"},
+        {"guest", guest},
         {"runs", runs},
         {"text_bytes", text_size},
         {"rodata_bytes", golden.rodata().size},
@@ -156,7 +177,7 @@ int main(int argc, char** argv) {
         {"inspections_intact", intact},
         {"guest_alive", alive}};
     std::cout << out.dump() << "\n";
-    std::cerr << (xen.empty() ? "Linux" : "Xen") << ": pause window of an inspection (copy "
+    std::cerr << guest << ": pause window of an inspection (copy "
               << (text_size + golden.rodata().size) / 1024 << " KiB, CR3 and page-table walk): p50 "
               << percentile(window, 0.5) << " ms, p99 " << percentile(window, 0.99) << " ms (stop "
               << percentile(stop, 0.5) << ", copy " << percentile(copy, 0.5) << ", cont "

@@ -7,6 +7,7 @@
 // `--predict` gives the PCRs an intact guest's inspection produces.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "attest/attester_keys.hpp"
 #include "attest/evidence.hpp"
@@ -16,6 +17,7 @@
 #include "cli/output.hpp"
 #include "inspect/inspection_measurement.hpp"
 #include "inspect/linux_inspector.hpp"
+#include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
 #include "launch/launcher.hpp"
 #include "service/agent.hpp"
@@ -231,6 +233,9 @@ void run_inspect(const InspectOptions& o) {
     // copy. The report carries what is particular to each (KASLR,
     // xen_phys_start); the rest works on the common part.
     std::vector<Inspected> inspected;
+    const inspect::XenGolden* xen_golden = nullptr;
+    for (const auto& g : goldens)
+        if (auto* xen = dynamic_cast<const inspect::XenGolden*>(g.code.get())) xen_golden = xen;
     for (const auto& g : goldens) {
         if (goldens.size() > 1) progress("inspecting " + g.role);
         Inspected i{&g, {}, {}, {}};
@@ -241,7 +246,23 @@ void run_inspect(const InspectOptions& o) {
                 i.result = std::move(r);
             } else {
                 const auto& linux_golden = dynamic_cast<const inspect::LinuxGolden&>(*g.code);
-                auto r = inspect::inspect_linux(linux_golden, ram, guest);
+                // dom0 beside its Xen: Xen's frame table lists every page
+                // table dom0 can run on.
+                std::optional<inspect::XenFrameTable> frame_table;
+                std::string frame_table_error;
+                if (xen_golden && linux_golden.platform() == inspect::LinuxPlatform::xen_pv) {
+                    try {
+                        frame_table = inspect::XenFrameTable::read(*xen_golden, ram);
+                    } catch (const std::exception& e) {
+                        frame_table_error = e.what();
+                    }
+                }
+                auto r = inspect::inspect_linux(linux_golden, ram, guest,
+                                                frame_table ? &*frame_table : nullptr);
+                if (!frame_table_error.empty())
+                    r.not_judged.push_back(
+                        "dom0's page tables no vCPU held: Xen's frame table was not read (" +
+                        frame_table_error + ")");
                 i.report = inspect::to_json(r, linux_golden);
                 i.result = std::move(r);
             }

@@ -24,6 +24,43 @@ std::optional<std::uint64_t> entry(const GuestMemory& ram, std::uint64_t table, 
     return e;
 }
 
+std::string first_mapping_problem(const GuestMemory& ram, std::uint64_t root,
+                                  std::span<const MappedRange> ranges) {
+    for (const auto& r : ranges)
+        if (auto problem = check_mapping(ram, root, r.va, r.pa, r.size); !problem.empty())
+            return problem;
+    return "";
+}
+
+// Whether `root` maps any page of the ranges. Every page, not only the
+// first: tables that left one page unmapped and mapped the rest elsewhere
+// must not pass for tables mapping none of them.
+bool maps_any_page(const GuestMemory& ram, std::uint64_t root,
+                   std::span<const MappedRange> ranges) {
+    for (const auto& r : ranges)
+        for (std::uint64_t off = 0; off < r.size; off += 4096)
+            if (translate(ram, root, r.va + off)) return true;
+    return false;
+}
+
+// Whether `root` points where `kernel_root` does in every top-level slot
+// the ranges lie in (the accessed and dirty bits aside, which the MMU sets
+// on its own).
+bool shares_top_level_slots(const GuestMemory& ram, std::uint64_t kernel_root, std::uint64_t root,
+                            std::span<const MappedRange> ranges) {
+    for (const auto& r : ranges) {
+        if (r.size == 0) continue;
+        const std::uint64_t last = ((r.va + r.size - 1) >> 39) & 511;
+        for (std::uint64_t slot = (r.va >> 39) & 511; slot <= last; ++slot) {
+            const auto ours = entry(ram, kernel_root & kAddressMask, static_cast<unsigned>(slot));
+            const auto theirs = entry(ram, root & kAddressMask, static_cast<unsigned>(slot));
+            if (!ours || !theirs || (*ours & kAddressMask) != (*theirs & kAddressMask))
+                return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va) {
@@ -61,14 +98,9 @@ std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64
 std::string check_mappings(const GuestMemory& ram, std::uint64_t cr3,
                            std::span<const MappedRange> ranges, bool pti_pair,
                            std::string_view whose) {
-    auto check = [&](std::uint64_t root) {
-        for (const auto& r : ranges)
-            if (auto problem = check_mapping(ram, root, r.va, r.pa, r.size); !problem.empty())
-                return problem;
-        return std::string();
-    };
-    auto problem = check(cr3);
-    if (problem.empty() || (pti_pair && (cr3 & 0x1000) && check(cr3 & ~0x1000ull).empty()))
+    auto problem = first_mapping_problem(ram, cr3, ranges);
+    if (problem.empty() || (pti_pair && (cr3 & 0x1000) &&
+                            first_mapping_problem(ram, cr3 & ~0x1000ull, ranges).empty()))
         return "";
     return std::string(whose) + " (CR3 " + binary::hex_number(cr3) + "): " + problem;
 }
@@ -79,13 +111,23 @@ PvMappingCheck check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t ker
     out.problem = check_mappings(ram, kernel_root, ranges, /*pti_pair=*/false,
                                  "the kernel's own page tables, init_top_pgt");
     if (!out.problem.empty()) return out;
-    // Every page, not only the first: tables that left one page unmapped
-    // and mapped the rest elsewhere must not pass for Xen's.
-    for (const auto& r : ranges)
-        for (std::uint64_t off = 0; off < r.size && !out.vcpu_maps_kernel; off += 4096)
-            out.vcpu_maps_kernel = translate(ram, cr3, r.va + off).has_value();
+    out.vcpu_maps_kernel = maps_any_page(ram, cr3, ranges);
     if (out.vcpu_maps_kernel) out.problem = check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
     return out;
+}
+
+std::string check_pv_root_table(const GuestMemory& ram, std::uint64_t kernel_root,
+                                std::uint64_t root, std::span<const MappedRange> ranges,
+                                std::string_view whose) {
+    if (root >= ram.size() || ram.size() - root < 4096)
+        return std::string(whose) + " (at " + binary::hex_number(root) +
+               ") lies outside the guest RAM the inspector reads";
+    if (shares_top_level_slots(ram, kernel_root, root, ranges) || !maps_any_page(ram, root, ranges))
+        return "";
+    const auto problem = first_mapping_problem(ram, root, ranges);
+    return problem.empty()
+               ? problem
+               : std::string(whose) + " (at " + binary::hex_number(root) + "): " + problem;
 }
 
 }  // namespace drtm::inspect

@@ -59,6 +59,17 @@ struct PvMappingCheck {
 PvMappingCheck check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t kernel_root,
                                        std::uint64_t cr3, std::span<const MappedRange> ranges);
 
+// Any other top-level table of the same PV guest (every one Xen has
+// validated for it: xen_frame_table.hpp), which a vCPU Xen descheduled may
+// hold. Empty when, in every top-level slot the ranges lie in, it points at
+// the same next-level table as `kernel_root` (a process's tables share the
+// kernel's half; `kernel_root` is checked on its own), or it maps no page
+// of the ranges (a process's user-mode table), or it maps every range onto
+// its copy; else "<whose> (at <root>): <first problem>".
+std::string check_pv_root_table(const GuestMemory& ram, std::uint64_t kernel_root,
+                                std::uint64_t root, std::span<const MappedRange> ranges,
+                                std::string_view whose);
+
 // Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
 // paging (an application processor still waiting for its start-up IPI)
 // runs no code through page tables.

@@ -122,7 +122,7 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
 }
 
 LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
-                              const GuestControl& guest) {
+                              const GuestControl& guest, const XenFrameTable* xen_frame_table) {
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     LinuxInspection r;
@@ -150,39 +150,66 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         read_word(va);
         if (word_va.size() > before) mutexes.push_back({name, 0});
     }
+    // At their runtime (randomised) addresses, and where each is copied.
+    const MappedRange ranges[] = {
+        {text.addr + delta, r.text_physical, text.size},
+        {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
     // A PV guest: its own kernel page tables, and the vCPUs running it
-    // (guest_page_tables.hpp). A dom0 vCPU Xen has descheduled, or one in
-    // user mode, keeps its kernel's CR3 in Xen's struct vcpu, which is not
-    // read: a pause in which no vCPU ran on tables mapping the kernel is
-    // made again (docs/inspect.md).
+    // (guest_page_tables.hpp); with Xen's frame table, every other table
+    // dom0 has in use too. Without it, a dom0 vCPU Xen has descheduled, or
+    // one in user mode, keeps its kernel's CR3 in Xen's struct vcpu, which
+    // is not read: a pause in which no vCPU ran on tables mapping the
+    // kernel is made again (docs/inspect.md).
     const bool pv = golden.platform() == LinuxPlatform::xen_pv;
+    const XenFrameTable* frame_table = pv ? xen_frame_table : nullptr;
+    const auto top = golden.kernel_page_table();
+    const std::uint64_t kernel_root = top > text.addr ? r.text_physical + (top - text.addr) : 0;
     bool vcpu_maps_kernel = false;
-    auto check_pv_mappings = [&](std::uint64_t cr3, std::span<const MappedRange> ranges) {
-        const auto top = golden.kernel_page_table();
-        if (top <= text.addr)
+    bool frame_table_lacks_kernel_root = false;
+    auto check_pv_mappings = [&](std::uint64_t cr3) {
+        if (!kernel_root)
             return std::string(
                 "the golden kernel names no init_top_pgt after .text: its own "
                 "page tables cannot be checked");
-        auto c = check_pv_guest_mappings(ram, r.text_physical + (top - text.addr), cr3, ranges);
+        auto c = check_pv_guest_mappings(ram, kernel_root, cr3, ranges);
         vcpu_maps_kernel = vcpu_maps_kernel || c.vcpu_maps_kernel;
         return c.problem;
     };
+    // Every L4 Xen lists for dom0 (the kernel's own among them, or the
+    // frame table is not read right and proves nothing).
+    auto check_listed_tables = [&]() -> std::string {
+        if (!kernel_root) return "";
+        const auto roots = frame_table->dom0_root_tables(ram);
+        if (!std::binary_search(roots.begin(), roots.end(), kernel_root)) {
+            frame_table_lacks_kernel_root = true;
+            return "";
+        }
+        for (const auto root : roots)
+            if (root != kernel_root)
+                if (auto problem = check_pv_root_table(ram, kernel_root, root, ranges,
+                                                       "a page table Xen lists for dom0");
+                    !problem.empty())
+                    return problem;
+        r.dom0_root_tables = roots.size();
+        return "";
+    };
     auto pause = [&] {
         vcpu_maps_kernel = false;
+        frame_table_lacks_kernel_root = false;
+        r.dom0_root_tables.reset();
+        // Read once just before the pause, the frame table is in the
+        // host's cache when the pause reads it again.
+        if (frame_table) frame_table->warm(ram);
         return copy_while_paused(
             guest, ram, r.text_physical, golden.text_bytes().size(),
             r.text_physical + (rodata.addr - text.addr), rodata.size,
             [&](std::uint64_t cr3) {
-                // At their runtime (randomised) addresses; under page-table
-                // isolation CR3 may hold the user half of the pair.
-                const MappedRange ranges[] = {
-                    {text.addr + delta, r.text_physical, text.size},
-                    {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr),
-                     rodata.size}};
-                if (pv) return check_pv_mappings(cr3, ranges);
+                // Under page-table isolation CR3 may hold the user half of
+                // the pair.
+                if (pv) return check_pv_mappings(cr3);
                 return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
             },
-            word_pa);
+            word_pa, frame_table ? std::function<std::string()>(check_listed_tables) : nullptr);
     };
     // Paused while the kernel rewrites its code, the copy may hold a site
     // half-written; paused while no vCPU runs a PV kernel, what it runs on
@@ -197,7 +224,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         for (std::size_t i = 0; i < mutexes.size(); ++i)
             mutexes[i].owner_word = copy.words[keys_read + i];
         r.mutexes_held = held_mutexes(mutexes);
-        const bool unbound = pv && copy.mapping_problem.empty() && !vcpu_maps_kernel;
+        const bool unbound =
+            pv && copy.mapping_problem.empty() && !vcpu_maps_kernel && !r.dom0_root_tables;
         unbound_pauses += unbound;
         if ((r.mutexes_held.empty() && !unbound) || r.pauses == kMaxPauses) {
             if (unbound)
@@ -206,6 +234,13 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                     " of " + std::to_string(r.pauses) +
                     " pauses no vCPU held tables mapping it (it ran user code, or Xen on its own "
                     "tables), the last among them; only init_top_pgt was checked");
+            if (frame_table_lacks_kernel_root)
+                r.not_judged.push_back(
+                    "dom0's page tables no vCPU held: Xen's frame table, as read, lists no L4 of "
+                    "dom0 at init_top_pgt (" +
+                    binary::hex_number(kernel_root) +
+                    "), so it is not laid out as in Xen 4.17 without CONFIG_BIGMEM and was not "
+                    "used");
             break;
         }
         std::string why;
@@ -266,6 +301,9 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     j["platform"] = platform_name(golden.platform());
     j["pauses"] = r.pauses;
     j["mutexes_held"] = r.mutexes_held;
+    // null: only the vCPUs' page tables and init_top_pgt were checked.
+    j["dom0_root_tables_checked"] =
+        r.dom0_root_tables ? nlohmann::json(*r.dom0_root_tables) : nlohmann::json();
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

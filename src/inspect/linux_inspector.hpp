@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "image/x86_relocs.hpp"
 #include "inspect/code_inspection.hpp"
@@ -18,6 +19,7 @@
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_locate.hpp"
 #include "inspect/paused_copy.hpp"
+#include "inspect/xen_frame_table.hpp"
 
 namespace drtm::inspect {
 
@@ -81,10 +83,16 @@ struct LinuxInspection : CodeInspection {
     // its code (code_patching_locks.hpp); `pause` is the last one's.
     int pauses = 1;
     std::vector<std::string> mutexes_held;  // in the last pause
+    // A PV dom0 inspected with Xen's frame table: its top-level page tables
+    // Xen listed in the last pause, all checked (xen_frame_table.hpp).
+    std::optional<std::size_t> dom0_root_tables;
 };
 
+// `xen_frame_table`, for a PV dom0 of a located Xen: every page table dom0
+// has in use is checked in the pause, not only the ones on a vCPU.
 LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
-                              const GuestControl& guest);
+                              const GuestControl& guest,
+                              const XenFrameTable* xen_frame_table = nullptr);
 
 nlohmann::json to_json(const LinuxInspection& result, const LinuxGolden& golden);
 

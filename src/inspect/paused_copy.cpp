@@ -83,7 +83,8 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
                              std::uint64_t text_physical, std::size_t text_size,
                              std::uint64_t rodata_physical, std::size_t rodata_size,
                              const std::function<std::string(std::uint64_t cr3)>& check_mapping,
-                             std::span<const std::uint64_t> word_addresses) {
+                             std::span<const std::uint64_t> word_addresses,
+                             const std::function<std::string()>& check_other_tables) {
     auto& qmp = guest.qmp;
     PausedCopy r;
     // Buffers and the guest's pages are touched before the pause, so the
@@ -122,6 +123,9 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
         // copy, so QEMU answers while the code is copied.
         GdbRemote registers(guest.gdb_socket);
         registers.request_paging(cpu_indexes);
+        // First, while what the caller read just before the pause is still
+        // in the cache (the copy that follows evicts it).
+        if (check_other_tables) r.mapping_problem = check_other_tables();
         // While paused: what the vCPU executes is what was copied.
         ram.copy(text_physical, text_size, r.text, 2);
         ram.copy(rodata_physical, rodata_size, r.rodata, 2);

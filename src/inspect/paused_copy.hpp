@@ -48,11 +48,15 @@ struct PausedCopy {
 // Refuses a guest that is not running (someone else's pause is not ours to
 // end); resumes the guest on every path out, errors included.
 // `word_addresses` are guest-physical addresses of 8-byte values read in
-// the pause too (pointers the comparison needs).
+// the pause too (pointers the comparison needs). `check_other_tables`,
+// when given, checks page tables no vCPU holds (a PV guest's, listed by
+// Xen) in the pause, before the copy; what it returns is the
+// mapping_problem (the vCPUs' tables are checked when it returns none).
 PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
                              std::uint64_t text_physical, std::size_t text_size,
                              std::uint64_t rodata_physical, std::size_t rodata_size,
                              const std::function<std::string(std::uint64_t cr3)>& check_mapping,
-                             std::span<const std::uint64_t> word_addresses = {});
+                             std::span<const std::uint64_t> word_addresses = {},
+                             const std::function<std::string()>& check_other_tables = {});
 
 }  // namespace drtm::inspect

@@ -16,6 +16,7 @@
 #include "binary/file_io.hpp"
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_inspector.hpp"
+#include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
 #include "support/background_command.hpp"
 #include "support/debian_guest.hpp"
@@ -340,6 +341,86 @@ TEST_F(XenInspection, AByteChangedInDom0IsFoundAndNamed) {
     EXPECT_TRUE(inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}).intact());
 }
 
+// With Xen located, its frame table lists every top-level page table dom0
+// has in use, and each is checked in the pause: a clean dom0 passes in one
+// pause whatever its vCPU runs. Then one process's user-mode table is made
+// to map the kernel's first page elsewhere, as a table a descheduled vCPU
+// holds could: slots 511, 510 and 8 point at the table itself (Xen skips
+// self-pointing entries when it frees a table; 511 otherwise holds Linux's
+// vsyscall L3 or nothing, 510 and 8 nothing), so 0xffffffff81000000
+// resolves through them to the table's slot 0, a user L3.
+TEST_F(XenInspection, EveryPageTableXenListsForDom0IsChecked) {
+    const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
+    auto xen = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto frame_table = inspect::XenFrameTable::read(*xen, ram);
+    // One entry per frame up to the highest RAM (no hole in a small guest).
+    EXPECT_LE(frame_table.frames(), vm_->ram_size() / 4096);
+    EXPECT_GT(frame_table.frames(), vm_->ram_size() / 4096 / 2);
+    const auto clean = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table);
+    EXPECT_TRUE(clean.intact()) << clean.mapping_problem;
+    EXPECT_EQ(clean.pauses, 1);
+    EXPECT_TRUE(clean.not_judged.empty()) << clean.not_judged.front();
+    ASSERT_TRUE(clean.dom0_root_tables);
+    // init_top_pgt, and a kernel and a user-mode table per process.
+    EXPECT_GE(*clean.dom0_root_tables, 3u);
+
+    ASSERT_EQ(pv.text().addr, 0xffffffff81000000ull);  // slots 511, 510, 8, 0
+    const std::uint64_t kernel_root =
+        clean.text_physical + (pv.symbols().require("init_top_pgt") - pv.text().addr);
+    constexpr std::uint64_t kAddress = 0x000FFFFFFFFFF000ull;
+    auto slot = [&](std::uint64_t root, unsigned i) {
+        return testsupport::guest_word(vm_->ram_file(), root + 8 * i);
+    };
+    std::uint64_t user_root = 0;
+    qmp.stop();
+    const auto kernel_half = slot(kernel_root, 511) & kAddress;
+    for (const auto root : frame_table.dom0_root_tables(ram))
+        if (root != kernel_root && (slot(root, 511) & kAddress) != kernel_half &&
+            !(slot(root, 510) & 1) && !(slot(root, 8) & 1) && (slot(root, 0) & 1))
+            user_root = root;
+    qmp.cont();
+    ASSERT_NE(user_root, 0u) << "no user-mode table of dom0 with slot 0 mapped";
+    const std::uint64_t self = user_root | 0x7;  // present, writable, user
+    const std::uint64_t elsewhere = slot(user_root, 0) & kAddress;
+    const std::uint64_t original[] = {slot(user_root, 511), 0, 0};
+    constexpr unsigned kSlots[] = {511, 510, 8};
+    auto write_slots = [&](bool redirect) {
+        const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
+        ASSERT_GE(fd, 0);
+        qmp.stop();
+        for (int i = 0; i < 3; ++i) {
+            // Put back only what is still ours: had the process exited, the
+            // page may hold something else by now.
+            const std::uint64_t from = redirect ? original[i] : self;
+            const std::uint64_t to = redirect ? self : original[i];
+            if (slot(user_root, kSlots[i]) == from) {
+                EXPECT_EQ(::pwrite(fd, &to, 8, static_cast<off_t>(user_root + 8 * kSlots[i])), 8);
+            }
+        }
+        qmp.cont();
+        ::close(fd);
+    };
+    write_slots(true);
+    const auto redirected = inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table);
+    write_slots(false);
+    EXPECT_FALSE(redirected.intact());
+    // Named as a table Xen lists (or as the vCPU's, had it run that process
+    // in the pause).
+    EXPECT_NE(redirected.mapping_problem.find("0xffffffff81000000 maps to physical " +
+                                              binary::hex_number(elsewhere)),
+              std::string::npos)
+        << redirected.mapping_problem;
+    EXPECT_TRUE(redirected.mapping_problem.find("a page table Xen lists for dom0 (at " +
+                                                binary::hex_number(user_root) + ")") !=
+                    std::string::npos ||
+                redirected.mapping_problem.starts_with("vCPU"))
+        << redirected.mapping_problem;
+    // Put back, dom0 is intact again.
+    EXPECT_TRUE(inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table).intact());
+}
+
 // A pause that finds the kernel rewriting its code (text_mutex held: here
 // its owner word set to init_task's address while the test runs) pauses
 // again until the mutex is free; held through every pause, the report says
@@ -537,6 +618,10 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_EQ(both_report["xen"]["verdict"], "intact");
     EXPECT_EQ(both_report["dom0"]["platform"], "xen-pv");
     EXPECT_EQ(both_report["dom0"]["verdict"], "intact");
+    // Beside its Xen, dom0's every page table is checked (Xen's frame
+    // table); alone, only the vCPUs' and init_top_pgt.
+    EXPECT_GE(both_report["dom0"]["dom0_root_tables_checked"].get<int>(), 3);
+    EXPECT_TRUE(dom0_report["dom0_root_tables_checked"].is_null());
     EXPECT_TRUE(both_report["measurement"]["verified"].get<bool>());
     for (const char* pcr : {"17", "18", "19"}) {
         EXPECT_EQ(both_report["measurement"]["pcrs"]["sha256"][pcr], both_pcrs[pcr]) << pcr;

@@ -113,3 +113,34 @@ TEST_F(PageTables, APvVcpuMappingAnyPageOfTheKernelIsChecked) {
     EXPECT_NE(r.problem.find("the vCPU's page tables (CR3 0xb000)"), std::string::npos)
         << r.problem;
 }
+
+// The other top-level tables of a PV guest (Xen's list of them): one that
+// shares the kernel's slot (the accessed bit aside), or maps none of the
+// kernel (a user-mode table), passes; one mapping any page elsewhere, or
+// lying outside RAM, is named.
+TEST_F(PageTables, APvGuestsOtherRootTablesShareTheKernelsOrMapNoneOfIt) {
+    auto put = [&](std::uint64_t at, std::uint64_t v) {
+        std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(at));
+        f.write(reinterpret_cast<const char*>(&v), 8);
+    };
+    put(0xf000 + 8 * 511, 0x2000 | 0x3 | 0x20);  // the kernel's PDPT, accessed bit set
+    put(0xf000 + 8 * 0, 0x9000 | 0x3);           // and some user mapping in slot 0
+    const inspect::MappedRange text[] = {{kVa, 0x200000, 2 << 20}};
+    EXPECT_EQ(inspect::check_pv_root_table(*ram_, 0x1000, 0xf000, text, "dom0's"), "");
+    EXPECT_EQ(inspect::check_pv_root_table(*ram_, 0x1000, 0x6000, text, "dom0's"), "");
+    const auto decoy = inspect::check_pv_root_table(*ram_, 0x1000, 0x8000, text, "dom0's");
+    EXPECT_EQ(decoy,
+              "dom0's (at 0x8000): 0xffffffff81000000 maps to physical 0x0, not to the inspected "
+              "copy at 0x200000");
+    // First page unmapped, the second mapped elsewhere: not a table that
+    // maps none of the kernel.
+    put(0xb000 + 8 * 511, 0xc000 | 0x3);
+    put(0xc000 + 8 * 510, 0xd000 | 0x3);
+    put(0xd000 + 8 * 8, 0xe000 | 0x3);
+    put(0xe000 + 8 * 1, 0x9000 | 0x3);
+    EXPECT_EQ(inspect::check_pv_root_table(*ram_, 0x1000, 0xb000, text, "dom0's"),
+              "dom0's (at 0xb000): 0xffffffff81000000 is not mapped");
+    EXPECT_EQ(inspect::check_pv_root_table(*ram_, 0x1000, 0x800000000ull, text, "dom0's"),
+              "dom0's (at 0x800000000) lies outside the guest RAM the inspector reads");
+}

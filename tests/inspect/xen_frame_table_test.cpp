@@ -1,0 +1,118 @@
+// Xen's frame table read from a hand-built one: Xen's page tables mapping
+// FRAMETABLE_VIRT_START (0xffff82e000000000: top-level slot 261, L3 entry
+// 384, L2 entry 0) in 4 KiB pages with a hole, struct page_info entries as
+// Xen 4.17's asm/mm.h lays them out, and a PDX hole squeezed out.
+#include "inspect/xen_frame_table.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace drtm;
+namespace fs = std::filesystem;
+
+namespace {
+
+// type_info: L4 (4 << 61), PGT_pinned (1 << 59), PGT_validated (1 << 58),
+// and the type count in the low bits.
+constexpr std::uint64_t kValidatedL4 = 0x8400000000000000ull;
+constexpr std::uint64_t kPinned = 0x0800000000000000ull;
+constexpr std::uint64_t kValidatedL3 = 0x6400000000000000ull;
+constexpr std::uint64_t kAllocated = 0x8000000000000000ull;  // PGC_allocated
+constexpr std::uint64_t kFree = 0x0C00000000000000ull;       // PGC_state_free
+constexpr std::uint32_t kDom0 = 0x42, kDomU = 0x43;
+
+class XenFrameTableTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ram_bytes_.assign(4 << 20, 0);
+        put(0x1000 + 8 * 261, 0x2000 | 0x3);  // idle_pg_table[261] → L3
+        put(0x2000 + 8 * 384, 0x3000 | 0x3);  // L3[384] → L2
+        put(0x3000 + 8 * 0, 0x4000 | 0x3);    // L2[0] → L1
+        put(0x4000 + 8 * 0, 0x20000 | 0x3);   // PDX 0..127
+        // L1[1] absent: PDX 128..255 have no memory (pdx_group_valid).
+        put(0x4000 + 8 * 2, 0x30000 | 0x3);                             // PDX 256..383
+        entry(5, kAllocated | 2, kValidatedL4 | 1, kDom0);              // listed
+        entry(6, kAllocated | 1, kValidatedL4 | 0, kDom0);              // no type reference
+        entry(7, kAllocated | 1, 0x8000000000000001ull, kDom0);         // not validated
+        entry(8, kAllocated | 1, kValidatedL3 | 1, kDom0);              // an L3
+        entry(9, kAllocated | 1, kValidatedL4 | 1, kDomU);              // another domain's
+        entry(10, kFree, kValidatedL4 | 1, kDom0);                      // free
+        entry(11, 0, kValidatedL4 | 1, kDom0);                          // no reference
+        entry(261, kAllocated | 3, kValidatedL4 | kPinned | 2, kDom0);  // listed
+        vars_.idle_pg_table = 0x1000;
+        vars_.max_pdx = 300;
+        // pdx.h with a hole of 4 bits at bit 8: pfn = (pdx & 0xff) |
+        // ((pdx << 4) & ~0xfff).
+        vars_.pfn_pdx_bottom_mask = 0xFF;
+        vars_.pfn_top_mask = ~0xFFFull;
+        vars_.pfn_pdx_hole_shift = 4;
+        vars_.hardware_domain = inspect::kXenDirectMapStart + (std::uint64_t{kDom0} << 12);
+    }
+    void TearDown() override {
+        ram_.reset();
+        if (!file_.empty()) fs::remove(file_);
+    }
+    void put(std::uint64_t at, std::uint64_t v) { std::memcpy(&ram_bytes_[at], &v, 8); }
+    void entry(std::uint64_t pdx, std::uint64_t count_info, std::uint64_t type_info,
+               std::uint32_t owner) {
+        const std::uint64_t at = pdx < 128 ? 0x20000 + pdx * 32 : 0x30000 + (pdx - 256) * 32;
+        put(at + 8, count_info);
+        put(at + 16, type_info);
+        std::memcpy(&ram_bytes_[at + 24], &owner, 4);
+    }
+    const inspect::GuestMemory& ram() {
+        file_ = fs::temp_directory_path() / ("drtm-ft-" + std::to_string(::getpid()));
+        std::ofstream(file_, std::ios::binary)
+            .write(reinterpret_cast<const char*>(ram_bytes_.data()),
+                   static_cast<long>(ram_bytes_.size()));
+        ram_ = std::make_unique<inspect::GuestMemory>(file_, ram_bytes_.size());
+        return *ram_;
+    }
+    std::string error(const inspect::XenFrameTableVariables& v) {
+        try {
+            inspect::XenFrameTable::from_variables(v, ram());
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return "";
+    }
+    std::vector<std::uint8_t> ram_bytes_;
+    inspect::XenFrameTableVariables vars_;
+    fs::path file_;
+    std::unique_ptr<inspect::GuestMemory> ram_;
+};
+
+}  // namespace
+
+TEST_F(XenFrameTableTest, ListsDom0sInUseValidatedTopLevelTables) {
+    const auto& memory = ram();
+    const auto table = inspect::XenFrameTable::from_variables(vars_, memory);
+    EXPECT_EQ(table.dom0_owner(), kDom0);
+    EXPECT_EQ(table.frames(), 128u + (300u - 256u));  // the hole is not read
+    // PDX 5 → frame 5; PDX 0x105 → 0x05 | 0x1000 = frame 0x1005.
+    EXPECT_EQ(table.dom0_root_tables(memory), (std::vector<std::uint64_t>{0x5000, 0x1005000}));
+}
+
+TEST_F(XenFrameTableTest, ImplausibleVariablesAreRefused) {
+    auto v = vars_;
+    v.hardware_domain = 0;
+    EXPECT_NE(error(v).find("no hardware domain"), std::string::npos) << error(v);
+    v = vars_;
+    v.hardware_domain = 0xffff82d040000000ull;  // Xen's image, not its directmap
+    EXPECT_NE(error(v).find("not an address in its directmap"), std::string::npos);
+    v = vars_;
+    v.max_pdx = 0;
+    EXPECT_NE(error(v).find("max_pdx (0)"), std::string::npos);
+    v = vars_;
+    v.idle_pg_table = 0x6000;  // an empty table
+    EXPECT_EQ(error(v), "Xen's idle_pg_table maps no frame table at 0xffff82e000000000");
+    v = vars_;
+    v.max_pdx = 500;  // PDX 384.. lie in a page mapped beyond RAM
+    put(0x4000 + 8 * 3, 0x800000000ull | 0x3);
+    EXPECT_EQ(error(v),
+              "Xen's frame table at 0xffff82e000003000 maps outside guest RAM (0x800000000)");
+}
