@@ -17,7 +17,7 @@
 //
 //   inspect_pause --kernel vmlinuz --initrd guest-initrd.img
 //                 [--xen xen.gz --xen-syms xen-syms [--dom0 [--no-frame-table]]]
-//                 [--runs 100] [--dir D]
+//                 [--runs 100] [--dir D] [--samples FILE.csv]
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -58,7 +58,7 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
     CLI::App app("Pause window of runtime inspection on a real QEMU guest");
-    std::string kernel, initrd, xen, xen_syms, dir = "/tmp/drtm-inspect-pause";
+    std::string kernel, initrd, xen, xen_syms, samples, dir = "/tmp/drtm-inspect-pause";
     int runs = 100;
     bool dom0 = false, no_frame_table = false;
     app.add_option("--kernel", kernel, "Debian bzImage (with --xen: dom0's)")
@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
         ->needs(dom0_opt);
     app.add_option("--runs", runs, "Inspections per method")->capture_default_str();
     app.add_option("--dir", dir, "VM state directory")->capture_default_str();
+    app.add_option("--samples", samples,
+                   "Also write every inspection's stop, copy, cont and window (ms) here, as CSV");
     CLI11_PARSE(app, argc, argv);
     if (!xen.empty() && xen_syms.empty()) {
         std::cerr << "--xen needs --xen-syms\n";
@@ -138,6 +140,15 @@ int main(int argc, char** argv) {
         intact += r.intact();
         text_physical = r.text_physical;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!samples.empty()) {
+        std::string csv = "stop_ms,copy_ms,cont_ms,window_ms\n";
+        for (std::size_t i = 0; i < window.size(); ++i)
+            csv += std::to_string(stop[i]) + "," + std::to_string(copy[i]) + "," +
+                   std::to_string(cont[i]) + "," + std::to_string(window[i]) + "\n";
+        binary::write_file_atomic(
+            samples,
+            binary::ByteView(reinterpret_cast<const std::uint8_t*>(csv.data()), csv.size()));
     }
     const auto text_size = golden.text().size;
     unsigned char digest[32];

@@ -154,9 +154,10 @@ print("Xen %s at %s (xen_phys_start %s): %d alternative sites rewritten, %d unex
       "paused %.2f ms" % (x["verdict"], x["text_physical"], x["xen_phys_start"],
                           x["patch_sites_changed"], x["text"]["bytes_unexplained"],
                           x["pause_ms"]["window"]))
-print("dom0 (%s) %s at %s: %d patch sites rewritten, %d unexplained bytes, paused %.2f ms"
+print("dom0 (%s) %s at %s: %d patch sites rewritten, %d unexplained bytes, %s page tables "
+      "Xen lists for it checked, paused %.2f ms"
       % (d["platform"], d["verdict"], d["text_physical"], d["patch_sites_changed"],
-         d["text"]["bytes_unexplained"], d["pause_ms"]["window"]))
+         d["text"]["bytes_unexplained"], d["dom0_root_tables_checked"], d["pause_ms"]["window"]))
 print("PCR 17-19 measured = predicted: %s" % all(got[k] == want[k] for k in ("17", "18", "19")))
 sys.exit(0 if r["verdict"] == "intact" and all(got[k] == want[k] for k in ("17", "18", "19")) else 1)
 PY

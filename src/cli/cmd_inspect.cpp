@@ -117,6 +117,10 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         for (const auto& a : result.lsm_hooks->registered_arrays) std::cout << " " << a;
         std::cout << "\n";
     }
+    if (const auto tables = report.find("dom0_root_tables_checked");
+        tables != report.end() && !tables->is_null())
+        std::cout << "page tables: every one Xen lists for dom0 (" << tables->get<std::size_t>()
+                  << ") maps the copy or none of it\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";
     if (!result.mapping_problem.empty())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <unordered_set>
 
@@ -14,6 +15,17 @@ namespace drtm::inspect {
 
 const char* platform_name(LinuxPlatform platform) {
     return platform == LinuxPlatform::xen_pv ? "xen-pv" : "native";
+}
+
+std::string platform_mismatch(LinuxPlatform platform, std::uint32_t xen_domain_type) {
+    if (platform != LinuxPlatform::xen_pv || xen_domain_type == 1) return "";
+    if (xen_domain_type == 0)
+        return "the kernel found says it runs natively (xen_domain_type 0), not as Xen's PV dom0";
+    if (xen_domain_type == 2)
+        return "dom0 runs as an HVM or PVH guest of Xen (its xen_domain_type is 2); drtm holds "
+               "dom0 to a PV guest's rules only";
+    return "the kernel's xen_domain_type holds " + std::to_string(xen_domain_type) +
+           ", no value Linux gives it";
 }
 
 namespace {
@@ -60,6 +72,7 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
     if (platform == LinuxPlatform::xen_pv)
         add_xen_pv_sites(g->sites_, *g->symbols_, g->elf_, g->elf_bytes_);
     g->kernel_page_table_ = g->symbols_->address("init_top_pgt").value_or(0);
+    g->xen_domain_type_ = g->symbols_->address("xen_domain_type").value_or(0);
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
     g->ro_after_init_start_ = g->symbols_->require("__start_ro_after_init");
     g->ro_after_init_end_ = g->symbols_->require("__end_ro_after_init");
@@ -130,6 +143,15 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     r.placement = locate_linux(golden, ram);
     r.text_physical = r.placement.text_physical;
     const auto delta = static_cast<std::uint64_t>(r.placement.virtual_delta);
+    // How the kernel says it runs, read before the pause (set at boot): a
+    // guest that lies about it can only make the inspection fail.
+    if (const auto at = golden.xen_domain_type();
+        at > text.addr && at - text.addr <= ram.size() - 4 - r.text_physical) {
+        std::uint32_t type;
+        std::memcpy(&type, ram.view(r.text_physical + (at - text.addr), 4).data(), 4);
+        if (auto why = platform_mismatch(golden.platform(), type); !why.empty())
+            throw std::runtime_error(why);
+    }
     // The kernel image is physically contiguous: data lies at the same
     // offset from .text as in the ELF.
     // Read in the pause: the pv_ops slots, then the static keys' counts.

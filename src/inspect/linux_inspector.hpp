@@ -30,6 +30,14 @@ namespace drtm::inspect {
 enum class LinuxPlatform { native, xen_pv };
 const char* platform_name(LinuxPlatform platform);
 
+// Why a kernel whose `xen_domain_type` (Linux's own record of how Xen
+// runs it: 0 natively, 1 as a PV guest, 2 as an HVM or PVH guest) holds
+// this value cannot be held to `platform`'s rules; empty when it can. A
+// PV golden needs a PV boot: a PVH dom0 patches itself otherwise, and
+// would be reported modified for it. A native golden takes any value (a
+// PV boot then shows as its jmp at early_xen_iret_patch).
+std::string platform_mismatch(LinuxPlatform platform, std::uint32_t xen_domain_type);
+
 // The golden kernel: its ELF (from the bzImage), symbols (kallsyms), patch
 // sites, and its relocations (to undo KASLR), as booted on `platform`.
 class LinuxGolden : public GoldenCode {
@@ -43,6 +51,8 @@ class LinuxGolden : public GoldenCode {
     // init_top_pgt: the kernel's own top-level page table (swapper_pg_dir),
     // whose kernel half every process's shares (0 when absent).
     std::uint64_t kernel_page_table() const { return kernel_page_table_; }
+    // xen_domain_type's link address (0 for a kernel without Xen support).
+    std::uint64_t xen_domain_type() const { return xen_domain_type_; }
     // Empty for a kernel built without CONFIG_RELOCATABLE.
     const image::X86Relocations& relocations() const { return relocations_; }
     // Link addresses of the pv_ops slots the paravirt sites were patched
@@ -70,6 +80,7 @@ class LinuxGolden : public GoldenCode {
     LinuxGolden() = default;
     LinuxPlatform platform_ = LinuxPlatform::native;
     std::uint64_t kernel_page_table_ = 0;
+    std::uint64_t xen_domain_type_ = 0;
     image::X86Relocations relocations_;
     std::vector<std::uint64_t> paravirt_slots_;
     std::vector<std::uint64_t> static_keys_;
