@@ -24,6 +24,30 @@ std::optional<std::uint64_t> entry(const GuestMemory& ram, std::uint64_t table, 
     return e;
 }
 
+// The MMU's walk; when `va` is not mapped, how much is not: the span the
+// missing entry would have mapped (512 GiB, 1 GiB, 2 MiB or 4 KiB).
+struct Walk {
+    std::optional<Translation> mapped;
+    std::uint64_t unmapped_span = 0;
+};
+
+Walk walk(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va) {
+    auto pml4e = entry(ram, cr3 & kAddressMask, (va >> 39) & 511);
+    if (!pml4e) return {std::nullopt, 1ull << 39};
+    auto pdpte = entry(ram, *pml4e & kAddressMask, (va >> 30) & 511);
+    if (!pdpte) return {std::nullopt, 1ull << 30};
+    if (*pdpte & kLargePage)
+        return {Translation{(*pdpte & kAddressMask & ~0x3FFFFFFFull) | (va & 0x3FFFFFFFull),
+                            1ull << 30}};
+    auto pde = entry(ram, *pdpte & kAddressMask, (va >> 21) & 511);
+    if (!pde) return {std::nullopt, 1ull << 21};
+    if (*pde & kLargePage)
+        return {Translation{(*pde & kAddressMask & ~0x1FFFFFull) | (va & 0x1FFFFFull), 1ull << 21}};
+    auto pte = entry(ram, *pde & kAddressMask, (va >> 12) & 511);
+    if (!pte) return {std::nullopt, 1ull << 12};
+    return {Translation{(*pte & kAddressMask) | (va & 0xFFFull), 1ull << 12}};
+}
+
 std::string first_mapping_problem(const GuestMemory& ram, std::uint64_t root,
                                   std::span<const MappedRange> ranges) {
     for (const auto& r : ranges)
@@ -38,8 +62,14 @@ std::string first_mapping_problem(const GuestMemory& ram, std::uint64_t root,
 bool maps_any_page(const GuestMemory& ram, std::uint64_t root,
                    std::span<const MappedRange> ranges) {
     for (const auto& r : ranges)
-        for (std::uint64_t off = 0; off < r.size; off += 4096)
-            if (translate(ram, root, r.va + off)) return true;
+        for (std::uint64_t off = 0; off < r.size;) {
+            const auto w = walk(ram, root, r.va + off);
+            if (w.mapped) return true;
+            // Past what the missing entry covers: a user-mode table's
+            // kernel slot maps only the vsyscall page, so this is one
+            // step per 1 GiB, not one per 4 KiB page.
+            off += w.unmapped_span - ((r.va + off) & (w.unmapped_span - 1));
+        }
     return false;
 }
 
@@ -64,20 +94,7 @@ bool shares_top_level_slots(const GuestMemory& ram, std::uint64_t kernel_root, s
 }  // namespace
 
 std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va) {
-    auto pml4e = entry(ram, cr3 & kAddressMask, (va >> 39) & 511);
-    if (!pml4e) return std::nullopt;
-    auto pdpte = entry(ram, *pml4e & kAddressMask, (va >> 30) & 511);
-    if (!pdpte) return std::nullopt;
-    if (*pdpte & kLargePage)
-        return Translation{(*pdpte & kAddressMask & ~0x3FFFFFFFull) | (va & 0x3FFFFFFFull),
-                           1ull << 30};
-    auto pde = entry(ram, *pdpte & kAddressMask, (va >> 21) & 511);
-    if (!pde) return std::nullopt;
-    if (*pde & kLargePage)
-        return Translation{(*pde & kAddressMask & ~0x1FFFFFull) | (va & 0x1FFFFFull), 1ull << 21};
-    auto pte = entry(ram, *pde & kAddressMask, (va >> 12) & 511);
-    if (!pte) return std::nullopt;
-    return Translation{(*pte & kAddressMask) | (va & 0xFFFull), 1ull << 12};
+    return walk(ram, cr3, va).mapped;
 }
 
 std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,

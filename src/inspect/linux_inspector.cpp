@@ -178,16 +178,27 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
     // A PV guest: its own kernel page tables, and the vCPUs running it
     // (guest_page_tables.hpp); with Xen's frame table, every other table
-    // dom0 has in use too. Without it, a dom0 vCPU Xen has descheduled, or
-    // one in user mode, keeps its kernel's CR3 in Xen's struct vcpu, which
-    // is not read: a pause in which no vCPU ran on tables mapping the
-    // kernel is made again (docs/inspect.md).
+    // dom0 has in use too, at the kernel's own addresses. Which of them a
+    // vCPU Xen descheduled (or one in user mode) enters the kernel on is
+    // in Xen's struct vcpu, which is not read, and a table mapping none of
+    // the kernel's addresses could still run kernel code from others: a
+    // pause in which no vCPU ran on tables mapping the kernel is made
+    // again (docs/inspect.md).
     const bool pv = golden.platform() == LinuxPlatform::xen_pv;
     const XenFrameTable* frame_table = pv ? xen_frame_table : nullptr;
     const auto top = golden.kernel_page_table();
     const std::uint64_t kernel_root = top > text.addr ? r.text_physical + (top - text.addr) : 0;
+    // The layout is checked on a frame dom0 cannot give away while its
+    // kernel runs there: its first page of .text must be dom0's.
+    if (frame_table && frame_table->owner_of(ram, r.text_physical) != frame_table->dom0_owner()) {
+        r.not_judged.push_back(
+            "dom0's page tables no vCPU held: Xen's frame table, as read, does not give dom0 as "
+            "the owner of its kernel's first page (" +
+            binary::hex_number(r.text_physical) +
+            "), so it is not laid out as in Xen 4.17 without CONFIG_BIGMEM and was not used");
+        frame_table = nullptr;
+    }
     bool vcpu_maps_kernel = false;
-    bool frame_table_lacks_kernel_root = false;
     auto check_pv_mappings = [&](std::uint64_t cr3) {
         if (!kernel_root)
             return std::string(
@@ -197,27 +208,26 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         vcpu_maps_kernel = vcpu_maps_kernel || c.vcpu_maps_kernel;
         return c.problem;
     };
-    // Every L4 Xen lists for dom0 (the kernel's own among them, or the
-    // frame table is not read right and proves nothing).
+    // Every L4 Xen lists for dom0, the kernel's own among them: Linux
+    // pins init_top_pgt at boot and never unpins it.
     auto check_listed_tables = [&]() -> std::string {
         if (!kernel_root) return "";
         const auto roots = frame_table->dom0_root_tables(ram);
-        if (!std::binary_search(roots.begin(), roots.end(), kernel_root)) {
-            frame_table_lacks_kernel_root = true;
-            return "";
-        }
+        r.dom0_root_tables = roots.size();
+        if (!std::binary_search(roots.begin(), roots.end(), kernel_root))
+            return "init_top_pgt (" + binary::hex_number(kernel_root) +
+                   "), the kernel's own page table, is not among the page tables Xen lists for "
+                   "dom0";
         for (const auto root : roots)
             if (root != kernel_root)
                 if (auto problem = check_pv_root_table(ram, kernel_root, root, ranges,
                                                        "a page table Xen lists for dom0");
                     !problem.empty())
                     return problem;
-        r.dom0_root_tables = roots.size();
         return "";
     };
     auto pause = [&] {
         vcpu_maps_kernel = false;
-        frame_table_lacks_kernel_root = false;
         r.dom0_root_tables.reset();
         // Read once just before the pause, the frame table is in the
         // host's cache when the pause reads it again.
@@ -246,8 +256,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         for (std::size_t i = 0; i < mutexes.size(); ++i)
             mutexes[i].owner_word = copy.words[keys_read + i];
         r.mutexes_held = held_mutexes(mutexes);
-        const bool unbound =
-            pv && copy.mapping_problem.empty() && !vcpu_maps_kernel && !r.dom0_root_tables;
+        const bool unbound = pv && copy.mapping_problem.empty() && !vcpu_maps_kernel;
         unbound_pauses += unbound;
         if ((r.mutexes_held.empty() && !unbound) || r.pauses == kMaxPauses) {
             if (unbound)
@@ -255,14 +264,10 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                     "the page tables the kernel runs on: in " + std::to_string(unbound_pauses) +
                     " of " + std::to_string(r.pauses) +
                     " pauses no vCPU held tables mapping it (it ran user code, or Xen on its own "
-                    "tables), the last among them; only init_top_pgt was checked");
-            if (frame_table_lacks_kernel_root)
-                r.not_judged.push_back(
-                    "dom0's page tables no vCPU held: Xen's frame table, as read, lists no L4 of "
-                    "dom0 at init_top_pgt (" +
-                    binary::hex_number(kernel_root) +
-                    "), so it is not laid out as in Xen 4.17 without CONFIG_BIGMEM and was not "
-                    "used");
+                    "tables), the last among them; " +
+                    (r.dom0_root_tables ? "init_top_pgt and every table Xen lists for dom0 were "
+                                          "checked at the kernel's own addresses"
+                                        : std::string("only init_top_pgt was checked")));
             break;
         }
         std::string why;

@@ -12,9 +12,7 @@ namespace drtm::inspect {
 
 namespace {
 
-// count_info: the page's state (bits 59:58, 0 when in use) and its
-// reference count.
-constexpr std::uint64_t kPgcStateMask = 3ull << 58;
+// count_info: the page's reference count (its state, bits 59:58, aside).
 constexpr std::uint64_t kPgcCountMask = (1ull << 57) - 1;
 // type_info.
 constexpr std::uint64_t kPgtTypeMask = 7ull << 61;
@@ -127,6 +125,22 @@ std::uint64_t XenFrameTable::frames() const {
     return n;
 }
 
+std::optional<std::uint32_t> XenFrameTable::owner_of(const GuestMemory& ram,
+                                                     std::uint64_t machine_address) const {
+    const std::uint64_t pfn = machine_address >> 12;
+    const std::uint64_t pdx =
+        (pfn & v_.pfn_pdx_bottom_mask) | ((pfn & v_.pfn_top_mask) >> v_.pfn_pdx_hole_shift);
+    for (const auto& c : chunks_)
+        if (pdx >= c.first_pdx && pdx - c.first_pdx < c.entries) {
+            std::uint32_t owner;
+            std::memcpy(
+                &owner,
+                ram.view(c.physical + (pdx - c.first_pdx) * kXenPageInfoSize + 24, 4).data(), 4);
+            return owner;
+        }
+    return std::nullopt;
+}
+
 std::vector<std::uint64_t> XenFrameTable::dom0_root_tables(const GuestMemory& ram) const {
     std::vector<std::uint64_t> roots;
     for (const auto& c : chunks_) {
@@ -137,8 +151,9 @@ std::vector<std::uint64_t> XenFrameTable::dom0_root_tables(const GuestMemory& ra
             if ((type_info & kPgtTypeMask) != kPgtL4PageTable || !(type_info & kPgtValidated) ||
                 (type_info & kPgtCountMask) == 0)
                 continue;
-            const std::uint64_t count_info = load64(e + 8);
-            if ((count_info & kPgcStateMask) != 0 || (count_info & kPgcCountMask) == 0) continue;
+            // Any state but free: a page dom0 asked Xen to take offline
+            // stays in use (PGC_state_offlining) until freed.
+            if ((load64(e + 8) & kPgcCountMask) == 0) continue;
             std::uint32_t owner;
             std::memcpy(&owner, e + 24, 4);
             if (owner != dom0_owner_) continue;

@@ -11,15 +11,18 @@
 // at FRAMETABLE_VIRT_START (0xffff82e000000000, in Xen's top-level slot
 // 261), indexed by the frame's PDX (its number with a hole of unused
 // address bits squeezed out, pdx.h). struct page_info is 32 bytes:
-//   +8  count_info  reference count (low 57 bits) and PGC_* flags
+//   +8  count_info  reference count (low 57 bits) and PGC_* flags and state
 //   +16 type_info   PGT_* type (bits 63:61, an L4 is 4), PGT_validated
 //                   (bit 58), type reference count (low 55 bits)
 //   +24 _domain     owner, as the PDX of its struct domain in the directmap
-// A layout other than this one lists no table at all for dom0 — not even
-// the kernel's own init_top_pgt, which the inspector checks for.
+// A layout other than this one gives another owner for the frames of
+// dom0's kernel, which the inspector checks before it uses the list. Xen's
+// data is not inspected itself: the list is worth what Xen is (inspect Xen
+// with dom0, and trust dom0's result when Xen's is intact).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "inspect/guest_memory.hpp"
@@ -58,6 +61,13 @@ class XenFrameTable {
     // In the pause: the machine address of every L4 dom0 has in use (in
     // use, validated as an L4, with a type reference), ascending.
     std::vector<std::uint64_t> dom0_root_tables(const GuestMemory& ram) const;
+
+    // The owner (as _domain holds it) Xen records for the frame holding
+    // `machine_address`; empty when the frame table has no entry for it.
+    // The inspector checks that dom0's kernel is dom0's before trusting
+    // the layout: a frame dom0 cannot give away while it runs from it.
+    std::optional<std::uint32_t> owner_of(const GuestMemory& ram,
+                                          std::uint64_t machine_address) const;
 
     std::uint64_t frames() const;  // entries the scan reads
     std::uint32_t dom0_owner() const { return dom0_owner_; }

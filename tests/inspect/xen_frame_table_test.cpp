@@ -23,6 +23,7 @@ constexpr std::uint64_t kPinned = 0x0800000000000000ull;
 constexpr std::uint64_t kValidatedL3 = 0x6400000000000000ull;
 constexpr std::uint64_t kAllocated = 0x8000000000000000ull;  // PGC_allocated
 constexpr std::uint64_t kFree = 0x0C00000000000000ull;       // PGC_state_free
+constexpr std::uint64_t kOfflining = 0x0400000000000000ull;  // PGC_state_offlining
 constexpr std::uint32_t kDom0 = 0x42, kDomU = 0x43;
 
 class XenFrameTableTest : public ::testing::Test {
@@ -34,14 +35,16 @@ class XenFrameTableTest : public ::testing::Test {
         put(0x3000 + 8 * 0, 0x4000 | 0x3);    // L2[0] → L1
         put(0x4000 + 8 * 0, 0x20000 | 0x3);   // PDX 0..127
         // L1[1] absent: PDX 128..255 have no memory (pdx_group_valid).
-        put(0x4000 + 8 * 2, 0x30000 | 0x3);                             // PDX 256..383
-        entry(5, kAllocated | 2, kValidatedL4 | 1, kDom0);              // listed
-        entry(6, kAllocated | 1, kValidatedL4 | 0, kDom0);              // no type reference
-        entry(7, kAllocated | 1, 0x8000000000000001ull, kDom0);         // not validated
-        entry(8, kAllocated | 1, kValidatedL3 | 1, kDom0);              // an L3
-        entry(9, kAllocated | 1, kValidatedL4 | 1, kDomU);              // another domain's
-        entry(10, kFree, kValidatedL4 | 1, kDom0);                      // free
-        entry(11, 0, kValidatedL4 | 1, kDom0);                          // no reference
+        put(0x4000 + 8 * 2, 0x30000 | 0x3);                      // PDX 256..383
+        entry(5, kAllocated | 2, kValidatedL4 | 1, kDom0);       // listed
+        entry(6, kAllocated | 1, kValidatedL4 | 0, kDom0);       // no type reference
+        entry(7, kAllocated | 1, 0x8000000000000001ull, kDom0);  // not validated
+        entry(8, kAllocated | 1, kValidatedL3 | 1, kDom0);       // an L3
+        entry(9, kAllocated | 1, kValidatedL4 | 1, kDomU);       // another domain's
+        entry(10, kFree, kValidatedL4 | 1, kDom0);               // free
+        entry(11, 0, kValidatedL4 | 1, kDom0);                   // no reference
+        // In use while dom0 has asked Xen to take it offline: still listed.
+        entry(12, kAllocated | kOfflining | 1, kValidatedL4 | 1, kDom0);
         entry(261, kAllocated | 3, kValidatedL4 | kPinned | 2, kDom0);  // listed
         vars_.idle_pg_table = 0x1000;
         vars_.max_pdx = 300;
@@ -94,7 +97,20 @@ TEST_F(XenFrameTableTest, ListsDom0sInUseValidatedTopLevelTables) {
     EXPECT_EQ(table.dom0_owner(), kDom0);
     EXPECT_EQ(table.frames(), 128u + (300u - 256u));  // the hole is not read
     // PDX 5 → frame 5; PDX 0x105 → 0x05 | 0x1000 = frame 0x1005.
-    EXPECT_EQ(table.dom0_root_tables(memory), (std::vector<std::uint64_t>{0x5000, 0x1005000}));
+    EXPECT_EQ(table.dom0_root_tables(memory),
+              (std::vector<std::uint64_t>{0x5000, 0xC000, 0x1005000}));
+}
+
+// A frame's owner, by the inverse conversion: frame 0x1005 → PDX 0x05 |
+// (0x1000 >> 4) = 0x105.
+TEST_F(XenFrameTableTest, GivesAFramesOwner) {
+    const auto& memory = ram();
+    const auto table = inspect::XenFrameTable::from_variables(vars_, memory);
+    EXPECT_EQ(table.owner_of(memory, 0x5123), kDom0);
+    EXPECT_EQ(table.owner_of(memory, 0x9000), kDomU);
+    EXPECT_EQ(table.owner_of(memory, 0x1005000), kDom0);
+    EXPECT_EQ(table.owner_of(memory, 0x96000), std::nullopt);     // PDX 150: the unmapped stretch
+    EXPECT_EQ(table.owner_of(memory, 0x80000000), std::nullopt);  // beyond max_pdx
 }
 
 TEST_F(XenFrameTableTest, ImplausibleVariablesAreRefused) {
