@@ -17,6 +17,7 @@
 #include "cli/output.hpp"
 #include "inspect/inspection_measurement.hpp"
 #include "inspect/linux_inspector.hpp"
+#include "inspect/lsm_hook_lists.hpp"
 #include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
 #include "launch/launcher.hpp"
@@ -29,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct InspectOptions {
-    std::string vm, kernel, xen, log, keys, nonce, evidence, inspector, verifier, identity;
+    std::string vm, kernel, xen, log, keys, nonce, evidence, inspector, verifier, identity, lsms;
     bool json = false, predict = false, no_measure = false, dom0 = false;
 };
 
@@ -74,16 +75,48 @@ void print_pcrs(const nlohmann::json& measurement) {
         std::cout << "  PCR " << pcr << " sha256 " << value.get<std::string>() << "\n";
 }
 
+// --lsms "apparmor,capability yama": names split at commas and spaces.
+std::vector<std::string> split_lsms(const std::string& text) {
+    std::vector<std::string> names;
+    std::string name;
+    for (char c : text + ",") {
+        if (c == ',' || c == ' ') {
+            if (!name.empty()) names.push_back(std::move(name));
+            name.clear();
+        } else {
+            name += c;
+        }
+    }
+    return names;
+}
+
 void run_predict(const InspectOptions& o) {
     const auto goldens = load_goldens(o, !o.xen.empty() || o.dom0);
     inspect::InspectionSubject subject{inspector_digest(o.inspector), {}};
-    for (const auto& g : goldens)
-        subject.images.push_back({g.code->inspection_rules(), g.file, g.code->build_id(),
-                                  g.code->text_bytes(), g.code->rodata_bytes(), ""});
+    bool lsms_used = false;
+    for (const auto& g : goldens) {
+        inspect::InspectedImage image{g.code->inspection_rules(), g.file,
+                                      g.code->build_id(),         g.code->text_bytes(),
+                                      g.code->rodata_bytes(),     ""};
+        // PCR 20 holds the LSMs a kernel whose hook lists are judged runs.
+        if (g.code->lsm_hooks()) {
+            image.lsms = inspect::lsm_set(split_lsms(o.lsms));
+            image.lsms_unknown = image.lsms.empty();
+            lsms_used = lsms_used || !image.lsms.empty();
+        }
+        subject.images.push_back(std::move(image));
+    }
+    if (!o.lsms.empty() && !lsms_used)
+        throw CLI::ValidationError("--lsms",
+                                   "names the LSMs of a Linux kernel whose LSM hook "
+                                   "lists drtm judges; no golden image given has them");
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
     print_pcrs(m);
+    if (m.contains("unpredicted_pcrs"))
+        std::cout << "  PCR 20 not predicted: it holds the LSMs the guest runs; name them with "
+                     "--lsms (the report's lsm_hooks.lsms)\n";
 }
 
 void print_report(const inspect::CodeInspection& result, const inspect::GoldenCode& golden,
@@ -151,13 +184,16 @@ bool measure_and_attest(const InspectOptions& o, const nlohmann::json& vm,
     inspect::InspectionSubject subject{inspector, {}};
     // A failed image too: its rules and golden file, and why it was not
     // inspected, so the PCRs are neither the pair's nor a single image's.
-    for (const auto& i : inspected)
+    for (const auto& i : inspected) {
         subject.images.push_back({i.golden->code->inspection_rules(), i.golden->file,
                                   i.golden->code->build_id(), i.result.text_normalised,
                                   i.result.rodata_normalised,
                                   i.error.empty() ? inspect::findings_text(i.result)
                                                   : "not inspected: " + i.error + "\n",
                                   i.error.empty()});
+        if (i.error.empty() && i.result.lsm_hooks)
+            subject.images.back().lsms = inspect::lsm_set(i.result.lsm_hooks->registered_arrays);
+    }
     auto m = inspect::measure_inspection(tcti, subject);
     const auto log_path =
         o.log.empty() ? fs::path(o.vm) / "inspection-eventlog.bin" : fs::path(o.log);
@@ -386,6 +422,11 @@ void register_inspect(CLI::App& app) {
                                   "Print the PCR 17-22 values an intact guest's inspection gives "
                                   "(for an appraisal policy); needs no guest");
     predict->excludes(vm);
+    cmd->add_option("--lsms", o->lsms,
+                    "With --predict: the LSMs the guest's kernel runs, as an inspection reports "
+                    "them (lsm_hooks.lsms, e.g. \"apparmor bpf_lsm capability landlock lockdown "
+                    "tomoyo yama\"), for PCR 20; without it PCR 20 is not predicted")
+        ->needs(predict);
     cmd->add_option("--inspector", o->inspector,
                     "With --predict: the inspector executable (default: this drtm)")
         ->check(CLI::ExistingFile);

@@ -206,6 +206,7 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
                                           {"registered", r.lsm_hooks->registered},
                                           {"lists", r.lsm_hooks->lists},
                                           {"registered_arrays", r.lsm_hooks->registered_arrays},
+                                          {"lsms", lsm_set(r.lsm_hooks->registered_arrays)},
                                           {"refused", r.lsm_hooks->problems.size()}}
                          : nlohmann::json(nullptr)},
             {"text", to_json(r.text)},

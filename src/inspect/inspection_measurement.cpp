@@ -43,6 +43,9 @@ void measure_image(launch::Measurer& m, const InspectedImage& s) {
     if (!s.findings.empty())
         m.measure(kStage, kDlmeLocality, 19, launch::evtype::kSecureLaunch,
                   as_bytes("drtm-inspect findings\n" + s.findings), as_bytes(s.findings));
+    if (s.inspected && !s.lsms.empty())
+        m.measure(kStage, kDlmeLocality, 20, launch::evtype::kSecureLaunch,
+                  as_bytes("drtm-inspect lsms " + s.lsms), as_bytes(s.lsms));
 }
 
 // Every stage after the hash sequence, on `target`; returns the records and
@@ -127,14 +130,21 @@ InspectionMeasurement predict_inspection(const InspectionSubject& s) {
     auto out = run_stages(pcrs, descriptor, s);
     out.pcrs = pcrs.values(kDrtmPcrs);
     out.verified = true;
+    if (std::any_of(s.images.begin(), s.images.end(),
+                    [](const InspectedImage& i) { return i.lsms_unknown; }))
+        out.unpredicted.push_back(20);
     return out;
 }
 
 nlohmann::json to_json(const InspectionMeasurement& m) {
-    return {
-        {"pcrs", eventlog::pcr_values_to_json(eventlog::PcrValues(m.pcrs.begin(), m.pcrs.end()))},
-        {"verified", m.verified},
-        {"events", launch::records_to_json(m.records)}};
+    eventlog::PcrValues values(m.pcrs.begin(), m.pcrs.end());
+    for (auto& [alg, bank] : values)
+        for (const auto pcr : m.unpredicted) bank.erase(pcr);
+    nlohmann::json out = {{"pcrs", eventlog::pcr_values_to_json(values)},
+                          {"verified", m.verified},
+                          {"events", launch::records_to_json(m.records)}};
+    if (!m.unpredicted.empty()) out["unpredicted_pcrs"] = m.unpredicted;
+    return out;
 }
 
 }  // namespace drtm::inspect

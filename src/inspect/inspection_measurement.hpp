@@ -21,6 +21,13 @@
 //           unexplained region, in the event data and hashed), so a
 //           finding the bytes cannot show (a jump label left in its golden
 //           form against its key) changes PCR 19 too.
+//   PCR 20  the LSMs a Linux guest runs (lsm_set(): "apparmor bpf_lsm
+//           capability ..."), at locality 2, when its hook lists were
+//           judged: an LSM switched off whole passes the lists' rules (it
+//           looks like one never enabled) but not a verifier that expects
+//           the set. A prediction needs the set given to it; without it,
+//           PCR 20 is left out of the prediction's PCRs (so a policy does
+//           not hold it), not guessed.
 //
 // Records use TrenchBoot's DLME event type (0x502) with ASCII labels, in a
 // crypto-agile (SHA-1, SHA-256) log that `drtm log verify` and the verifier
@@ -48,6 +55,11 @@ struct InspectedImage {
     // found, say): its rules and golden file are measured, then only the
     // findings record (which says why), so the PCRs match no prediction.
     bool inspected = true;
+    // The LSMs running (lsm_set()), measured into PCR 20 when not empty.
+    std::string lsms{};
+    // A prediction for an image with LSM hook lists, not told which LSMs
+    // run: PCR 20 is not predicted.
+    bool lsms_unknown = false;
 };
 
 // What one launch of the inspector measures: the images in the order they
@@ -72,6 +84,7 @@ struct InspectionMeasurement {
     binary::Bytes eventlog;  // crypto-agile log of `records`
     tpm::PcrBanks pcrs;      // PCR 17-22 in the log banks
     bool verified = false;   // the log replays to the TPM's PCRs (always true for a prediction)
+    std::vector<std::uint32_t> unpredicted;  // PCRs a prediction leaves out (PCR 20, see above)
 };
 
 // On the guest's TPM: `tcti` must be the multiplexer's host side
@@ -83,7 +96,9 @@ InspectionMeasurement measure_inspection(const std::string& tcti, const Inspecti
 InspectionMeasurement predict_inspection(const InspectionSubject& subject);
 
 // {"pcrs": {...}, "events": [...], "verified"} — "pcrs" shaped as `drtm
-// predict --json`, so a policy's reference_values take it as it is.
+// predict --json`, so a policy's reference_values take it as it is; a
+// prediction's unpredicted PCRs are left out of "pcrs" and listed in
+// "unpredicted_pcrs".
 nlohmann::json to_json(const InspectionMeasurement& m);
 
 }  // namespace drtm::inspect

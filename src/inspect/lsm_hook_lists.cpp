@@ -44,6 +44,19 @@ std::optional<LsmHooks> find_lsm_hooks(binary::ByteView golden, std::uint64_t ba
     return h;
 }
 
+std::string lsm_set(const std::vector<std::string>& names) {
+    std::vector<std::string> lsms;
+    for (auto name : names) {
+        if (name.ends_with("_hooks")) name.resize(name.size() - 6);
+        if (!name.empty()) lsms.push_back(std::move(name));
+    }
+    std::sort(lsms.begin(), lsms.end());
+    lsms.erase(std::unique(lsms.begin(), lsms.end()), lsms.end());
+    std::string out;
+    for (const auto& l : lsms) out += (out.empty() ? "" : " ") + l;
+    return out;
+}
+
 LsmHookCheck check_lsm_hooks(const LsmHooks& hooks, binary::ByteView found, std::uint64_t base,
                              std::int64_t virtual_delta,
                              const std::function<std::string(std::uint64_t)>& symbolize) {

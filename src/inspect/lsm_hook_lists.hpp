@@ -60,10 +60,17 @@ struct LsmHookCheck {
     // The arrays with hooks on their lists: the LSMs running, by array
     // symbol. An LSM switched off whole (every hook unlinked, lsm cleared)
     // looks like one the boot did not enable; only capabilities, which 6.1
-    // always registers, are required. The list is reported, not measured.
+    // always registers, are required. The set is measured (lsm_set).
     std::vector<std::string> registered_arrays;
     std::vector<WindowProblem> problems;  // in the order found
 };
+
+// The LSMs running, as the inspection measures them into PCR 20 and a
+// prediction takes them: the hook arrays' names without "_hooks"
+// ("apparmor", "bpf_lsm", "capability", "landlock", ...), each once,
+// sorted, separated by single spaces. Names given with or without the
+// suffix, in any order and repeated, give the same text.
+std::string lsm_set(const std::vector<std::string>& names);
 
 // `found` is the running window at `base` with relocations undone (head and
 // hook at link addresses); list links and lsm hold runtime addresses, which

@@ -139,16 +139,29 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
         run_command(drtm_cmd("attest keys --tcti " + quote(tcti) + " --out " + quote(keys)));
     ASSERT_EQ(made.status, 0) << made.err;
 
-    // Golden values, computed without drtm.
-    auto independent = run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") +
-                                   " " + quote(DRTM_BINARY) + " " + quote(vmlinuz));
+    // Golden values, computed without drtm. The LSMs Debian's 6.1 kernel
+    // runs with its default CONFIG_LSM and command line (its hook arrays
+    // seen on the guest), for PCR 20.
+    const std::string lsms =
+        "capability_hooks tomoyo_hooks apparmor_hooks yama_hooks "
+        "lockdown_hooks bpf_lsm_hooks landlock_hooks";
+    auto independent =
+        run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " --lsms " +
+                    quote(lsms) + " " + quote(DRTM_BINARY) + " " + quote(vmlinuz));
     ASSERT_EQ(independent.status, 0) << independent.err;
     const auto expected = nlohmann::json::parse(independent.out);
 
-    auto predicted = run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz)));
+    // Without the LSMs, PCR 20 is not predicted (and so not held).
+    auto unknown = run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz)));
+    ASSERT_EQ(unknown.status, 0) << unknown.err;
+    EXPECT_FALSE(nlohmann::json::parse(unknown.out)["pcrs"]["sha256"].contains("20"));
+    EXPECT_EQ(nlohmann::json::parse(unknown.out)["unpredicted_pcrs"], nlohmann::json({20}));
+    auto predicted = run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz) +
+                                          " --lsms apparmor,bpf_lsm,capability,landlock,lockdown,"
+                                          "tomoyo,yama"));
     ASSERT_EQ(predicted.status, 0) << predicted.err;
     const auto prediction = nlohmann::json::parse(predicted.out);
-    for (const char* pcr : {"17", "18", "19"})
+    for (const char* pcr : {"17", "18", "19", "20"})
         EXPECT_EQ(prediction["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
     const fs::path policy = dir / "policy.json";
     drtm::binary::write_file_atomic(
@@ -179,7 +192,9 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     EXPECT_TRUE(report["measurement"]["verified"].get<bool>());
     EXPECT_TRUE(report["page_tables"]["maps_the_copy"].get<bool>()) << report["page_tables"];
     EXPECT_EQ(report["platform"], "native");
-    for (const char* pcr : {"17", "18", "19"})
+    EXPECT_EQ(report["lsm_hooks"]["lsms"],
+              "apparmor bpf_lsm capability landlock lockdown tomoyo yama");
+    for (const char* pcr : {"17", "18", "19", "20"})
         EXPECT_EQ(report["measurement"]["pcrs"]["sha256"][pcr], expected[pcr]) << "PCR " << pcr;
     // A dom0 needs a Xen: this guest runs none, as its vm.json says.
     auto no_xen = run_command(drtm_cmd("inspect --no-measure --vm " + quote((dir / "vm").string()) +

@@ -165,3 +165,37 @@ TEST(InspectionMeasurement, AnImageNotInspectedIsMeasuredAsSuch) {
     EXPECT_EQ(std::string(data.begin(), data.end()),
               "drtm-inspect findings\nnot inspected: dom0 not found\n");
 }
+
+// The LSMs running go to PCR 20: E(0, H("apparmor capability")) by
+// hashlib in both banks. A prediction not told them leaves PCR 20 out.
+TEST(InspectionMeasurement, TheLsmsRunningAreMeasuredIntoPcr20) {
+    Subject s;
+    auto subject = s.view();
+    subject.images[0].lsms = "apparmor capability";
+    const auto m = inspect::predict_inspection(subject);
+    EXPECT_EQ(binary::to_hex(m.pcrs.at(HashAlg::sha256).at(20)),
+              "674c984cec3082f81a5685dfcc7b164220f5692884b24ac366d81da2716f4f69");
+    EXPECT_EQ(binary::to_hex(m.pcrs.at(HashAlg::sha1).at(20)),
+              "c98b6c4a842ec26ab59d231f825bc9dbf3bf5003");
+    EXPECT_EQ(m.records.back().pcr, 20u);
+    EXPECT_EQ(inspect::to_json(m)["pcrs"]["sha256"]["20"],
+              "674c984cec3082f81a5685dfcc7b164220f5692884b24ac366d81da2716f4f69");
+    // PCR 17-19 as without it.
+    const auto without = inspect::predict_inspection(s.view());
+    for (std::uint32_t p = 17; p <= 19; ++p)
+        EXPECT_EQ(m.pcrs.at(HashAlg::sha256).at(p), without.pcrs.at(HashAlg::sha256).at(p));
+
+    subject.images[0].lsms.clear();
+    subject.images[0].lsms_unknown = true;
+    const auto unknown = inspect::to_json(inspect::predict_inspection(subject));
+    EXPECT_FALSE(unknown["pcrs"]["sha256"].contains("20"));
+    EXPECT_FALSE(unknown["pcrs"]["sha1"].contains("20"));
+    EXPECT_TRUE(unknown["pcrs"]["sha256"].contains("19"));
+    EXPECT_EQ(unknown["unpredicted_pcrs"], nlohmann::json::array({20}));
+    // An image not inspected has no LSMs measured.
+    subject.images[0].lsms_unknown = false;
+    subject.images[0].lsms = "apparmor capability";
+    subject.images[0].inspected = false;
+    EXPECT_EQ(inspect::predict_inspection(subject).pcrs.at(HashAlg::sha256).at(20),
+              binary::Bytes(32, 0));
+}

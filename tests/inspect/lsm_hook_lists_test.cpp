@@ -181,3 +181,14 @@ TEST(LsmHookLists, WrongBackLinksLoopsAndForeignListsAreReported) {
 }
 
 }  // namespace
+
+// The measured set: array names without "_hooks", once each, sorted (the
+// three Landlock arrays are one LSM); names given bare mean the same.
+TEST(LsmHookLists, TheSetMeasuredIsTheLsmNamesSorted) {
+    EXPECT_EQ(inspect::lsm_set({"capability_hooks", "landlock_hooks", "apparmor_hooks",
+                                "landlock_hooks", "landlock_hooks", "bpf_lsm_hooks"}),
+              "apparmor bpf_lsm capability landlock");
+    EXPECT_EQ(inspect::lsm_set({"landlock", "apparmor_hooks", "capability", "bpf_lsm"}),
+              "apparmor bpf_lsm capability landlock");
+    EXPECT_EQ(inspect::lsm_set({}), "");
+}

@@ -8,6 +8,7 @@ inspection e2e tests.
     inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS  ->  the same for Xen
     inspection_pcrs.py --xen DRTM_EXECUTABLE XEN_SYMS VMLINUZ  ->  Xen, then its
         dom0, in one launch: PCR 18 and 19 extended with Xen's, then dom0's
+    ... --lsms "capability apparmor ..."  ->  also "20": the LSMs the kernel runs
 
 PCR 17: the inspector's dynamic launch, E(0, H(descriptor)) with the
 descriptor "drtm-inspector/1\\ninspector-sha256 <hex>\\n".
@@ -16,6 +17,8 @@ PCR 18: E(E(0, H(rules)), H(the bzImage file)), the rules the ASCII text
 PCR 19: E(E(0, H(.text)), H(.rodata)) of the vmlinux inside the bzImage.
 For Xen, the golden file is xen-syms itself, and its .text runs to the end
 of its last page (the file bytes up to it: Xen maps that page executable).
+PCR 20: E(0, H(the LSM names, each once, sorted, space-separated)), names
+given with or without their hook arrays' "_hooks".
 """
 import hashlib
 import json
@@ -86,6 +89,13 @@ def image_sections(path, xen, work):
 
 def main():
     args = sys.argv[1:]
+    lsms = None
+    if "--lsms" in args:
+        at = args.index("--lsms")
+        names = args[at + 1].replace(",", " ").split()
+        lsms = " ".join(sorted({n[:-len("_hooks")] if n.endswith("_hooks") else n
+                                for n in names}))
+        del args[at:at + 2]
     xen = "--xen" in args
     dom0 = xen or "--dom0" in args
     args = [a for a in args if a not in ("--xen", "--dom0")]
@@ -105,6 +115,8 @@ def main():
         pcr18 = extend(extend(pcr18, rules.encode()), golden_bytes)
         pcr19 = extend(extend(pcr19, text), rodata)
     pcrs = {"17": extend(zero, descriptor), "18": pcr18, "19": pcr19}
+    if lsms is not None:
+        pcrs["20"] = extend(zero, lsms.encode())
     print(json.dumps({k: v.hex() for k, v in pcrs.items()}))
 
 
