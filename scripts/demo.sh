@@ -118,9 +118,12 @@ sleep 1
 echo "the guest reads from its own TPM: $(grep -a 'TICK' "$state/vm/console.log" | tail -1)"
 # The inspection is itself a dynamic launch (of the inspector) on the guest's
 # TPM: an intact guest gives the PCRs `inspect --predict` states, quoted here
-# and appraised against that prediction.
+# and appraised against that prediction, which holds the LSMs Debian's kernel
+# runs (PCR 20) too.
+lsms="apparmor bpf_lsm capability landlock lockdown tomoyo yama"
 "$drtm" attest keys --tcti "$vm_tcti" --out "$state/vm-attester.json" >/dev/null
-"$drtm" inspect --predict --kernel "$kernel" --json > "$out/inspection-prediction.json"
+"$drtm" inspect --predict --kernel "$kernel" --lsms "$lsms" --json \
+    > "$out/inspection-prediction.json"
 python3 - "$out/inspection-prediction.json" > "$out/inspection-policy.json" <<'PY'
 import json, sys
 print(json.dumps({"format": "drtm-appraisal-policy", "version": 1, "id": "inspected-linux",
@@ -141,7 +144,7 @@ vm_pid=$!
 for _ in $(seq 1800); do [ -s "$state/xvm.ready" ] && break; sleep 0.1; done
 [ -s "$state/xvm.ready" ] || { echo "Xen did not start:"; cat "$state/xvm.log"; exit 1; }
 # Xen, then dom0 (a Xen PV guest), each in its own pause, measured in one launch.
-"$drtm" inspect --predict --xen "$art/xen-syms" --kernel "$kernel" --json \
+"$drtm" inspect --predict --xen "$art/xen-syms" --kernel "$kernel" --lsms "$lsms" --json \
     > "$out/xen-inspection-prediction.json"
 "$drtm" inspect --vm "$state/xvm" --xen "$art/xen-syms" --kernel "$kernel" --json \
     > "$out/xen-inspection.json"
@@ -158,8 +161,9 @@ print("dom0 (%s) %s at %s: %d patch sites rewritten, %d unexplained bytes, %s pa
       "Xen lists for it checked, paused %.2f ms"
       % (d["platform"], d["verdict"], d["text_physical"], d["patch_sites_changed"],
          d["text"]["bytes_unexplained"], d["dom0_root_tables_checked"], d["pause_ms"]["window"]))
-print("PCR 17-19 measured = predicted: %s" % all(got[k] == want[k] for k in ("17", "18", "19")))
-sys.exit(0 if r["verdict"] == "intact" and all(got[k] == want[k] for k in ("17", "18", "19")) else 1)
+pcrs = ("17", "18", "19", "20")
+print("PCR 17-20 measured = predicted: %s" % all(got[k] == want[k] for k in pcrs))
+sys.exit(0 if r["verdict"] == "intact" and all(got[k] == want[k] for k in pcrs) else 1)
 PY
 kill "$vm_pid"; wait "$vm_pid" 2>/dev/null || true; vm_pid=
 
