@@ -6,6 +6,7 @@
 // after the other, each in its own pause, and measured in one launch.
 // `--predict` gives the PCRs an intact guest's inspection produces.
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <optional>
 
@@ -75,12 +76,12 @@ void print_pcrs(const nlohmann::json& measurement) {
         std::cout << "  PCR " << pcr << " sha256 " << value.get<std::string>() << "\n";
 }
 
-// --lsms "apparmor,capability yama": names split at commas and spaces.
+// --lsms "apparmor,capability yama": names split at commas and white space.
 std::vector<std::string> split_lsms(const std::string& text) {
     std::vector<std::string> names;
     std::string name;
     for (char c : text + ",") {
-        if (c == ',' || c == ' ') {
+        if (c == ',' || std::isspace(static_cast<unsigned char>(c))) {
             if (!name.empty()) names.push_back(std::move(name));
             name.clear();
         } else {
@@ -90,33 +91,61 @@ std::vector<std::string> split_lsms(const std::string& text) {
     return names;
 }
 
+// Every LSM named must be one the golden kernel has hooks for: a typo
+// would give a prediction no guest matches.
+void require_lsms_of(const std::string& lsms, const inspect::LsmHooks& hooks,
+                     const std::string& role) {
+    std::vector<std::string> arrays;
+    for (const auto& [start, name] : hooks.arrays) arrays.push_back(name);
+    const auto known = inspect::lsm_set(arrays);
+    const std::string padded = " " + known + " ";
+    std::string name;
+    for (char c : lsms + " ") {
+        if (c != ' ') {
+            name += c;
+            continue;
+        }
+        if (!name.empty() && padded.find(" " + name + " ") == std::string::npos)
+            throw CLI::ValidationError(
+                "--lsms", "'" + name + "' is no LSM the golden " + (role == "dom0" ? "dom0 " : "") +
+                              "kernel has hooks for (it has: " + known + ")");
+        name.clear();
+    }
+}
+
 void run_predict(const InspectOptions& o) {
     const auto goldens = load_goldens(o, !o.xen.empty() || o.dom0);
     inspect::InspectionSubject subject{inspector_digest(o.inspector), {}};
+    const auto lsms = inspect::lsm_set(split_lsms(o.lsms));
+    if (!o.lsms.empty() && lsms.empty()) throw CLI::ValidationError("--lsms", "names no LSM");
     bool lsms_used = false;
     for (const auto& g : goldens) {
         inspect::InspectedImage image{g.code->inspection_rules(), g.file,
                                       g.code->build_id(),         g.code->text_bytes(),
                                       g.code->rodata_bytes(),     ""};
         // PCR 20 holds the LSMs a kernel whose hook lists are judged runs.
-        if (g.code->lsm_hooks()) {
-            image.lsms = inspect::lsm_set(split_lsms(o.lsms));
-            image.lsms_unknown = image.lsms.empty();
-            lsms_used = lsms_used || !image.lsms.empty();
+        if (const auto& hooks = g.code->lsm_hooks()) {
+            require_lsms_of(lsms, *hooks, g.role);
+            image.lsms = lsms;
+            image.lsms_unknown = lsms.empty();
+            lsms_used = lsms_used || !lsms.empty();
         }
         subject.images.push_back(std::move(image));
     }
-    if (!o.lsms.empty() && !lsms_used)
+    if (!lsms.empty() && !lsms_used)
         throw CLI::ValidationError("--lsms",
                                    "names the LSMs of a Linux kernel whose LSM hook "
                                    "lists drtm judges; no golden image given has them");
     const auto m = inspect::to_json(inspect::predict_inspection(subject));
+    // Said on stderr in both modes: a policy built from this prediction
+    // does not hold PCR 20.
+    if (m.contains("unpredicted_pcrs"))
+        std::cerr << "note: PCR 20 is not predicted (nor held by a policy made from this): it "
+                     "holds the LSMs the guest runs; name them with --lsms (an inspection "
+                     "reports them as lsm_hooks.lsms)\n";
     if (o.json) return print_json(m);
     std::cout << "an intact guest's inspection gives:\n";
     print_pcrs(m);
-    if (m.contains("unpredicted_pcrs"))
-        std::cout << "  PCR 20 not predicted: it holds the LSMs the guest runs; name them with "
-                     "--lsms (the report's lsm_hooks.lsms)\n";
 }
 
 void print_report(const inspect::CodeInspection& result, const inspect::GoldenCode& golden,
@@ -301,8 +330,8 @@ void run_inspect(const InspectOptions& o) {
                                                 frame_table ? &*frame_table : nullptr);
                 if (!frame_table_error.empty())
                     r.not_judged.push_back(
-                        "dom0's page tables no vCPU held: Xen's frame table was not read (" +
-                        frame_table_error + ")");
+                        "Xen's frame table was not read (" + frame_table_error +
+                        "): of dom0's page tables, only the vCPUs' and init_top_pgt were checked");
                 i.report = inspect::to_json(r, linux_golden);
                 i.result = std::move(r);
             }

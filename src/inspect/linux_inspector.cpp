@@ -192,10 +192,11 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     // kernel runs there: its first page of .text must be dom0's.
     if (frame_table && frame_table->owner_of(ram, r.text_physical) != frame_table->dom0_owner()) {
         r.not_judged.push_back(
-            "dom0's page tables no vCPU held: Xen's frame table, as read, does not give dom0 as "
-            "the owner of its kernel's first page (" +
+            "Xen's frame table was not used: as read, it does not give dom0 as the owner of its "
+            "kernel's first page (" +
             binary::hex_number(r.text_physical) +
-            "), so it is not laid out as in Xen 4.17 without CONFIG_BIGMEM and was not used");
+            "), so it is not laid out as in Xen 4.17 without CONFIG_BIGMEM; of dom0's page "
+            "tables, only the vCPUs' and init_top_pgt were checked");
         frame_table = nullptr;
     }
     bool vcpu_maps_kernel = false;

@@ -119,11 +119,23 @@ LsmHookCheck check_lsm_hooks(const LsmHooks& hooks, binary::ByteView found, std:
         }
     }
 
-    // An LSM registers all of its array's hooks: one registered (lsm set)
-    // or one whose array has hooks on lists must be on its list too.
+    // An LSM registers all of its hooks: one registered (lsm set) or one
+    // of an LSM with hooks on lists must be on its list too. By the
+    // arrays' name, not each array: Landlock registers three arrays, all
+    // named landlock_hooks, and one taken off whole while the others stay
+    // would otherwise pass (and PCR 20 names the LSM once).
     std::unordered_set<std::uint64_t> arrays_linked;
+    std::unordered_set<std::string> lsms_linked;
     for (std::size_t i = 0; i < hooks.nodes.size(); ++i)
-        if (linked[i]) arrays_linked.insert(hooks.nodes[i].array);
+        if (linked[i]) {
+            arrays_linked.insert(hooks.nodes[i].array);
+            if (const auto a = hooks.arrays.find(hooks.nodes[i].array); a != hooks.arrays.end())
+                lsms_linked.insert(a->second);
+        }
+    auto lsm_linked = [&](std::uint64_t array) {
+        const auto a = hooks.arrays.find(array);
+        return a != hooks.arrays.end() && lsms_linked.contains(a->second);
+    };
     for (const auto& [array, name] : hooks.arrays) {
         if (arrays_linked.contains(array))
             out.registered_arrays.push_back(name);
@@ -140,7 +152,7 @@ LsmHookCheck check_lsm_hooks(const LsmHooks& hooks, binary::ByteView found, std:
                 problem(n.address + kLsm, 8,
                         "the LSM hook " + symbolize(n.address) +
                             " is on its list but was never registered");
-        } else if (registered || arrays_linked.contains(n.array)) {
+        } else if (registered || lsm_linked(n.array)) {
             problem(n.address, kLsmHookSize,
                     "the LSM hook " + symbolize(n.address) + " (" + symbolize(n.hook) + ") is " +
                         (registered ? "registered" : "one of an LSM whose other hooks are") +

@@ -156,6 +156,14 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     ASSERT_EQ(unknown.status, 0) << unknown.err;
     EXPECT_FALSE(nlohmann::json::parse(unknown.out)["pcrs"]["sha256"].contains("20"));
     EXPECT_EQ(nlohmann::json::parse(unknown.out)["unpredicted_pcrs"], nlohmann::json({20}));
+    // A name the kernel has no hooks for would give a prediction no guest
+    // matches: refused.
+    auto typo = run_command(
+        drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz) + " --lsms aparmor"));
+    EXPECT_EQ(typo.status, 105) << typo.out << typo.err;
+    EXPECT_NE(typo.err.find("'aparmor' is no LSM the golden kernel has hooks for"),
+              std::string::npos)
+        << typo.err;
     auto predicted = run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz) +
                                           " --lsms apparmor,bpf_lsm,capability,landlock,lockdown,"
                                           "tomoyo,yama"));

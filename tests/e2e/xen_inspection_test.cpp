@@ -371,43 +371,52 @@ TEST_F(XenInspection, EveryPageTableXenListsForDom0IsChecked) {
     auto slot = [&](std::uint64_t root, unsigned i) {
         return testsupport::guest_word(vm_->ram_file(), root + 8 * i);
     };
+    constexpr unsigned kSlots[] = {511, 510, 8};
+    std::uint64_t user_root = 0, self = 0, elsewhere = 0, original[3] = {};
+    bool redirected_slots = false;
     const int fd = ::open(vm_->ram_file().c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
     auto write_slot = [&](std::uint64_t root, unsigned i, std::uint64_t value) {
-        EXPECT_EQ(::pwrite(fd, &value, 8, static_cast<off_t>(root + 8 * i)), 8);
+        return ::pwrite(fd, &value, 8, static_cast<off_t>(root + 8 * i)) == 8;
     };
-    // Chosen, read and redirected in one pause of the test's own.
-    std::uint64_t user_root = 0, self = 0, elsewhere = 0, original = 0;
-    qmp.stop();
-    const auto kernel_half = slot(kernel_root, 511) & kAddress;
-    for (const auto root : frame_table.dom0_root_tables(ram))
-        if (root != kernel_root && (slot(root, 511) & kAddress) != kernel_half &&
-            !(slot(root, 510) & 1) && !(slot(root, 8) & 1) && (slot(root, 0) & 1))
-            user_root = root;
-    if (user_root) {
-        self = user_root | 0x5;  // present, user, read-only
-        elsewhere = slot(user_root, 0) & kAddress;
-        original = slot(user_root, 511);
-        for (unsigned i : {511u, 510u, 8u}) write_slot(user_root, i, self);
-    }
-    qmp.cont();
     {
-        // Put back on every way out, and only what is still ours (the
-        // MMU may have set the accessed bit; had the process exited, the
-        // page may hold something else by now).
+        // Put back on every way out, and only what is still ours (the MMU
+        // may have set the accessed bit; had the process exited, the page
+        // may hold something else by now); never throwing while a failure
+        // unwinds.
         struct PutBack {
             std::function<void()> run;
-            ~PutBack() { run(); }
+            ~PutBack() {
+                try {
+                    run();
+                } catch (...) {
+                }
+            }
         } put_back{[&] {
-            if (user_root) {
+            if (redirected_slots) {
                 qmp.stop();
-                for (unsigned i : {511u, 510u, 8u})
-                    if ((slot(user_root, i) & ~0x60ull) == self)
-                        write_slot(user_root, i, i == 511 ? original : 0);
+                for (int i = 0; i < 3; ++i)
+                    if ((slot(user_root, kSlots[i]) & ~0x60ull) == self)
+                        write_slot(user_root, kSlots[i], original[i]);
                 qmp.cont();
             }
             ::close(fd);
         }};
+        // Chosen, read and redirected in one pause of the test's own.
+        qmp.stop();
+        const auto kernel_half = slot(kernel_root, 511) & kAddress;
+        for (const auto root : frame_table.dom0_root_tables(ram))
+            if (root != kernel_root && (slot(root, 511) & kAddress) != kernel_half &&
+                !(slot(root, 510) & 1) && !(slot(root, 8) & 1) && (slot(root, 0) & 1))
+                user_root = root;
+        if (user_root) {
+            self = user_root | 0x5;  // present, user, read-only
+            elsewhere = slot(user_root, 0) & kAddress;
+            for (int i = 0; i < 3; ++i) original[i] = slot(user_root, kSlots[i]);
+            redirected_slots = true;
+            for (unsigned i : kSlots) EXPECT_TRUE(write_slot(user_root, i, self));
+        }
+        qmp.cont();
         ASSERT_NE(user_root, 0u) << "no user-mode table of dom0 with slot 0 mapped";
         const auto redirected =
             inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table);
@@ -576,11 +585,15 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     // dom0 with --kernel: a Xen PV guest (vm.json says Xen runs it),
     // measured as `--predict --dom0` and hashlib say (its rules differ from
     // a native kernel's, and so does PCR 18).
+    // The LSMs Debian's kernel runs as dom0 too (hand-written), for PCR 20.
+    const std::string lsms = " --lsms " + quote(
+                                              "capability apparmor yama lockdown bpf_lsm "
+                                              "tomoyo landlock");
     auto dom0_expected =
         run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " --dom0 " +
-                    quote(DRTM_BINARY) + " " + quote(vmlinuz));
+                    lsms + " " + quote(DRTM_BINARY) + " " + quote(vmlinuz));
     auto dom0_predicted =
-        run_command(drtm_cmd("inspect --predict --json --dom0 --kernel " + quote(vmlinuz)));
+        run_command(drtm_cmd("inspect --predict --json --dom0 --kernel " + quote(vmlinuz) + lsms));
     ASSERT_EQ(dom0_predicted.status, 0) << dom0_predicted.err;
     auto native_predicted =
         run_command(drtm_cmd("inspect --predict --json --kernel " + quote(vmlinuz)));
@@ -598,7 +611,7 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_EQ(dom0_report["image"], "linux");
     EXPECT_EQ(dom0_report["platform"], "xen-pv");
     EXPECT_TRUE(dom0_report["measurement"]["verified"].get<bool>());
-    for (const char* pcr : {"17", "18", "19"}) {
+    for (const char* pcr : {"17", "18", "19", "20"}) {
         EXPECT_EQ(dom0_report["measurement"]["pcrs"]["sha256"][pcr], dom0_pcrs[pcr])
             << "PCR " << pcr;
         EXPECT_EQ(nlohmann::json::parse(dom0_predicted.out)["pcrs"]["sha256"][pcr], dom0_pcrs[pcr])
@@ -609,11 +622,11 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     // and hashlib say; the report has each under its role.
     auto both_expected =
         run_command("python3 " + quote(DRTM_TEST_SUPPORT_DIR "/inspection_pcrs.py") + " --xen " +
-                    quote(DRTM_BINARY) + " " + quote(xen_syms) + " " + quote(vmlinuz));
+                    lsms + " " + quote(DRTM_BINARY) + " " + quote(xen_syms) + " " + quote(vmlinuz));
     ASSERT_EQ(both_expected.status, 0) << both_expected.err;
     const auto both_pcrs = nlohmann::json::parse(both_expected.out);
     auto both_predicted = run_command(drtm_cmd("inspect --predict --json --xen " + quote(xen_syms) +
-                                               " --kernel " + quote(vmlinuz)));
+                                               " --kernel " + quote(vmlinuz) + lsms));
     ASSERT_EQ(both_predicted.status, 0) << both_predicted.err;
     auto both = run_command(drtm_cmd("inspect --json --vm " + quote((dir / "vm").string()) +
                                      " --xen " + quote(xen_syms) + " --kernel " + quote(vmlinuz) +
@@ -630,7 +643,7 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_GE(both_report["dom0"]["dom0_root_tables_checked"].get<int>(), 3);
     EXPECT_TRUE(dom0_report["dom0_root_tables_checked"].is_null());
     EXPECT_TRUE(both_report["measurement"]["verified"].get<bool>());
-    for (const char* pcr : {"17", "18", "19"}) {
+    for (const char* pcr : {"17", "18", "19", "20"}) {
         EXPECT_EQ(both_report["measurement"]["pcrs"]["sha256"][pcr], both_pcrs[pcr]) << pcr;
         EXPECT_EQ(nlohmann::json::parse(both_predicted.out)["pcrs"]["sha256"][pcr], both_pcrs[pcr])
             << pcr;
@@ -681,6 +694,7 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_EQ(lost_pcrs["18"], both_pcrs["18"]);
     EXPECT_NE(lost_pcrs["19"], both_pcrs["19"]);
     EXPECT_NE(lost_pcrs["19"], prediction["pcrs"]["sha256"]["19"]);
+    EXPECT_EQ(lost_pcrs["20"], std::string(64, '0'));  // no LSMs of a kernel not inspected
     EXPECT_TRUE(lost_report["measurement"]["verified"].get<bool>());
     const auto lost_log = binary::read_text_file(dir / "lost-eventlog.bin");
     EXPECT_NE(lost_log.find("drtm-inspect findings\nnot inspected: "), std::string::npos);

@@ -192,3 +192,21 @@ TEST(LsmHookLists, TheSetMeasuredIsTheLsmNamesSorted) {
               "apparmor bpf_lsm capability landlock");
     EXPECT_EQ(inspect::lsm_set({}), "");
 }
+
+// Landlock registers three arrays under one name: one of them taken off
+// its lists whole while the others stay on theirs is reported (here beta
+// is alpha's second array).
+TEST(LsmHookLists, AnArrayOffItsListsBesideOneOfTheSameLsmIsReported) {
+    const image::KernelSymbols names({{kText, 'T', "_text"},
+                                      {kHeads, 'D', "security_hook_heads"},
+                                      {kAlpha, 'd', "alpha_hooks"},
+                                      {kBeta, 'd', "alpha_hooks"},
+                                      {kEnd, 'd', "after"}});
+    const auto c = Window().check(names);
+    ASSERT_EQ(c.problems.size(), 2u);
+    EXPECT_EQ(c.problems[0].address, kBeta);
+    EXPECT_EQ(c.problems[1].address, kBeta + 40);
+    EXPECT_NE(c.problems[0].what.find("one of an LSM whose other hooks are but not on its list"),
+              std::string::npos)
+        << c.problems[0].what;
+}

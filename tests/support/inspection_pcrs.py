@@ -93,8 +93,8 @@ def main():
     if "--lsms" in args:
         at = args.index("--lsms")
         names = args[at + 1].replace(",", " ").split()
-        lsms = " ".join(sorted({n[:-len("_hooks")] if n.endswith("_hooks") else n
-                                for n in names}))
+        bare = {n[:-len("_hooks")] if n.endswith("_hooks") else n for n in names}
+        lsms = " ".join(sorted(n for n in bare if n))
         del args[at:at + 2]
     xen = "--xen" in args
     dom0 = xen or "--dom0" in args
