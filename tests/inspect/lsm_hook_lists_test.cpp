@@ -32,6 +32,15 @@ const image::KernelSymbols& symbols() {
     return s;
 }
 
+// The same window with beta's array under another name.
+image::KernelSymbols symbols_with_beta_named(const char* name) {
+    return image::KernelSymbols({{kText, 'T', "_text"},
+                                 {kHeads, 'D', "security_hook_heads"},
+                                 {kAlpha, 'd', "alpha_hooks"},
+                                 {kBeta, 'd', name},
+                                 {kEnd, 'd', "after"}});
+}
+
 std::string symbolize(std::uint64_t va) {
     return symbols().symbolize(va);
 }
@@ -106,12 +115,7 @@ TEST(LsmHookLists, ListsAsTheBootLinkedThemPass) {
 // Capabilities are always registered: their array off every list is
 // reported (an LSM switched off whole otherwise looks never enabled).
 TEST(LsmHookLists, CapabilitiesOffTheirListsAreReported) {
-    const image::KernelSymbols names({{kText, 'T', "_text"},
-                                      {kHeads, 'D', "security_hook_heads"},
-                                      {kAlpha, 'd', "alpha_hooks"},
-                                      {kBeta, 'd', "capability_hooks"},
-                                      {kEnd, 'd', "after"}});
-    const auto c = Window().check(names);
+    const auto c = Window().check(symbols_with_beta_named("capability_hooks"));
     ASSERT_EQ(c.problems.size(), 1u);
     EXPECT_EQ(c.problems[0].address, kBeta);
     EXPECT_EQ(c.problems[0].what,
@@ -197,12 +201,7 @@ TEST(LsmHookLists, TheSetMeasuredIsTheLsmNamesSorted) {
 // its lists whole while the others stay on theirs is reported (here beta
 // is alpha's second array).
 TEST(LsmHookLists, AnArrayOffItsListsBesideOneOfTheSameLsmIsReported) {
-    const image::KernelSymbols names({{kText, 'T', "_text"},
-                                      {kHeads, 'D', "security_hook_heads"},
-                                      {kAlpha, 'd', "alpha_hooks"},
-                                      {kBeta, 'd', "alpha_hooks"},
-                                      {kEnd, 'd', "after"}});
-    const auto c = Window().check(names);
+    const auto c = Window().check(symbols_with_beta_named("alpha_hooks"));
     ASSERT_EQ(c.problems.size(), 2u);
     EXPECT_EQ(c.problems[0].address, kBeta);
     EXPECT_EQ(c.problems[1].address, kBeta + 40);
