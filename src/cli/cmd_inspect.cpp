@@ -183,6 +183,10 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         tables != report.end() && !tables->is_null())
         std::cout << "page tables: every one Xen lists for dom0 (" << tables->get<std::size_t>()
                   << ") maps the copy or none of it\n";
+    if (const auto vcpus = report.find("dom0_vcpus_checked");
+        vcpus != report.end() && !vcpus->is_null())
+        std::cout << "dom0's vCPUs as Xen holds them (" << vcpus->get<std::size_t>()
+                  << "): each enters the kernel on tables mapping the copy, at its functions\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";
     if (!result.mapping_problem.empty())
@@ -318,16 +322,28 @@ void run_inspect(const InspectOptions& o) {
                 // dom0 beside its Xen: Xen's frame table lists every page
                 // table dom0 can run on.
                 std::optional<inspect::XenFrameTable> frame_table;
-                std::string frame_table_error;
+                std::optional<inspect::XenDom0Vcpus> vcpus;
+                std::string frame_table_error, vcpus_error;
                 if (xen_golden && linux_golden.platform() == inspect::LinuxPlatform::xen_pv) {
                     try {
                         frame_table = inspect::XenFrameTable::read(*xen_golden, ram);
                     } catch (const std::exception& e) {
                         frame_table_error = e.what();
                     }
+                    try {
+                        vcpus = inspect::XenDom0Vcpus::read_layout(*xen_golden, ram);
+                    } catch (const std::exception& e) {
+                        vcpus_error = e.what();
+                    }
                 }
                 auto r = inspect::inspect_linux(linux_golden, ram, guest,
-                                                frame_table ? &*frame_table : nullptr);
+                                                frame_table ? &*frame_table : nullptr,
+                                                vcpus ? &*vcpus : nullptr);
+                if (!vcpus_error.empty())
+                    r.not_judged.push_back(
+                        "dom0's vCPUs as Xen holds them were not read (" + vcpus_error +
+                        "): a descheduled vCPU's kernel page table and entry points are not "
+                        "checked");
                 if (!frame_table_error.empty())
                     r.not_judged.push_back(
                         "Xen's frame table was not read (" + frame_table_error +

@@ -91,6 +91,19 @@ bool shares_top_level_slots(const GuestMemory& ram, std::uint64_t kernel_root, s
     return true;
 }
 
+std::string check_pv_table(const GuestMemory& ram, std::uint64_t kernel_root, std::uint64_t root,
+                           std::span<const MappedRange> ranges, std::string_view whose,
+                           bool may_map_none) {
+    const std::string at = std::string(whose) + " (at " + binary::hex_number(root) + ")";
+    if (root >= ram.size() || ram.size() - root < 4096)
+        return at + " lies outside the guest RAM the inspector reads";
+    if (shares_top_level_slots(ram, kernel_root, root, ranges)) return "";
+    if (!maps_any_page(ram, root, ranges))
+        return may_map_none ? "" : at + " maps no page of the kernel's code";
+    const auto problem = first_mapping_problem(ram, root, ranges);
+    return problem.empty() ? problem : at + ": " + problem;
+}
+
 }  // namespace
 
 std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va) {
@@ -136,15 +149,13 @@ PvMappingCheck check_pv_guest_mappings(const GuestMemory& ram, std::uint64_t ker
 std::string check_pv_root_table(const GuestMemory& ram, std::uint64_t kernel_root,
                                 std::uint64_t root, std::span<const MappedRange> ranges,
                                 std::string_view whose) {
-    if (root >= ram.size() || ram.size() - root < 4096)
-        return std::string(whose) + " (at " + binary::hex_number(root) +
-               ") lies outside the guest RAM the inspector reads";
-    if (shares_top_level_slots(ram, kernel_root, root, ranges) || !maps_any_page(ram, root, ranges))
-        return "";
-    const auto problem = first_mapping_problem(ram, root, ranges);
-    return problem.empty()
-               ? problem
-               : std::string(whose) + " (at " + binary::hex_number(root) + "): " + problem;
+    return check_pv_table(ram, kernel_root, root, ranges, whose, /*may_map_none=*/true);
+}
+
+std::string check_pv_kernel_table(const GuestMemory& ram, std::uint64_t kernel_root,
+                                  std::uint64_t root, std::span<const MappedRange> ranges,
+                                  std::string_view whose) {
+    return check_pv_table(ram, kernel_root, root, ranges, whose, /*may_map_none=*/false);
 }
 
 }  // namespace drtm::inspect

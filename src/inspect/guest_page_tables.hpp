@@ -70,6 +70,13 @@ std::string check_pv_root_table(const GuestMemory& ram, std::uint64_t kernel_roo
                                 std::uint64_t root, std::span<const MappedRange> ranges,
                                 std::string_view whose);
 
+// A table a vCPU enters the kernel on (Xen's record of its kernel CR3):
+// as check_pv_root_table, except that mapping no page of the ranges is a
+// problem too (the kernel would run from elsewhere).
+std::string check_pv_kernel_table(const GuestMemory& ram, std::uint64_t kernel_root,
+                                  std::uint64_t root, std::span<const MappedRange> ranges,
+                                  std::string_view whose);
+
 // Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
 // paging (an application processor still waiting for its start-up IPI)
 // runs no code through page tables.

@@ -46,6 +46,17 @@ void add_xen_pv_sites(std::vector<PatchSite>& sites, const image::KernelSymbols&
         {.address = *at, .length = 5, .kind = PatchKind::xen_pv_iret, .target = *xen_iret});
 }
 
+// Where a vCPU enters the kernel (link address): a function of the
+// copy's .text, or what it is instead.
+std::string check_entry_point(const LinuxGolden& golden, std::uint64_t va) {
+    const auto& text = golden.text();
+    if (va < text.addr || va - text.addr >= text.size)
+        return "points at " + binary::hex_number(va) + ", outside the kernel's .text";
+    for (const auto& s : golden.symbols().at(va))
+        if (s.type == 'T' || s.type == 't') return "";
+    return "points at " + golden.symbols().symbolize(va) + ", not at the start of a function";
+}
+
 }  // namespace
 
 std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
@@ -135,7 +146,8 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
 }
 
 LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
-                              const GuestControl& guest, const XenFrameTable* xen_frame_table) {
+                              const GuestControl& guest, const XenFrameTable* xen_frame_table,
+                              const XenDom0Vcpus* xen_dom0_vcpus) {
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     LinuxInspection r;
@@ -186,6 +198,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     // again (docs/inspect.md).
     const bool pv = golden.platform() == LinuxPlatform::xen_pv;
     const XenFrameTable* frame_table = pv ? xen_frame_table : nullptr;
+    const XenDom0Vcpus* dom0_vcpus = pv ? xen_dom0_vcpus : nullptr;
     const auto top = golden.kernel_page_table();
     const std::uint64_t kernel_root = top > text.addr ? r.text_physical + (top - text.addr) : 0;
     // The layout is checked on a frame dom0 cannot give away while its
@@ -212,7 +225,6 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     // Every L4 Xen lists for dom0, the kernel's own among them: Linux
     // pins init_top_pgt at boot and never unpins it.
     auto check_listed_tables = [&]() -> std::string {
-        if (!kernel_root) return "";
         const auto roots = frame_table->dom0_root_tables(ram);
         r.dom0_root_tables = roots.size();
         if (!std::binary_search(roots.begin(), roots.end(), kernel_root))
@@ -227,9 +239,59 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                     return problem;
         return "";
     };
+    // Every dom0 vCPU as Xen holds it, descheduled or not: the table it
+    // enters the kernel on must map the copy (or share init_top_pgt's
+    // kernel half), and it must enter the kernel at functions of the
+    // copy. Read failures leave it to the other checks.
+    std::string vcpus_unread;
+    const auto early_handlers = golden.symbols().address("xen_early_idt_handler_array");
+    auto check_vcpus = [&]() -> std::string {
+        std::vector<Dom0Vcpu> vcpus;
+        try {
+            vcpus = dom0_vcpus->read(ram);
+        } catch (const std::exception& e) {
+            vcpus_unread = e.what();
+            return "";
+        }
+        for (const auto& v : vcpus) {
+            const auto whose = "dom0's vCPU " + std::to_string(v.id);
+            if (v.kernel_table && v.kernel_table != kernel_root)
+                if (auto problem = check_pv_kernel_table(ram, kernel_root, v.kernel_table, ranges,
+                                                         whose + "'s kernel page table");
+                    !problem.empty())
+                    return problem;
+            if (v.user_table)
+                if (auto problem = check_pv_root_table(ram, kernel_root, v.user_table, ranges,
+                                                       whose + "'s user page table");
+                    !problem.empty())
+                    return problem;
+            for (const auto& [what, va] : v.entry_points) {
+                // Linux's Xen start-up puts an early handler into every
+                // exception vector's slot (xen_early_idt_handler_array, 8
+                // bytes each, in init text) and replaces those it has a
+                // handler for; the others (#VE, vector 20) keep it.
+                if (what.starts_with("trap ") && early_handlers &&
+                    va - delta == *early_handlers + 8 * std::stoull(what.substr(5)) &&
+                    std::stoull(what.substr(5)) < 32)
+                    continue;
+                if (auto problem = check_entry_point(golden, va - delta); !problem.empty())
+                    return whose + "'s " + what + " " + problem;
+            }
+        }
+        r.dom0_vcpus = vcpus.size();
+        return "";
+    };
+    auto check_xen_side = [&]() -> std::string {
+        if (!kernel_root) return "";
+        auto problem = frame_table ? check_listed_tables() : std::string();
+        if (problem.empty() && dom0_vcpus) problem = check_vcpus();
+        return problem;
+    };
     auto pause = [&] {
         vcpu_maps_kernel = false;
         r.dom0_root_tables.reset();
+        r.dom0_vcpus.reset();
+        vcpus_unread.clear();
         // Read once just before the pause, the frame table is in the
         // host's cache when the pause reads it again.
         if (frame_table) frame_table->warm(ram);
@@ -242,7 +304,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 if (pv) return check_pv_mappings(cr3);
                 return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
             },
-            word_pa, frame_table ? std::function<std::string()>(check_listed_tables) : nullptr);
+            word_pa,
+            frame_table || dom0_vcpus ? std::function<std::string()>(check_xen_side) : nullptr);
     };
     // Paused while the kernel rewrites its code, the copy may hold a site
     // half-written; paused while no vCPU runs a PV kernel, what it runs on
@@ -257,9 +320,14 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         for (std::size_t i = 0; i < mutexes.size(); ++i)
             mutexes[i].owner_word = copy.words[keys_read + i];
         r.mutexes_held = held_mutexes(mutexes);
-        const bool unbound = pv && copy.mapping_problem.empty() && !vcpu_maps_kernel;
+        // With every vCPU read from Xen, none is unseen.
+        const bool unbound =
+            pv && copy.mapping_problem.empty() && !vcpu_maps_kernel && !r.dom0_vcpus;
         unbound_pauses += unbound;
         if ((r.mutexes_held.empty() && !unbound) || r.pauses == kMaxPauses) {
+            if (!vcpus_unread.empty())
+                r.not_judged.push_back("dom0's vCPUs as Xen holds them were not read: " +
+                                       vcpus_unread);
             if (unbound)
                 r.not_judged.push_back(
                     "the page tables the kernel runs on: in " + std::to_string(unbound_pauses) +
@@ -332,6 +400,7 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     // null: only the vCPUs' page tables and init_top_pgt were checked.
     j["dom0_root_tables_checked"] =
         r.dom0_root_tables ? nlohmann::json(*r.dom0_root_tables) : nlohmann::json();
+    j["dom0_vcpus_checked"] = r.dom0_vcpus ? nlohmann::json(*r.dom0_vcpus) : nlohmann::json();
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

@@ -20,6 +20,7 @@
 #include "inspect/linux_locate.hpp"
 #include "inspect/paused_copy.hpp"
 #include "inspect/xen_frame_table.hpp"
+#include "inspect/xen_vcpus.hpp"
 
 namespace drtm::inspect {
 
@@ -97,13 +98,18 @@ struct LinuxInspection : CodeInspection {
     // A PV dom0 inspected with Xen's frame table: its top-level page tables
     // Xen listed in the last pause, all checked (xen_frame_table.hpp).
     std::optional<std::size_t> dom0_root_tables;
+    // ... and its vCPUs as Xen holds them, all checked (xen_vcpus.hpp).
+    std::optional<std::size_t> dom0_vcpus;
 };
 
 // `xen_frame_table`, for a PV dom0 of a located Xen: every page table dom0
 // has in use is checked in the pause, not only the ones on a vCPU.
+// `xen_dom0_vcpus`: so is every dom0 vCPU as Xen holds it, its kernel
+// page table and the addresses it enters the kernel at.
 LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                               const GuestControl& guest,
-                              const XenFrameTable* xen_frame_table = nullptr);
+                              const XenFrameTable* xen_frame_table = nullptr,
+                              const XenDom0Vcpus* xen_dom0_vcpus = nullptr);
 
 nlohmann::json to_json(const LinuxInspection& result, const LinuxGolden& golden);
 

@@ -6,7 +6,7 @@
 
 #include "binary/bytes.hpp"
 #include "inspect/guest_page_tables.hpp"
-#include "inspect/xen_inspector.hpp"
+#include "inspect/xen_virtual_memory.hpp"
 
 namespace drtm::inspect {
 
@@ -30,36 +30,18 @@ std::uint64_t load64(const std::uint8_t* p) {
     return v;
 }
 
-// A variable of Xen's at its link address, read as Xen reads it: through
-// its own page tables.
-std::uint64_t read_variable(const XenGolden& xen, const GuestMemory& ram,
-                            std::uint64_t idle_pg_table, const char* name, std::size_t size) {
-    const auto va = xen.symbols().require(name);
-    const auto t = translate(ram, idle_pg_table, va);
-    if (!t || t->physical > ram.size() || ram.size() - t->physical < size)
-        throw std::runtime_error(std::string("Xen's ") + name + " at " + binary::hex_number(va) +
-                                 " is not mapped into guest RAM by its idle_pg_table");
-    std::uint64_t v = 0;
-    std::memcpy(&v, ram.view(t->physical, size).data(), size);
-    return v;
-}
-
 }  // namespace
 
 XenFrameTable XenFrameTable::read(const XenGolden& xen, const GuestMemory& ram) {
-    const auto placement = locate_xen(xen, ram);
+    const auto memory = XenVirtualMemory::locate(xen, ram);
     XenFrameTableVariables v;
-    // idle_pg_table lies in Xen's image, physically contiguous from .text.
-    const auto idle = xen.symbols().require("idle_pg_table");
-    if (idle < xen.text().addr || idle - xen.text().addr > ram.size() - placement.text_physical)
-        throw std::runtime_error("Xen's idle_pg_table lies outside its image in guest RAM");
-    v.idle_pg_table = placement.text_physical + (idle - xen.text().addr);
-    v.max_pdx = read_variable(xen, ram, v.idle_pg_table, "max_pdx", 8);
-    v.pfn_pdx_bottom_mask = read_variable(xen, ram, v.idle_pg_table, "pfn_pdx_bottom_mask", 8);
-    v.pfn_top_mask = read_variable(xen, ram, v.idle_pg_table, "pfn_top_mask", 8);
+    v.idle_pg_table = memory.idle_pg_table();
+    v.max_pdx = memory.variable(xen, ram, "max_pdx", 8);
+    v.pfn_pdx_bottom_mask = memory.variable(xen, ram, "pfn_pdx_bottom_mask", 8);
+    v.pfn_top_mask = memory.variable(xen, ram, "pfn_top_mask", 8);
     v.pfn_pdx_hole_shift =
-        static_cast<unsigned>(read_variable(xen, ram, v.idle_pg_table, "pfn_pdx_hole_shift", 4));
-    v.hardware_domain = read_variable(xen, ram, v.idle_pg_table, "hardware_domain", 8);
+        static_cast<unsigned>(memory.variable(xen, ram, "pfn_pdx_hole_shift", 4));
+    v.hardware_domain = memory.variable(xen, ram, "hardware_domain", 8);
     return from_variables(v, ram);
 }
 

@@ -11,14 +11,18 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "binary/file_io.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/guest_page_tables.hpp"
 #include "inspect/linux_inspector.hpp"
 #include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
+#include "inspect/xen_vcpus.hpp"
+#include "inspect/xen_virtual_memory.hpp"
 #include "support/background_command.hpp"
 #include "support/debian_guest.hpp"
 #include "support/guest_console.hpp"
@@ -437,6 +441,69 @@ TEST_F(XenInspection, EveryPageTableXenListsForDom0IsChecked) {
     EXPECT_TRUE(inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table).intact());
 }
 
+// dom0's vCPUs as Xen holds them: the offsets drtm knows for this Xen
+// build give, for dom0's vCPU, the entry points Linux registered with Xen
+// at boot, which its own symbols name (independently of drtm); its kernel
+// table is one Xen lists. A clean dom0 passes with its vCPU checked; its
+// failsafe callback aimed one byte into xen_failsafe_callback is found.
+TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
+    const auto& pv = dom0_golden(inspect::LinuxPlatform::xen_pv);
+    auto xen = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const auto frame_table = inspect::XenFrameTable::read(*xen, ram);
+    const auto vcpus = inspect::XenDom0Vcpus::read_layout(*xen, ram);
+    std::vector<inspect::Dom0Vcpu> read;
+    std::vector<std::uint64_t> roots;
+    qmp.stop();
+    try {
+        read = vcpus.read(ram);
+        roots = frame_table.dom0_root_tables(ram);
+    } catch (...) {
+        qmp.cont();
+        throw;
+    }
+    qmp.cont();
+    ASSERT_EQ(read.size(), 1u);  // dom0 has one vCPU here
+    std::map<std::string, std::uint64_t> entries(read[0].entry_points.begin(),
+                                                 read[0].entry_points.end());
+    EXPECT_EQ(entries["event callback"],
+              pv.symbols().require("xen_asm_exc_xen_hypervisor_callback"));
+    EXPECT_EQ(entries["failsafe callback"], pv.symbols().require("xen_failsafe_callback"));
+    EXPECT_EQ(entries["syscall callback"], pv.symbols().require("xen_entry_SYSCALL_64"));
+    EXPECT_EQ(entries["trap 14"], pv.symbols().require("xen_asm_exc_page_fault"));
+    EXPECT_NE(std::find(roots.begin(), roots.end(), read[0].kernel_table), roots.end());
+
+    const auto clean =
+        inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus);
+    EXPECT_TRUE(clean.intact()) << clean.mapping_problem;
+    EXPECT_TRUE(clean.not_judged.empty()) << clean.not_judged.front();
+    EXPECT_EQ(clean.dom0_vcpus, std::optional<std::size_t>(1));
+
+    // Where Xen keeps vCPU 0's failsafe callback, in guest RAM.
+    const auto memory = inspect::XenVirtualMemory::locate(*xen, ram);
+    const auto dom0 = memory.variable(*xen, ram, "hardware_domain", 8);
+    const auto* layout = inspect::xen_vcpu_layout(xen->build_id());
+    ASSERT_NE(layout, nullptr);
+    const auto vcpu0 =
+        memory.read(ram, memory.read(ram, dom0 + layout->domain_vcpus, 8, "vcpu"), 8, "vcpu[0]");
+    const auto at =
+        inspect::translate(ram, memory.idle_pg_table(), vcpu0 + layout->failsafe_callback);
+    ASSERT_TRUE(at);
+    const std::uint64_t failsafe = pv.symbols().require("xen_failsafe_callback");
+    const std::uint64_t off_by_one = failsafe + 1;
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), at->physical, &off_by_one, 8);
+    const auto aimed =
+        inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), at->physical, &failsafe, 8);
+    EXPECT_FALSE(aimed.intact());
+    EXPECT_EQ(aimed.mapping_problem,
+              "dom0's vCPU 0's failsafe callback points at xen_failsafe_callback+0x1, not at the "
+              "start of a function");
+    EXPECT_TRUE(
+        inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus).intact());
+}
+
 // A pause that finds the kernel rewriting its code (text_mutex held: here
 // its owner word set to init_task's address while the test runs) pauses
 // again until the mutex is free; held through every pause, the report says
@@ -641,6 +708,7 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     // Beside its Xen, dom0's every page table is checked (Xen's frame
     // table); alone, only the vCPUs' and init_top_pgt.
     EXPECT_GE(both_report["dom0"]["dom0_root_tables_checked"].get<int>(), 3);
+    EXPECT_EQ(both_report["dom0"]["dom0_vcpus_checked"], 1);
     EXPECT_TRUE(dom0_report["dom0_root_tables_checked"].is_null());
     EXPECT_TRUE(both_report["measurement"]["verified"].get<bool>());
     for (const char* pcr : {"17", "18", "19", "20"}) {

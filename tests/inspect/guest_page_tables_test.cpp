@@ -144,3 +144,14 @@ TEST_F(PageTables, APvGuestsOtherRootTablesShareTheKernelsOrMapNoneOfIt) {
     EXPECT_EQ(inspect::check_pv_root_table(*ram_, 0x1000, 0x800000000ull, text, "dom0's"),
               "dom0's (at 0x800000000) lies outside the guest RAM the inspector reads");
 }
+
+// A table a vCPU enters the kernel on may not map none of it.
+TEST_F(PageTables, APvKernelTableMustMapTheKernel) {
+    const inspect::MappedRange text[] = {{kVa, 0x200000, 2 << 20}};
+    EXPECT_EQ(inspect::check_pv_kernel_table(*ram_, 0x1000, 0x1000, text, "vCPU 0's"), "");
+    EXPECT_EQ(inspect::check_pv_kernel_table(*ram_, 0x1000, 0x6000, text, "vCPU 0's"),
+              "vCPU 0's (at 0x6000) maps no page of the kernel's code");
+    EXPECT_NE(inspect::check_pv_kernel_table(*ram_, 0x1000, 0x8000, text, "vCPU 0's")
+                  .find("maps to physical 0x0"),
+              std::string::npos);
+}
