@@ -270,9 +270,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 // exception vector's slot (xen_early_idt_handler_array, 8
                 // bytes each, in init text) and replaces those it has a
                 // handler for; the others (#VE, vector 20) keep it.
-                if (what.starts_with("trap ") && early_handlers &&
-                    va - delta == *early_handlers + 8 * std::stoull(what.substr(5)) &&
-                    std::stoull(what.substr(5)) < 32)
+                const auto vector = what.starts_with("trap ") ? std::stoull(what.substr(5)) : 32;
+                if (early_handlers && vector < 32 && va - delta == *early_handlers + 8 * vector)
                     continue;
                 if (auto problem = check_entry_point(golden, va - delta); !problem.empty())
                     return whose + "'s " + what + " " + problem;
