@@ -8,7 +8,8 @@
 //            inspect --no-measure` runs it): locate → stop → copy .text and
 //            .rodata, read CR3 and walk the page tables → cont → compare.
 //            The window is the part between stop and the cont reply.
-//   anchor:  stop → SHA-256 of .text straight from the mapping → cont
+//   anchor:  stop → SHA-256 of .text straight from the mapping → cont, in
+//            the same critical section as drtm's pause (pause_section.hpp)
 //            (measuring inside the pause, as HyperSentry-style checkers and
 //            the reference measurements did)
 //
@@ -35,6 +36,7 @@
 #include "image/xen.hpp"
 #include "inspect/guest_memory.hpp"
 #include "inspect/linux_inspector.hpp"
+#include "inspect/pause_section.hpp"
 #include "inspect/virtual_machine.hpp"
 #include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
@@ -129,7 +131,7 @@ int main(int argc, char** argv) {
     };
 
     std::vector<double> window, stop, copy, cont, hash_window;
-    int intact = 0;
+    int intact = 0, in_section = 0;
     std::uint64_t text_physical = 0;
     for (int i = 0; i < runs; ++i) {
         auto r = inspect_once();
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
         copy.push_back(r.pause.copy_ms);
         cont.push_back(r.pause.cont_ms);
         intact += r.intact();
+        in_section += r.pause.realtime && r.pause.cpus_polling;
         text_physical = r.text_physical;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -152,7 +155,12 @@ int main(int argc, char** argv) {
     }
     const auto text_size = golden.text().size;
     unsigned char digest[32];
+    bool anchor_in_section = true;
     for (int i = 0; i < runs; ++i) {
+        // The same critical section as drtm's pause, so the two compare
+        // methods, not priorities.
+        inspect::PauseSection section;
+        anchor_in_section = anchor_in_section && section.realtime() && section.cpus_polling();
         auto t0 = Clock::now();
         qmp.stop();
         auto bytes = ram.view(text_physical, text_size);
@@ -186,6 +194,8 @@ int main(int argc, char** argv) {
         {"hash_window_p99_ms", percentile(hash_window, 0.99)},
         {"hash_over_drtm_p50", percentile(hash_window, 0.5) / percentile(window, 0.5)},
         {"inspections_intact", intact},
+        {"pauses_realtime_and_polling", in_section},
+        {"anchor_realtime_and_polling", anchor_in_section},
         {"guest_alive", alive}};
     std::cout << out.dump() << "\n";
     std::cerr << guest << ": pause window of an inspection (copy "
@@ -199,7 +209,10 @@ int main(int argc, char** argv) {
               << " ms\n"
               << "ratio (anchor / drtm) at p50: " << out["hash_over_drtm_p50"].get<double>()
               << "x; " << intact << "/" << runs << " inspections intact; guest "
-              << (alive ? "running" : "NOT running") << "\n";
+              << (alive ? "running" : "NOT running") << "\n"
+              << in_section << "/" << runs
+              << " pauses at real-time priority with the host's CPUs polling (the anchor's: "
+              << (anchor_in_section ? "all" : "not all") << ")\n";
     fs::remove_all(dir);
     return intact == runs && alive ? 0 : 1;
 }

@@ -1,8 +1,5 @@
 #include "inspect/paused_copy.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -10,6 +7,7 @@
 
 #include "inspect/gdb_remote.hpp"
 #include "inspect/guest_page_tables.hpp"
+#include "inspect/pause_section.hpp"
 
 namespace drtm::inspect {
 
@@ -47,36 +45,6 @@ void wait_for_free_gdbstub(QmpClient& qmp) {
     }
 }
 
-// The pause is the inspector's critical section: on a real machine the
-// integrity kernel owns the CPU while the hypervisor waits. On a host it
-// shares two cores with QEMU's threads, and a copy thread preempted midway
-// stretches the guest's pause; so from the stop to the cont the
-// inspector's thread runs at real-time priority (SCHED_FIFO; the copy's
-// helper threads inherit it) and is not preempted by ordinary threads.
-// (Raising QEMU's monitor threads too was measured and made the window
-// longer, not shorter.) Needs CAP_SYS_NICE; without it the pause runs at
-// normal priority and says so (PauseTiming::realtime).
-class RealtimeSection {
-  public:
-    RealtimeSection() {
-        if (::pthread_getschedparam(::pthread_self(), &policy_, &param_) != 0) return;
-        sched_param rt{};
-        rt.sched_priority = 10;  // above ordinary threads, below the kernel's own RT work
-        active_ = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &rt) == 0;
-    }
-    ~RealtimeSection() {
-        if (active_) ::pthread_setschedparam(::pthread_self(), policy_, &param_);
-    }
-    RealtimeSection(const RealtimeSection&) = delete;
-    RealtimeSection& operator=(const RealtimeSection&) = delete;
-    bool active() const { return active_; }
-
-  private:
-    int policy_ = SCHED_OTHER;
-    sched_param param_{};
-    bool active_ = false;
-};
-
 }  // namespace
 
 PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
@@ -87,6 +55,11 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
                              const std::function<std::string()>& check_other_tables) {
     auto& qmp = guest.qmp;
     PausedCopy r;
+    // The pause is a critical section (pause_section.hpp), entered a few
+    // milliseconds early: the host's idle CPUs then poll by the stop.
+    PauseSection section;
+    r.pause.realtime = section.realtime();
+    r.pause.cpus_polling = section.cpus_polling();
     // Buffers and the guest's pages are touched before the pause, so the
     // copy does not fault.
     r.text.resize(text_size);
@@ -104,8 +77,7 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
         cpu_indexes.push_back(cpu.at("cpu-index").get<int>());
     if (cpu_indexes.empty()) throw std::runtime_error("QEMU lists no vCPU for the guest");
     wait_for_free_gdbstub(qmp);
-    RealtimeSection realtime;
-    r.pause.realtime = realtime.active();
+    // From the stop to the cont, a critical section (pause_section.hpp).
     const auto t0 = Clock::now();
     try {
         qmp.execute("stop");

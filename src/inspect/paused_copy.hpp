@@ -27,11 +27,12 @@ struct GuestControl {
 };
 
 struct PauseTiming {
-    double stop_ms = 0;     // QMP stop until the vCPUs stopped
-    double copy_ms = 0;     // copying the code out, and reading the page tables
-    double cont_ms = 0;     // QMP cont
-    double window_ms = 0;   // stop sent → cont answered
-    bool realtime = false;  // the inspector ran the pause at real-time priority
+    double stop_ms = 0;         // QMP stop until the vCPUs stopped
+    double copy_ms = 0;         // copying the code out, and reading the page tables
+    double cont_ms = 0;         // QMP cont
+    double window_ms = 0;       // stop sent → cont answered
+    bool realtime = false;      // the inspector ran the pause at real-time priority
+    bool cpus_polling = false;  // the host's idle CPUs polled through the pause
 };
 
 struct PausedCopy {
