@@ -187,6 +187,11 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         vcpus != report.end() && !vcpus->is_null())
         std::cout << "dom0's vCPUs as Xen holds them (" << vcpus->get<std::size_t>()
                   << "): each enters the kernel on tables mapping the copy, at its functions\n";
+    if (const auto gates = report.find("idt_gates_checked");
+        gates != report.end() && !gates->is_null())
+        std::cout << "IDT: " << gates->get<std::size_t>()
+                  << " gates checked against the golden kernel's tables, and the vCPUs' "
+                     "read-only alias of it against idt_table's page\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";
     if (!result.mapping_problem.empty())

@@ -82,6 +82,8 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
     if (platform == LinuxPlatform::xen_pv)
         add_xen_pv_sites(g->sites_, *g->symbols_, g->elf_, g->elf_bytes_);
+    if (platform == LinuxPlatform::native)
+        g->idt_ = LinuxIdt::from_golden(g->elf_, g->elf_bytes_, *g->symbols_);
     g->kernel_page_table_ = g->symbols_->address("init_top_pgt").value_or(0);
     g->xen_domain_type_ = g->symbols_->address("xen_domain_type").value_or(0);
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
@@ -184,10 +186,19 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         read_word(va);
         if (word_va.size() > before) mutexes.push_back({name, 0});
     }
-    // At their runtime (randomised) addresses, and where each is copied.
-    const MappedRange ranges[] = {
+    // A native kernel's IDT, whole, as 8-byte words after the others.
+    const auto& idt = golden.idt();
+    const std::size_t idt_first = word_va.size();
+    if (idt)
+        for (std::size_t i = 0; i < LinuxIdt::kTableBytes; i += 8) read_word(idt->table() + i);
+    const bool idt_read = idt && word_va.size() - idt_first == LinuxIdt::kTableBytes / 8;
+    // At their runtime (randomised) addresses, and where each is copied;
+    // and the IDT's read-only alias the CPUs use (the cpu_entry_area's
+    // first page, not randomised), which must be idt_table's page.
+    std::vector<MappedRange> ranges = {
         {text.addr + delta, r.text_physical, text.size},
         {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
+    if (idt_read) ranges.push_back({kCpuEntryAreaIdt, word_pa[idt_first], LinuxIdt::kTableBytes});
     // A PV guest: its own kernel page tables, and the vCPUs running it
     // (guest_page_tables.hpp); with Xen's frame table, every other table
     // dom0 has in use too, at the kernel's own addresses. Which of them a
@@ -355,6 +366,14 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     std::optional<std::uint64_t> jump_label_owner;
     for (const auto& m : mutexes)
         if (m.name == "jump_label_mutex") jump_label_owner = m.owner_word;
+    // Every gate as the golden kernel leaves it (linux_idt.hpp).
+    std::vector<std::string> idt_problems;
+    if (idt_read) {
+        binary::Bytes table(LinuxIdt::kTableBytes);
+        std::memcpy(table.data(), &copy.words[idt_first], table.size());
+        idt_problems = idt->check(table, r.placement.virtual_delta, golden.symbols());
+        r.idt_gates = LinuxIdt::kVectors;
+    }
     // The slots hold runtime addresses; the sites are compared at link ones.
     PointerValues slots;
     for (std::size_t i = 0; i < slots_read; ++i)
@@ -370,6 +389,13 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                         {.pointers = &slots,
                          .static_keys = &keys.counts,
                          .virtual_delta = r.placement.virtual_delta});
+    // After the comparison, which takes the pause's page-table problem.
+    if (!idt_problems.empty() && r.mapping_problem.empty())
+        r.mapping_problem =
+            idt_problems.front() +
+            (idt_problems.size() > 1
+                 ? " (and " + std::to_string(idt_problems.size() - 1) + " more IDT gates)"
+                 : std::string());
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
     for (std::size_t i = 0; i < earlier.size(); ++i) {
         const auto at = "in pause " + std::to_string(i + 1) + " of " + std::to_string(r.pauses) +
@@ -400,6 +426,7 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     j["dom0_root_tables_checked"] =
         r.dom0_root_tables ? nlohmann::json(*r.dom0_root_tables) : nlohmann::json();
     j["dom0_vcpus_checked"] = r.dom0_vcpus ? nlohmann::json(*r.dom0_vcpus) : nlohmann::json();
+    j["idt_gates_checked"] = r.idt_gates ? nlohmann::json(*r.idt_gates) : nlohmann::json();
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

@@ -17,6 +17,7 @@
 #include "inspect/code_inspection.hpp"
 #include "inspect/golden_code.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/linux_idt.hpp"
 #include "inspect/linux_locate.hpp"
 #include "inspect/paused_copy.hpp"
 #include "inspect/xen_frame_table.hpp"
@@ -76,6 +77,10 @@ class LinuxGolden : public GoldenCode {
         std::size_t jump_labels = 0, jump_label_keys = 0;
     };
     const Coverage& coverage() const { return coverage_; }
+    // What booted Linux leaves in its IDT (linux_idt.hpp), read in the
+    // pause; empty for a PV kernel (Xen's trap table stands in for it,
+    // xen_vcpus.hpp) or one without idt_table in kallsyms.
+    const std::optional<LinuxIdt>& idt() const { return idt_; }
 
   private:
     LinuxGolden() = default;
@@ -87,6 +92,7 @@ class LinuxGolden : public GoldenCode {
     std::vector<std::uint64_t> static_keys_;
     std::vector<std::pair<std::string, std::uint64_t>> patching_mutexes_;
     Coverage coverage_;
+    std::optional<LinuxIdt> idt_;
 };
 
 struct LinuxInspection : CodeInspection {
@@ -100,6 +106,9 @@ struct LinuxInspection : CodeInspection {
     std::optional<std::size_t> dom0_root_tables;
     // ... and its vCPUs as Xen holds them, all checked (xen_vcpus.hpp).
     std::optional<std::size_t> dom0_vcpus;
+    // A native kernel: its IDT's gates, read in the last pause, all checked
+    // (linux_idt.hpp).
+    std::optional<std::size_t> idt_gates;
 };
 
 // `xen_frame_table`, for a PV dom0 of a located Xen: every page table dom0

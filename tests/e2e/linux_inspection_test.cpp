@@ -555,3 +555,52 @@ TEST(MultiVcpuLinuxInspection, TheGdbstubReadsWhatTheMonitorShows) {
     vm.reset();
     fs::remove_all(dir);
 }
+
+// The IDT of the running kernel, read in the pause: on the clean guest
+// every one of its 256 gates is what the golden kernel's tables leave
+// there. A gate turned to another exception handler of the image (vector
+// 9, coprocessor segment overrun, which no x86-64 CPU raises), then opened
+// to user mode, is found and named; put back, the guest is intact again.
+TEST_F(LinuxInspection, ATurnedIdtGateIsFound) {
+    const auto guest = inspect::GuestControl{vm_->qmp(), vm_->gdb_socket()};
+    const auto clean = inspect::inspect_linux(*golden_, *ram_, guest);
+    EXPECT_TRUE(clean.intact()) << clean.mapping_problem;
+    EXPECT_EQ(clean.idt_gates, 256u);
+
+    const auto& symbols = golden_->symbols();
+    const auto gate9 = symbols.require("idt_table") + 9 * 16 - kKernelMap;
+    std::uint8_t original[16];
+    for (int i = 0; i < 16; ++i) original[i] = testsupport::guest_byte(vm_->ram_file(), gate9 + i);
+    // Offset bits 15:0 at bytes 0-1, 31:16 at 6-7, 63:32 at 8-11.
+    auto target_of = [](const std::uint8_t* g) {
+        return std::uint64_t(g[0]) | std::uint64_t(g[1]) << 8 | std::uint64_t(g[6]) << 16 |
+               std::uint64_t(g[7]) << 24 | std::uint64_t(g[8]) << 32 | std::uint64_t(g[9]) << 40 |
+               std::uint64_t(g[10]) << 48 | std::uint64_t(g[11]) << 56;
+    };
+    const auto coproc = symbols.require("asm_exc_coproc_segment_overrun");
+    ASSERT_EQ(target_of(original) - clean.placement.virtual_delta, coproc);
+
+    std::uint8_t turned[16];
+    std::memcpy(turned, original, 16);
+    const auto divide = symbols.require("asm_exc_divide_error") +
+                        static_cast<std::uint64_t>(clean.placement.virtual_delta);
+    turned[0] = divide & 0xFF, turned[1] = (divide >> 8) & 0xFF;
+    turned[6] = (divide >> 16) & 0xFF, turned[7] = (divide >> 24) & 0xFF;
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), gate9, turned, 16);
+    const auto hooked = inspect::inspect_linux(*golden_, *ram_, guest);
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), gate9, original, 16);
+    EXPECT_FALSE(hooked.intact());
+    EXPECT_EQ(hooked.mapping_problem,
+              "IDT vector 9: points at asm_exc_divide_error, where the golden kernel sets "
+              "asm_exc_coproc_segment_overrun (def_idts)");
+
+    std::memcpy(turned, original, 16);
+    turned[5] |= 3 << 5;  // DPL 3
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), gate9, turned, 16);
+    const auto opened = inspect::inspect_linux(*golden_, *ram_, guest);
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), gate9, original, 16);
+    EXPECT_FALSE(opened.intact());
+    EXPECT_EQ(opened.mapping_problem.rfind("IDT vector 9: DPL 3", 0), 0u) << opened.mapping_problem;
+
+    EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
+}

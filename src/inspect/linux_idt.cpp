@@ -1,0 +1,207 @@
+#include "inspect/linux_idt.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "binary/error.hpp"
+
+namespace drtm::inspect {
+
+namespace {
+
+constexpr std::size_t kExceptionVectors = 32;       // NUM_EXCEPTION_VECTORS
+constexpr std::size_t kFirstExternalVector = 0x20;  // FIRST_EXTERNAL_VECTOR
+constexpr std::size_t kIdtDataSize = 24;            // struct idt_data
+constexpr std::uint8_t kPushImm8 = 0x6A;
+constexpr std::uint8_t kEndbr64[] = {0xF3, 0x0F, 0x1E, 0xFA};
+
+template <typename T>
+T load(const std::uint8_t* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// struct idt_bits: ist:3, zero:5, type:5, dpl:2, p:1.
+void decode_bits(std::uint16_t bits, IdtGate& g) {
+    g.ist = bits & 7;
+    g.type = (bits >> 8) & 0x1F;
+    g.dpl = (bits >> 13) & 3;
+    g.present = (bits >> 15) & 1;
+}
+
+class GoldenReader {
+  public:
+    GoldenReader(const image::ElfImage& elf, binary::ByteView file) : elf_(elf), file_(file) {}
+    binary::ByteView at(std::uint64_t va, std::size_t n) const { return elf_.bytes_at(va, n); }
+    std::size_t offset(binary::ByteView bytes) const {
+        return static_cast<std::size_t>(bytes.data() - file_.data());
+    }
+    // The vector an IRQ or spurious stub at `va` pushes (`push $vector`,
+    // after an endbr64 under IBT); empty when `va` holds no such stub.
+    std::optional<std::uint8_t> stub_vector(std::uint64_t va) const {
+        const auto b = at(va, 6);
+        std::size_t i = std::equal(std::begin(kEndbr64), std::end(kEndbr64), b.begin()) ? 4 : 0;
+        if (b[i] != kPushImm8) return std::nullopt;
+        return b[i + 1];
+    }
+
+  private:
+    const image::ElfImage& elf_;
+    binary::ByteView file_;
+};
+
+std::uint64_t require(const image::KernelSymbols& symbols, const char* name) {
+    const auto at = symbols.address(name);
+    if (!at)
+        throw binary::ParseError(0, std::string("the golden kernel has idt_table but no ") + name +
+                                        " (kallsyms): its IDT cannot be predicted");
+    return *at;
+}
+
+}  // namespace
+
+IdtGate decode_idt_gate(binary::ByteView b) {
+    IdtGate g;
+    g.target = load<std::uint16_t>(b.data()) |
+               std::uint64_t{load<std::uint16_t>(b.data() + 6)} << 16 |
+               std::uint64_t{load<std::uint32_t>(b.data() + 8)} << 32;
+    g.segment = load<std::uint16_t>(b.data() + 2);
+    decode_bits(load<std::uint16_t>(b.data() + 4), g);
+    return g;
+}
+
+std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary::ByteView elf_file,
+                                              const image::KernelSymbols& symbols) {
+    const auto table = symbols.address("idt_table");
+    if (!table) return std::nullopt;
+    LinuxIdt idt;
+    idt.table_ = *table;
+    const GoldenReader golden(elf, elf_file);
+    auto& expected = idt.expected_;
+
+    // Vectors 0-31: the early handlers, one stub of equal size each.
+    const auto early = require(symbols, "early_idt_handler_array");
+    const auto early_end = require(symbols, "early_idt_handler_common");
+    const auto early_size = (early_end - early) / kExceptionVectors;
+    if (early_end <= early || (early_end - early) % kExceptionVectors || early_size < 9 ||
+        early_size > 32)
+        throw binary::ParseError(golden.offset(golden.at(early, 1)),
+                                 "early_idt_handler_array is not 32 stubs of one size");
+    for (std::size_t v = 0; v < kExceptionVectors; ++v)
+        expected[v] = {.target = early + v * early_size, .origin = "early handler"};
+
+    // The tables, in the order start-up applies them.
+    std::array<bool, kVectors> named{};
+    for (const char* name : {"early_idts", "early_pf_idts", "def_idts", "apic_idts"}) {
+        const auto start = symbols.address(name);
+        if (!start) continue;  // not built in this configuration
+        const auto next = symbols.next_after(*start);
+        if (!next || *next - *start < kIdtDataSize)
+            throw binary::ParseError(golden.offset(golden.at(*start, 1)),
+                                     std::string(name) + " holds no struct idt_data");
+        for (std::uint64_t at = *start; at + kIdtDataSize <= *next; at += kIdtDataSize) {
+            const auto e = golden.at(at, kIdtDataSize);
+            if (std::all_of(e.begin(), e.end(), [](auto b) { return b == 0; }))
+                break;  // alignment padding after the last entry
+            const auto vector = load<std::uint32_t>(e.data());
+            const auto segment = load<std::uint32_t>(e.data() + 4);
+            IdtGate bits;
+            decode_bits(load<std::uint16_t>(e.data() + 8), bits);
+            const auto handler = load<std::uint64_t>(e.data() + 16);
+            if (vector >= kVectors || segment != kKernelCodeSegment || !bits.present ||
+                bits.type != kInterruptGate || !handler)
+                throw binary::ParseError(
+                    golden.offset(e), std::string("entry ") + std::to_string((at - *start) / 24) +
+                                          " of " + name +
+                                          " is not an interrupt gate of the kernel's code "
+                                          "segment (struct idt_data)");
+            expected[vector] = {
+                .target = handler, .ist = bits.ist, .dpl = bits.dpl, .origin = name};
+            named[vector] = true;
+        }
+    }
+
+    // The stubs: IDT_ALIGN bytes each, pushing their vector.
+    const auto irq = require(symbols, "irq_entries_start");
+    const auto spurious = require(symbols, "spurious_entries_start");
+    std::size_t align = 0;
+    for (std::size_t a : {8, 16, 32})
+        if (golden.stub_vector(irq + a) == kFirstExternalVector + 1) {
+            align = a;
+            break;
+        }
+    if (golden.stub_vector(irq) != kFirstExternalVector || !align || spurious <= irq ||
+        (spurious - irq) % align)
+        throw binary::ParseError(golden.offset(golden.at(irq, 1)),
+                                 "irq_entries_start does not hold one push-vector stub per "
+                                 "external vector");
+    const auto first_system = kFirstExternalVector + (spurious - irq) / align;
+    if (first_system >= kVectors ||
+        golden.stub_vector(spurious) != static_cast<std::uint8_t>(first_system))
+        throw binary::ParseError(golden.offset(golden.at(spurious, 1)),
+                                 "spurious_entries_start does not follow the IRQ stubs with the "
+                                 "first system vector's");
+    for (std::size_t v = kFirstExternalVector; v < kVectors; ++v) {
+        if (named[v]) continue;
+        if (v < first_system)
+            expected[v] = {.target = irq + (v - kFirstExternalVector) * align,
+                           .origin = "IRQ stub"};
+        else
+            expected[v] = {.target = spurious + (v - first_system) * align,
+                           .origin = "spurious stub",
+                           .allocatable = true};
+    }
+    for (const auto& s : symbols.all())
+        if ((s.type == 'T' || s.type == 't') && s.name.starts_with("asm_sysvec_"))
+            idt.runtime_handlers_.push_back(s.address);
+    std::sort(idt.runtime_handlers_.begin(), idt.runtime_handlers_.end());
+    return idt;
+}
+
+std::vector<std::string> LinuxIdt::check(binary::ByteView table_bytes, std::int64_t delta,
+                                         const image::KernelSymbols& symbols) const {
+    std::vector<std::string> problems;
+    if (table_bytes.size() != kTableBytes) {
+        problems.push_back("the IDT was not read whole (" + std::to_string(table_bytes.size()) +
+                           " of " + std::to_string(kTableBytes) + " bytes)");
+        return problems;
+    }
+    for (std::size_t v = 0; v < kVectors; ++v) {
+        const auto gate = decode_idt_gate(table_bytes.subspan(v * 16, 16));
+        const auto& want = expected_[v];
+        const auto at = "IDT vector " + std::to_string(v) + ": ";
+        const auto golden_sets =
+            "the golden kernel sets " + symbols.symbolize(want.target) + " (" + want.origin + ")";
+        if (!gate.present) {
+            problems.push_back(at + "not present, where " + golden_sets);
+            continue;
+        }
+        if (gate.segment != kKernelCodeSegment || gate.type != kInterruptGate) {
+            problems.push_back(at + "segment " + binary::hex_number(gate.segment) + ", type " +
+                               binary::hex_number(gate.type) +
+                               "; Linux sets every gate to an interrupt gate of __KERNEL_CS");
+            continue;
+        }
+        const auto link = gate.target - static_cast<std::uint64_t>(delta);
+        const bool allocated =
+            link != want.target && want.allocatable &&
+            std::binary_search(runtime_handlers_.begin(), runtime_handlers_.end(), link);
+        if (link != want.target && !allocated) {
+            problems.push_back(at + "points at " + symbols.symbolize(link) + ", where " +
+                               golden_sets);
+            continue;
+        }
+        const std::uint8_t ist = allocated ? 0 : want.ist, dpl = allocated ? 0 : want.dpl;
+        if (gate.dpl != dpl)
+            problems.push_back(at + "DPL " + std::to_string(gate.dpl) +
+                               (gate.dpl == 3 ? " (user mode may raise it with int)" : "") +
+                               ", where the golden kernel's is " + std::to_string(dpl));
+        else if (gate.ist != ist)
+            problems.push_back(at + "interrupt stack " + std::to_string(gate.ist) +
+                               ", where the golden kernel's is " + std::to_string(ist));
+    }
+    return problems;
+}
+
+}  // namespace drtm::inspect

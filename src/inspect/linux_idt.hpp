@@ -1,0 +1,85 @@
+// A native x86-64 Linux kernel's interrupt descriptor table (idt_table),
+// held to what the golden kernel leaves in it once booted. Every gate is
+// an entry into the kernel: an IDT gate aimed elsewhere (the classic IDT
+// hook), opened to user mode (DPL 3) or moved off its interrupt stack runs
+// the attacker's choice with .text itself untouched.
+//
+// What booted Linux (arch/x86/kernel/idt.c) leaves in each gate, all of it
+// read from the golden kernel, nothing per version written here:
+//  - vectors 0-31 first get the early handlers (early_idt_handler_array,
+//    one stub per vector);
+//  - then the tables early_idts, early_pf_idts, def_idts and apic_idts
+//    (struct idt_data, in init data the golden ELF still holds), in the
+//    order the kernel applies them, replace the gates they name;
+//  - every external vector no table names gets its stub in
+//    irq_entries_start (one per vector, IDT_ALIGN bytes each, pushing the
+//    vector), and every system vector its stub in spurious_entries_start;
+//    a system vector may also be given an asm_sysvec_* handler at runtime
+//    (alloc_intr_gate: a hypervisor's callback vector).
+// The gate's code segment must be the kernel's and its type an interrupt
+// gate, as Linux sets every one.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "binary/bytes.hpp"
+#include "image/elf.hpp"
+#include "image/kallsyms.hpp"
+
+namespace drtm::inspect {
+
+// CPU_ENTRY_AREA_RO_IDT: where x86-64 Linux maps idt_table's page
+// read-only for the CPUs (idt_map_in_cea), and what IDTR holds.
+inline constexpr std::uint64_t kCpuEntryAreaIdt = 0xfffffe0000000000ull;
+
+// One 16-byte x86-64 gate descriptor (struct gate_struct).
+struct IdtGate {
+    std::uint64_t target = 0;
+    std::uint16_t segment = 0;
+    std::uint8_t ist = 0, type = 0, dpl = 0;
+    bool present = false;
+};
+IdtGate decode_idt_gate(binary::ByteView sixteen_bytes);
+
+// What the golden kernel leaves in one gate (link addresses).
+struct ExpectedIdtGate {
+    std::uint64_t target = 0;
+    std::uint8_t ist = 0, dpl = 0;
+    std::string origin;        // "def_idts", "early handler", "IRQ stub", ...
+    bool allocatable = false;  // a system vector alloc_intr_gate may fill
+};
+
+class LinuxIdt {
+  public:
+    static constexpr std::size_t kVectors = 256;
+    static constexpr std::size_t kTableBytes = kVectors * 16;
+    static constexpr std::uint16_t kKernelCodeSegment = 0x10;  // __KERNEL_CS
+    static constexpr std::uint8_t kInterruptGate = 0xE;
+
+    // Empty when the golden kernel names no idt_table. Throws
+    // binary::ParseError (offset into `elf_file`) when its tables or stubs
+    // are not as Linux lays them out.
+    static std::optional<LinuxIdt> from_golden(const image::ElfImage& elf,
+                                               binary::ByteView elf_file,
+                                               const image::KernelSymbols& symbols);
+
+    std::uint64_t table() const { return table_; }  // idt_table's link address
+    const std::array<ExpectedIdtGate, kVectors>& expected() const { return expected_; }
+
+    // One line per gate of `table_bytes` (idt_table as read, kTableBytes)
+    // that is not what the golden kernel leaves there ("IDT vector 14:
+    // ..."). `delta` is runtime minus link address (KASLR).
+    std::vector<std::string> check(binary::ByteView table_bytes, std::int64_t delta,
+                                   const image::KernelSymbols& symbols) const;
+
+  private:
+    std::uint64_t table_ = 0;
+    std::array<ExpectedIdtGate, kVectors> expected_{};
+    std::vector<std::uint64_t> runtime_handlers_;  // asm_sysvec_* functions, sorted
+};
+
+}  // namespace drtm::inspect
