@@ -187,15 +187,16 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         vcpus != report.end() && !vcpus->is_null())
         std::cout << "dom0's vCPUs as Xen holds them (" << vcpus->get<std::size_t>()
                   << "): each enters the kernel on tables mapping the copy, at its functions\n";
-    if (const auto gates = report.find("idt_gates_checked");
-        gates != report.end() && !gates->is_null())
-        std::cout << "IDT: " << gates->get<std::size_t>()
+    if (const auto idt = report.find("idt");
+        idt != report.end() && !(*idt)["gates_checked"].is_null())
+        std::cout << "IDT: " << (*idt)["gates_checked"].get<std::size_t>()
                   << " gates checked against the golden kernel's tables, and the vCPUs' "
                      "read-only alias of it against idt_table's page\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";
     if (!result.mapping_problem.empty())
         std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
+    for (const auto& gate : result.idt_problems) std::cout << "  " << gate << "\n";
     for (const auto* c : {&result.text, &result.rodata})
         for (const auto& r : c->unexplained)
             std::cout << "  differs at " << r.symbol << (r.note.empty() ? "" : " (" + r.note + ")")

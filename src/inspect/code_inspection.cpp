@@ -170,6 +170,7 @@ std::string findings_text(const CodeInspection& r) {
                    " more bytes unexplained\n";
     }
     if (!r.mapping_problem.empty()) out += "page tables: " + r.mapping_problem + "\n";
+    for (const auto& gate : r.idt_problems) out += gate + "\n";
     for (const auto& check : r.not_judged) out += "not judged: " + check + "\n";
     return out;
 }

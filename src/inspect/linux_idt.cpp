@@ -46,6 +46,17 @@ class GoldenReader {
         return b[i + 1];
     }
 
+    // The vector an early handler at `va` pushes: [endbr64] [push $0]
+    // push $vector.
+    std::optional<std::size_t> early_stub_vector(std::uint64_t va) const {
+        const auto b = at(va, 8);
+        std::size_t i = std::equal(std::begin(kEndbr64), std::end(kEndbr64), b.begin()) ? 4 : 0;
+        if (b[i] != kPushImm8) return std::nullopt;
+        if (b[i + 1] == 0 && i + 3 < b.size() && b[i + 2] == kPushImm8 && b[i + 3] != 0)
+            return b[i + 3];  // a dummy error code, then the vector
+        return b[i + 1];
+    }
+
   private:
     const image::ElfImage& elf_;
     binary::ByteView file_;
@@ -80,14 +91,30 @@ std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary
     const GoldenReader golden(elf, elf_file);
     auto& expected = idt.expected_;
 
-    // Vectors 0-31: the early handlers, one stub of equal size each.
+    // Layouts this prediction does not follow: refused, not misjudged.
+    for (const auto& [name, why] :
+         {std::pair{"ist_idts", "a kernel before 5.14, which applies ist_idts after def_idts"},
+          std::pair{"ia32_idt",
+                    "Linux 6.7 or later, whose int 0x80 gate depends on ia32_emulation= at boot"},
+          std::pair{"asm_fred_entrypoint_user", "a kernel with FRED, which may not use the IDT"}})
+        if (const auto at = symbols.address(name))
+            throw binary::ParseError(0, std::string("the golden kernel has ") + name + " (" + why +
+                                            "): its IDT is not predicted");
+
+    // Vectors 0-31: the early handlers, one stub of equal size each,
+    // pushing its vector (after a dummy error code where the CPU pushes
+    // none); the size is the one at which all 32 decode.
     const auto early = require(symbols, "early_idt_handler_array");
-    const auto early_end = require(symbols, "early_idt_handler_common");
-    const auto early_size = (early_end - early) / kExceptionVectors;
-    if (early_end <= early || (early_end - early) % kExceptionVectors || early_size < 9 ||
-        early_size > 32)
+    std::size_t early_size = 0;
+    for (std::size_t size = 9; size <= 32 && !early_size; ++size) {
+        bool all = true;
+        for (std::size_t v = 0; v < kExceptionVectors && all; ++v)
+            all = golden.early_stub_vector(early + v * size) == v;
+        if (all) early_size = size;
+    }
+    if (!early_size)
         throw binary::ParseError(golden.offset(golden.at(early, 1)),
-                                 "early_idt_handler_array is not 32 stubs of one size");
+                                 "early_idt_handler_array is not 32 push-vector stubs of one size");
     for (std::size_t v = 0; v < kExceptionVectors; ++v)
         expected[v] = {.target = early + v * early_size, .origin = "early handler"};
 
@@ -95,7 +122,9 @@ std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary
     std::array<bool, kVectors> named{};
     for (const char* name : {"early_idts", "early_pf_idts", "def_idts", "apic_idts"}) {
         const auto start = symbols.address(name);
-        if (!start) continue;  // not built in this configuration
+        if (!start)  // every x86-64 kernel from 5.14 has all four
+            throw binary::ParseError(0, std::string("the golden kernel has idt_table but no ") +
+                                            name + ": its IDT is not predicted");
         const auto next = symbols.next_after(*start);
         if (!next || *next - *start < kIdtDataSize)
             throw binary::ParseError(golden.offset(golden.at(*start, 1)),
@@ -122,7 +151,9 @@ std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary
         }
     }
 
-    // The stubs: IDT_ALIGN bytes each, pushing their vector.
+    // The stubs: IDT_ALIGN bytes each, pushing their vector; the system
+    // vectors' block may start past padding, and its first stub names the
+    // first system vector.
     const auto irq = require(symbols, "irq_entries_start");
     const auto spurious = require(symbols, "spurious_entries_start");
     std::size_t align = 0;
@@ -131,26 +162,27 @@ std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary
             align = a;
             break;
         }
-    if (golden.stub_vector(irq) != kFirstExternalVector || !align || spurious <= irq ||
-        (spurious - irq) % align)
+    const auto first_system = golden.stub_vector(spurious).value_or(0);
+    if (!align || first_system <= kFirstExternalVector ||
+        spurious < irq + (first_system - kFirstExternalVector) * align)
         throw binary::ParseError(golden.offset(golden.at(irq, 1)),
-                                 "irq_entries_start does not hold one push-vector stub per "
-                                 "external vector");
-    const auto first_system = kFirstExternalVector + (spurious - irq) / align;
-    if (first_system >= kVectors ||
-        golden.stub_vector(spurious) != static_cast<std::uint8_t>(first_system))
-        throw binary::ParseError(golden.offset(golden.at(spurious, 1)),
-                                 "spurious_entries_start does not follow the IRQ stubs with the "
-                                 "first system vector's");
+                                 "irq_entries_start and spurious_entries_start do not hold one "
+                                 "push-vector stub per vector");
+    auto stub = [&](std::size_t v) {
+        return v < first_system ? irq + (v - kFirstExternalVector) * align
+                                : spurious + (v - first_system) * align;
+    };
+    for (std::size_t v = kFirstExternalVector; v < kVectors; ++v)
+        if (golden.stub_vector(stub(v)) != static_cast<std::uint8_t>(v))
+            throw binary::ParseError(
+                golden.offset(golden.at(stub(v), 1)),
+                "the stub for vector " + std::to_string(v) + " does not push it");
     for (std::size_t v = kFirstExternalVector; v < kVectors; ++v) {
         if (named[v]) continue;
         if (v < first_system)
-            expected[v] = {.target = irq + (v - kFirstExternalVector) * align,
-                           .origin = "IRQ stub"};
+            expected[v] = {.target = stub(v), .origin = "IRQ stub"};
         else
-            expected[v] = {.target = spurious + (v - first_system) * align,
-                           .origin = "spurious stub",
-                           .allocatable = true};
+            expected[v] = {.target = stub(v), .origin = "spurious stub", .allocatable = true};
     }
     for (const auto& s : symbols.all())
         if ((s.type == 'T' || s.type == 't') && s.name.starts_with("asm_sysvec_"))

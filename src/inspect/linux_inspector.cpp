@@ -82,8 +82,17 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
     if (platform == LinuxPlatform::xen_pv)
         add_xen_pv_sites(g->sites_, *g->symbols_, g->elf_, g->elf_bytes_);
-    if (platform == LinuxPlatform::native)
-        g->idt_ = LinuxIdt::from_golden(g->elf_, g->elf_bytes_, *g->symbols_);
+    if (platform == LinuxPlatform::native) {
+        try {
+            g->idt_ = LinuxIdt::from_golden(g->elf_, g->elf_bytes_, *g->symbols_);
+        } catch (const binary::ParseError& e) {
+            g->idt_unpredicted_ = (e.offset() ? "at offset " + binary::hex_number(e.offset()) +
+                                                    " of the golden "
+                                                    "vmlinux: "
+                                              : std::string()) +
+                                  e.reason();
+        }
+    }
     g->kernel_page_table_ = g->symbols_->address("init_top_pgt").value_or(0);
     g->xen_domain_type_ = g->symbols_->address("xen_domain_type").value_or(0);
     g->site_forms_ = std::make_unique<SiteFormChecker>(g->elf_, *g->symbols_);
@@ -192,13 +201,26 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     if (idt)
         for (std::size_t i = 0; i < LinuxIdt::kTableBytes; i += 8) read_word(idt->table() + i);
     const bool idt_read = idt && word_va.size() - idt_first == LinuxIdt::kTableBytes / 8;
-    // At their runtime (randomised) addresses, and where each is copied;
-    // and the IDT's read-only alias the CPUs use (the cpu_entry_area's
-    // first page, not randomised), which must be idt_table's page.
-    std::vector<MappedRange> ranges = {
+    if (!golden.idt_unpredicted().empty())
+        r.not_judged.push_back("the IDT: " + golden.idt_unpredicted());
+    // At their runtime (randomised) addresses, and where each is copied.
+    const MappedRange ranges[] = {
         {text.addr + delta, r.text_physical, text.size},
         {rodata.addr + delta, r.text_physical + (rodata.addr - text.addr), rodata.size}};
-    if (idt_read) ranges.push_back({kCpuEntryAreaIdt, word_pa[idt_first], LinuxIdt::kTableBytes});
+    // The CPUs use the IDT through its read-only alias at the
+    // cpu_entry_area's first page (not randomised), which must be
+    // idt_table's page in the tables an interrupt finds loaded: the CR3 a
+    // vCPU holds, and under page-table isolation (a user half, which maps
+    // the cpu_entry_area but not the kernel) its kernel half too.
+    auto check_idt_alias = [&](std::uint64_t cr3) -> std::string {
+        if (!idt_read) return "";
+        const MappedRange alias[] = {{kCpuEntryAreaIdt, word_pa[idt_first], LinuxIdt::kTableBytes}};
+        auto problem = check_mappings(ram, cr3, alias, /*pti_pair=*/false);
+        if (problem.empty() && (cr3 & 0x1000) &&
+            !check_mappings(ram, cr3, ranges, /*pti_pair=*/false).empty())
+            problem = check_mappings(ram, cr3 & ~0x1000ull, alias, /*pti_pair=*/false);
+        return problem;
+    };
     // A PV guest: its own kernel page tables, and the vCPUs running it
     // (guest_page_tables.hpp); with Xen's frame table, every other table
     // dom0 has in use too, at the kernel's own addresses. Which of them a
@@ -312,7 +334,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 // Under page-table isolation CR3 may hold the user half of
                 // the pair.
                 if (pv) return check_pv_mappings(cr3);
-                return check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
+                auto problem = check_mappings(ram, cr3, ranges, /*pti_pair=*/true);
+                return problem.empty() ? check_idt_alias(cr3) : problem;
             },
             word_pa,
             frame_table || dom0_vcpus ? std::function<std::string()>(check_xen_side) : nullptr);
@@ -389,13 +412,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                         {.pointers = &slots,
                          .static_keys = &keys.counts,
                          .virtual_delta = r.placement.virtual_delta});
-    // After the comparison, which takes the pause's page-table problem.
-    if (!idt_problems.empty() && r.mapping_problem.empty())
-        r.mapping_problem =
-            idt_problems.front() +
-            (idt_problems.size() > 1
-                 ? " (and " + std::to_string(idt_problems.size() - 1) + " more IDT gates)"
-                 : std::string());
+    r.idt_problems = std::move(idt_problems);
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
     for (std::size_t i = 0; i < earlier.size(); ++i) {
         const auto at = "in pause " + std::to_string(i + 1) + " of " + std::to_string(r.pauses) +
@@ -426,7 +443,8 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     j["dom0_root_tables_checked"] =
         r.dom0_root_tables ? nlohmann::json(*r.dom0_root_tables) : nlohmann::json();
     j["dom0_vcpus_checked"] = r.dom0_vcpus ? nlohmann::json(*r.dom0_vcpus) : nlohmann::json();
-    j["idt_gates_checked"] = r.idt_gates ? nlohmann::json(*r.idt_gates) : nlohmann::json();
+    j["idt"] = {{"gates_checked", r.idt_gates ? nlohmann::json(*r.idt_gates) : nlohmann::json()},
+                {"problems", r.idt_problems}};
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

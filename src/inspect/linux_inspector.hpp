@@ -81,6 +81,10 @@ class LinuxGolden : public GoldenCode {
     // pause; empty for a PV kernel (Xen's trap table stands in for it,
     // xen_vcpus.hpp) or one without idt_table in kallsyms.
     const std::optional<LinuxIdt>& idt() const { return idt_; }
+    // Why a native kernel's IDT could not be predicted from the golden
+    // (a layout linux_idt.hpp does not follow); empty when it was, or has
+    // no idt_table.
+    const std::string& idt_unpredicted() const { return idt_unpredicted_; }
 
   private:
     LinuxGolden() = default;
@@ -93,6 +97,7 @@ class LinuxGolden : public GoldenCode {
     std::vector<std::pair<std::string, std::uint64_t>> patching_mutexes_;
     Coverage coverage_;
     std::optional<LinuxIdt> idt_;
+    std::string idt_unpredicted_;
 };
 
 struct LinuxInspection : CodeInspection {

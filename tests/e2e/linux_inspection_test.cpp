@@ -566,6 +566,7 @@ TEST_F(LinuxInspection, ATurnedIdtGateIsFound) {
     const auto clean = inspect::inspect_linux(*golden_, *ram_, guest);
     EXPECT_TRUE(clean.intact()) << clean.mapping_problem;
     EXPECT_EQ(clean.idt_gates, 256u);
+    EXPECT_TRUE(clean.idt_problems.empty());
 
     const auto& symbols = golden_->symbols();
     const auto gate9 = symbols.require("idt_table") + 9 * 16 - kKernelMap;
@@ -590,9 +591,11 @@ TEST_F(LinuxInspection, ATurnedIdtGateIsFound) {
     const auto hooked = inspect::inspect_linux(*golden_, *ram_, guest);
     testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), gate9, original, 16);
     EXPECT_FALSE(hooked.intact());
-    EXPECT_EQ(hooked.mapping_problem,
-              "IDT vector 9: points at asm_exc_divide_error, where the golden kernel sets "
-              "asm_exc_coproc_segment_overrun (def_idts)");
+    EXPECT_TRUE(hooked.mapping_problem.empty()) << hooked.mapping_problem;
+    EXPECT_EQ(hooked.idt_problems,
+              std::vector<std::string>{
+                  "IDT vector 9: points at asm_exc_divide_error, where the golden kernel sets "
+                  "asm_exc_coproc_segment_overrun (def_idts)"});
 
     std::memcpy(turned, original, 16);
     turned[5] |= 3 << 5;  // DPL 3
@@ -600,7 +603,8 @@ TEST_F(LinuxInspection, ATurnedIdtGateIsFound) {
     const auto opened = inspect::inspect_linux(*golden_, *ram_, guest);
     testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), gate9, original, 16);
     EXPECT_FALSE(opened.intact());
-    EXPECT_EQ(opened.mapping_problem.rfind("IDT vector 9: DPL 3", 0), 0u) << opened.mapping_problem;
+    ASSERT_EQ(opened.idt_problems.size(), 1u);
+    EXPECT_EQ(opened.idt_problems[0].rfind("IDT vector 9: DPL 3", 0), 0u) << opened.idt_problems[0];
 
     EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
 }

@@ -205,6 +205,8 @@ TEST_F(VmCli, InspectionIsMeasuredQuotedAndAppraised) {
     EXPECT_TRUE(report["measurement"]["verified"].get<bool>());
     EXPECT_TRUE(report["page_tables"]["maps_the_copy"].get<bool>()) << report["page_tables"];
     EXPECT_EQ(report["platform"], "native");
+    EXPECT_EQ(report["idt"]["gates_checked"], 256);
+    EXPECT_EQ(report["idt"]["problems"], nlohmann::json::array());
     EXPECT_EQ(report["lsm_hooks"]["lsms"],
               "apparmor bpf_lsm capability landlock lockdown tomoyo yama");
     for (const char* pcr : {"17", "18", "19", "20"})

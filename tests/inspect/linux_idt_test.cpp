@@ -22,7 +22,8 @@ constexpr std::uint64_t kT = testsupport::kTextAddr;
 constexpr std::uint64_t kEarly = R, kEarlyCommon = R + 32 * 9;
 constexpr std::uint64_t kIrq = R + 0x200;
 constexpr std::size_t kFirstSystem = 0xEC;
-constexpr std::uint64_t kEarlyIdts = R + 0x1000, kDefIdts = R + 0x1030, kApicIdts = R + 0x1078;
+constexpr std::uint64_t kEarlyIdts = R + 0x1000, kEarlyPfIdts = R + 0x1030, kDefIdts = R + 0x1048,
+                        kApicIdts = R + 0x1078;
 constexpr std::uint64_t kIdtTable = 0xffffffff83313000ull;
 // Handlers, in .text by name only.
 constexpr std::uint64_t kDivide = kT + 0x10, kInt3 = kT + 0x20, kDebug = kT + 0x30,
@@ -51,13 +52,36 @@ struct Golden {
     image::KernelSymbols symbols;
 };
 
-// align: IDT_ALIGN (8, or 16 with an endbr64 in front of each stub).
-std::unique_ptr<Golden> golden(std::size_t align = 8, bool bad_segment = false) {
+struct Shape {
+    std::size_t align = 8;        // IDT_ALIGN (8, or 16 with an endbr64 in front of each stub)
+    std::size_t padding = 0;      // between the IRQ and the spurious stubs
+    bool bad_segment = false;     // a def_idts entry of another segment
+    bool wrong_early = false;     // one early handler pushing another vector
+    const char* extra = nullptr;  // one more symbol
+};
+
+// 0x20 + (kFirstSystem - 0x20) stubs, the spurious ones after `padding`.
+std::uint64_t spurious_at(const Shape& shape) {
+    return kIrq + (kFirstSystem - 0x20) * shape.align + shape.padding;
+}
+
+std::unique_ptr<Golden> golden(const Shape& shape = {}) {
     binary::Bytes ro(0x1100, 0);
+    const auto align = shape.align;
     const bool endbr = align == 16;
-    const auto spurious = kIrq + (kFirstSystem - 0x20) * align;
+    const auto spurious = spurious_at(shape);
+    // Early handlers, 9 bytes each: push $0 where the CPU pushes no error
+    // code (EXCEPTION_ERRCODE_MASK 0x20027d00), push $vector, jmp.
+    for (std::size_t v = 0; v < 32; ++v) {
+        const std::uint8_t pushed = shape.wrong_early && v == 5 ? 6 : static_cast<std::uint8_t>(v);
+        if ((0x20027d00u >> v) & 1)
+            put(ro, kEarly + 9 * v, {0x6A, pushed, 0xE9, 0, 0, 0, 0});
+        else
+            put(ro, kEarly + 9 * v, {0x6A, 0x00, 0x6A, pushed, 0xE9, 0, 0, 0, 0});
+    }
     for (std::size_t v = 0x20; v < 256; ++v) {
-        const auto at = kIrq + (v - 0x20) * align;
+        const auto at =
+            v < kFirstSystem ? kIrq + (v - 0x20) * align : spurious + (v - kFirstSystem) * align;
         std::size_t i = 0;
         if (endbr) put(ro, at, {0xF3, 0x0F, 0x1E, 0xFA}), i = 4;
         put(ro, at + i, {0x6A, static_cast<std::uint8_t>(v), 0xEB, 0x00});
@@ -65,8 +89,8 @@ std::unique_ptr<Golden> golden(std::size_t align = 8, bool bad_segment = false) 
     idt_data(ro, kEarlyIdts, 1, 0, 0, kDebug);
     idt_data(ro, kEarlyIdts + 24, 3, 0, 3, kInt3);
     idt_data(ro, kDefIdts, 0, 0, 0, kDivide);
-    idt_data(ro, kDefIdts + 24, 1, 3, 0, kDebug, bad_segment ? 0x33 : 0x10);  // #DB on IST 3
-    idt_data(ro, kDefIdts + 48, 14, 0, 0, kPageFault);
+    idt_data(ro, kEarlyPfIdts, 14, 0, 0, kPageFault);
+    idt_data(ro, kDefIdts + 24, 1, 3, 0, kDebug, shape.bad_segment ? 0x33 : 0x10);  // IST 3
     idt_data(ro, kApicIdts, 0xEC, 0, 0, kTimer);
     // kApicIdts + 24 .. +0x88: zero padding before the next symbol.
     auto g = std::make_unique<Golden>(
@@ -85,11 +109,17 @@ std::unique_ptr<Golden> golden(std::size_t align = 8, bool bad_segment = false) 
         {kIrq, 'T', "irq_entries_start"},
         {spurious, 'T', "spurious_entries_start"},
         {kEarlyIdts, 'd', "early_idts"},
+        {kEarlyPfIdts, 'd', "early_pf_idts"},
         {kDefIdts, 'd', "def_idts"},
         {kApicIdts, 'd', "apic_idts"},
         {R + 0x1100, 'd', "after_the_tables"},
         {kIdtTable, 'b', "idt_table"},
     });
+    if (shape.extra) {
+        auto all = g->symbols.all();
+        all.push_back({R + 0x10F0, 'd', shape.extra});
+        g->symbols = image::KernelSymbols(std::move(all));
+    }
     return g;
 }
 
@@ -108,8 +138,9 @@ binary::Bytes gate(std::uint64_t target, std::uint8_t ist = 0, std::uint8_t dpl 
 }
 
 // The IDT a kernel booted from golden() holds, `delta` above link addresses.
-binary::Bytes booted_idt(std::size_t align = 8, std::int64_t delta = 0) {
+binary::Bytes booted_idt(const Shape& shape = {}, std::int64_t delta = 0) {
     const auto d = static_cast<std::uint64_t>(delta);
+    const auto align = shape.align;
     binary::Bytes t;
     for (std::size_t v = 0; v < 256; ++v) {
         binary::Bytes g;
@@ -128,7 +159,7 @@ binary::Bytes booted_idt(std::size_t align = 8, std::int64_t delta = 0) {
         else if (v < kFirstSystem)
             g = gate(kIrq + (v - 0x20) * align + d);
         else
-            g = gate(kIrq + (kFirstSystem - 0x20) * align + (v - kFirstSystem) * align + d);
+            g = gate(spurious_at(shape) + (v - kFirstSystem) * align + d);
         t.insert(t.end(), g.begin(), g.end());
     }
     return t;
@@ -171,6 +202,7 @@ TEST(LinuxIdt, PredictsEveryGateFromTheGoldensTables) {
     EXPECT_EQ(e[3].target, kInt3);
     EXPECT_EQ(e[3].dpl, 3);
     EXPECT_EQ(e[14].target, kPageFault);
+    EXPECT_EQ(e[14].origin, "early_pf_idts");
     // Exceptions no table names keep their early handler (9 bytes each).
     EXPECT_EQ(e[20].target, kEarly + 9 * 20);
     EXPECT_EQ(e[20].origin, "early handler");
@@ -183,11 +215,21 @@ TEST(LinuxIdt, PredictsEveryGateFromTheGoldensTables) {
 }
 
 TEST(LinuxIdt, StubsOfSixteenBytesBehindEndbr) {
-    auto g = golden(16);
+    const Shape shape{.align = 16};
+    auto g = golden(shape);
     const auto idt = inspect::LinuxIdt::from_golden(g->elf, g->elf_file, g->symbols);
     ASSERT_TRUE(idt.has_value());
     EXPECT_EQ(idt->expected()[0x22].target, kIrq + 2 * 16);
-    EXPECT_TRUE(idt->check(booted_idt(16), 0, g->symbols).empty());
+    EXPECT_TRUE(idt->check(booted_idt(shape), 0, g->symbols).empty());
+}
+
+TEST(LinuxIdt, SpuriousStubsPastPaddingAreFoundByTheirPushes) {
+    const Shape shape{.padding = 0x30};
+    auto g = golden(shape);
+    const auto idt = inspect::LinuxIdt::from_golden(g->elf, g->elf_file, g->symbols);
+    ASSERT_TRUE(idt.has_value());
+    EXPECT_EQ(idt->expected()[0xED].target, spurious_at(shape) + 8);
+    EXPECT_TRUE(idt->check(booted_idt(shape), 0, g->symbols).empty());
 }
 
 TEST(LinuxIdt, TheBootedTableIsAsPredictedAtAnyKaslrOffset) {
@@ -196,8 +238,8 @@ TEST(LinuxIdt, TheBootedTableIsAsPredictedAtAnyKaslrOffset) {
     ASSERT_TRUE(idt.has_value());
     EXPECT_TRUE(idt->check(booted_idt(), 0, g->symbols).empty());
     const std::int64_t delta = 0x2a00000;
-    for (const auto& p : idt->check(booted_idt(8, delta), delta, g->symbols)) ADD_FAILURE() << p;
-    EXPECT_FALSE(idt->check(booted_idt(8, delta), 0, g->symbols).empty());
+    for (const auto& p : idt->check(booted_idt({}, delta), delta, g->symbols)) ADD_FAILURE() << p;
+    EXPECT_FALSE(idt->check(booted_idt({}, delta), 0, g->symbols).empty());
 }
 
 TEST(LinuxIdt, EveryWayAGateCanBeTurnedIsNamed) {
@@ -213,7 +255,7 @@ TEST(LinuxIdt, EveryWayAGateCanBeTurnedIsNamed) {
     };
     EXPECT_EQ(one(14, gate(kOther)),
               "IDT vector 14: points at some_function, where the golden kernel sets "
-              "asm_exc_page_fault (def_idts)");
+              "asm_exc_page_fault (early_pf_idts)");
     EXPECT_EQ(
         one(14, gate(kPageFault + 4)).rfind("IDT vector 14: points at asm_exc_page_fault+0x4", 0),
         0u);
@@ -251,7 +293,7 @@ TEST(LinuxIdt, ASystemVectorMayGetAnAsmSysvecHandlerAtRuntime) {
 }
 
 TEST(LinuxIdt, ATableNotLaidOutAsLinuxLaysItOutIsRefusedWithItsOffset) {
-    auto g = golden(8, /*bad_segment=*/true);
+    auto g = golden({.bad_segment = true});
     const auto ro = g->elf.section(".rodata");
     ASSERT_NE(ro, nullptr);
     try {
@@ -279,4 +321,29 @@ TEST(LinuxIdt, AReadShortOfTheWholeTableIsAProblem) {
     auto t = booted_idt();
     t.resize(4000);
     EXPECT_EQ(idt->check(t, 0, g->symbols).size(), 1u);
+}
+
+TEST(LinuxIdt, EarlyHandlersThatDoNotPushTheirVectorsAreRefused) {
+    auto g = golden({.wrong_early = true});
+    EXPECT_THROW(inspect::LinuxIdt::from_golden(g->elf, g->elf_file, g->symbols),
+                 binary::ParseError);
+}
+
+TEST(LinuxIdt, LayoutsItDoesNotFollowAreRefusedNotMisjudged) {
+    for (const char* name : {"ist_idts", "ia32_idt", "asm_fred_entrypoint_user"}) {
+        auto g = golden({.extra = name});
+        try {
+            inspect::LinuxIdt::from_golden(g->elf, g->elf_file, g->symbols);
+            ADD_FAILURE() << "predicted an IDT for a kernel with " << name;
+        } catch (const binary::ParseError& e) {
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
+    }
+    // And a kernel without one of the four tables.
+    auto g = golden();
+    std::vector<image::KernelSymbol> without;
+    for (const auto& s : g->symbols.all())
+        if (s.name != "apic_idts") without.push_back(s);
+    EXPECT_THROW(inspect::LinuxIdt::from_golden(g->elf, g->elf_file, image::KernelSymbols(without)),
+                 binary::ParseError);
 }
