@@ -18,6 +18,8 @@
 //
 //   inspect_pause --kernel vmlinuz --initrd guest-initrd.img
 //                 [--xen xen.gz --xen-syms xen-syms [--dom0 [--no-frame-table]]]
+//   (--dom0 reads Xen's frame table and dom0's vCPUs in the pause, as
+//   `drtm inspect --xen --kernel` does; --no-frame-table neither)
 //                 [--runs 100] [--dir D] [--samples FILE.csv]
 #include <openssl/evp.h>
 #include <unistd.h>
@@ -78,7 +80,8 @@ int main(int argc, char** argv) {
         app.add_flag("--dom0", dom0, "With --xen: inspect dom0 (beside its Xen) instead of Xen")
             ->needs(xen_opt);
     app.add_flag("--no-frame-table", no_frame_table,
-                 "With --dom0: check only the vCPUs' page tables, not Xen's list of dom0's")
+                 "With --dom0: check only the vCPUs' page tables, not Xen's list of dom0's "
+                 "nor its vCPUs as Xen holds them")
         ->needs(dom0_opt);
     app.add_option("--runs", runs, "Inspections per method")->capture_default_str();
     app.add_option("--dir", dir, "VM state directory")->capture_default_str();
@@ -122,11 +125,17 @@ int main(int argc, char** argv) {
     inspect::GuestMemory ram(vm.ram_file(), vm.ram_size());
     inspect::QmpClient qmp(vm.inspector_qmp_socket());
     std::optional<inspect::XenFrameTable> frame_table;
-    if (dom0 && !no_frame_table) frame_table = inspect::XenFrameTable::read(*xen_golden, ram);
+    std::optional<inspect::XenDom0Vcpus> dom0_vcpus;
+    if (dom0 && !no_frame_table) {
+        // As `drtm inspect --xen --kernel` reads dom0 beside its Xen.
+        frame_table = inspect::XenFrameTable::read(*xen_golden, ram);
+        dom0_vcpus = inspect::XenDom0Vcpus::read_layout(*xen_golden, ram);
+    }
     auto inspect_once = [&]() -> inspect::CodeInspection {
         if (linux_golden)
             return inspect::inspect_linux(*linux_golden, ram, {qmp, vm.gdb_socket()},
-                                          frame_table ? &*frame_table : nullptr);
+                                          frame_table ? &*frame_table : nullptr,
+                                          dom0_vcpus ? &*dom0_vcpus : nullptr);
         return inspect::inspect_xen(*xen_golden, ram, {qmp, vm.gdb_socket()});
     };
 
