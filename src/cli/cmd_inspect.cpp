@@ -186,7 +186,8 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
     if (const auto vcpus = report.find("dom0_vcpus_checked");
         vcpus != report.end() && !vcpus->is_null())
         std::cout << "dom0's vCPUs as Xen holds them (" << vcpus->get<std::size_t>()
-                  << "): each enters the kernel on tables mapping the copy, at its functions\n";
+                  << "): checked to enter the kernel on tables mapping the copy, at the functions "
+                     "the golden kernel registers\n";
     if (const auto idt = report.find("idt");
         idt != report.end() && !(*idt)["gates_checked"].is_null())
         std::cout << "IDT: " << (*idt)["gates_checked"].get<std::size_t>()

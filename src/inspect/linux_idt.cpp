@@ -70,6 +70,75 @@ std::uint64_t require(const image::KernelSymbols& symbols, const char* name) {
     return *at;
 }
 
+// The trap table a Xen PV kernel registers (LinuxIdt::pv_traps), from the
+// gates its start-up sets (`basis`, vectors 0-31 and those `named`).
+std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>> pv_trap_table(
+    const GoldenReader& golden, const image::KernelSymbols& symbols,
+    const std::array<ExpectedIdtGate, LinuxIdt::kVectors>& basis,
+    const std::array<bool, LinuxIdt::kVectors>& named, std::uint64_t early,
+    std::size_t early_size) {
+    const auto trap_array = symbols.address("trap_array");
+    const auto xen_early = symbols.address("xen_early_idt_handler_array");
+    const auto unknown = symbols.address("xen_asm_exc_xen_unknown_trap");
+    if (!trap_array || !xen_early || !unknown) return std::nullopt;
+    // struct trap_array_entry { void (*orig)(void); void (*xen)(void);
+    // bool ist_okay; }: 24 bytes, to the next symbol or zero padding.
+    struct Replacement {
+        std::uint64_t xen;
+        bool ist_okay;
+    };
+    std::vector<std::pair<std::uint64_t, Replacement>> replacements;
+    const auto end = symbols.next_after(*trap_array);
+    for (std::uint64_t at = *trap_array; end && at + 24 <= *end; at += 24) {
+        const auto e = golden.at(at, 24);
+        const auto orig = load<std::uint64_t>(e.data()), xen = load<std::uint64_t>(e.data() + 8);
+        if (!orig && !xen) break;
+        if (!orig || !xen || e[16] > 1)
+            throw binary::ParseError(golden.offset(e),
+                                     "an entry of trap_array is not { orig, xen, ist_okay }");
+        replacements.push_back({orig, {xen, e[16] == 1}});
+    }
+    if (replacements.empty())
+        throw binary::ParseError(golden.offset(golden.at(*trap_array, 1)), "trap_array is empty");
+    // The Xen early stubs: [endbr64] pop %rcx; pop %r11; jmp to the early
+    // handler of the same vector; their size is the one at which all 32 do.
+    std::size_t xen_early_size = 0;
+    for (std::size_t size = 8; size <= 16 && !xen_early_size; ++size) {
+        bool all = true;
+        for (std::size_t v = 0; v < kExceptionVectors && all; ++v) {
+            const auto at = *xen_early + v * size;
+            auto b = golden.at(at, 8);
+            const std::size_t i =
+                std::equal(std::begin(kEndbr64), std::end(kEndbr64), b.begin()) ? 4 : 0;
+            if (i) b = golden.at(at, 12);
+            all = b[i] == 0x59 && b[i + 1] == 0x41 && b[i + 2] == 0x5B && b[i + 3] == 0xE9 &&
+                  at + i + 8 + static_cast<std::int64_t>(load<std::int32_t>(b.data() + i + 4)) ==
+                      early + v * early_size;
+        }
+        if (all) xen_early_size = size;
+    }
+    if (!xen_early_size)
+        throw binary::ParseError(golden.offset(golden.at(*xen_early, 1)),
+                                 "xen_early_idt_handler_array is not 32 stubs jumping to the "
+                                 "early handlers");
+    std::array<std::uint64_t, LinuxIdt::kVectors> traps{};
+    for (std::size_t v = 0; v < LinuxIdt::kVectors; ++v) {
+        if (v >= kExceptionVectors && !named[v]) continue;
+        const auto& gate = basis[v];
+        const auto r = std::find_if(replacements.begin(), replacements.end(),
+                                    [&](const auto& e) { return e.first == gate.target; });
+        if (r != replacements.end()) {
+            if (gate.ist == 0 || r->second.ist_okay) traps[v] = r->second.xen;
+        } else if (gate.target >= early && gate.target < early + kExceptionVectors * early_size &&
+                   (gate.target - early) % early_size == 0) {
+            traps[v] = *xen_early + (gate.target - early) / early_size * xen_early_size;
+        } else {
+            traps[v] = *unknown;
+        }
+    }
+    return traps;
+}
+
 }  // namespace
 
 IdtGate decode_idt_gate(binary::ByteView b) {
@@ -120,7 +189,11 @@ std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary
 
     // The tables, in the order start-up applies them.
     std::array<bool, kVectors> named{};
+    // What a Xen PV kernel's start-up sets: all but apic_idts and the stubs.
+    std::array<ExpectedIdtGate, kVectors> pv_basis{};
+    std::array<bool, kVectors> pv_named{};
     for (const char* name : {"early_idts", "early_pf_idts", "def_idts", "apic_idts"}) {
+        if (std::string_view(name) == "apic_idts") pv_basis = expected, pv_named = named;
         const auto start = symbols.address(name);
         if (!start)  // every x86-64 kernel from 5.14 has all four
             throw binary::ParseError(0, std::string("the golden kernel has idt_table but no ") +
@@ -184,6 +257,7 @@ std::optional<LinuxIdt> LinuxIdt::from_golden(const image::ElfImage& elf, binary
         else
             expected[v] = {.target = stub(v), .origin = "spurious stub", .allocatable = true};
     }
+    idt.pv_traps_ = pv_trap_table(golden, symbols, pv_basis, pv_named, early, early_size);
     for (const auto& s : symbols.all())
         if ((s.type == 'T' || s.type == 't') && s.name.starts_with("asm_sysvec_"))
             idt.runtime_handlers_.push_back(s.address);

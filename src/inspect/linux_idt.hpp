@@ -70,6 +70,17 @@ class LinuxIdt {
     std::uint64_t table() const { return table_; }  // idt_table's link address
     const std::array<ExpectedIdtGate, kVectors>& expected() const { return expected_; }
 
+    // A Xen PV kernel registers its IDT with Xen as a trap table instead
+    // (xen_load_idt, xen_write_idt_entry: cvt_gate_to_trap): each gate's
+    // handler replaced by its Xen entry (the kernel's trap_array), an early
+    // handler by its Xen early stub (xen_early_idt_handler_array), any
+    // other by xen_asm_exc_xen_unknown_trap; a gate on an interrupt stack
+    // whose Xen entry is not allowed one is left out. PV start-up sets the
+    // early handlers, early_idts, early_pf_idts and def_idts, not
+    // apic_idts nor the stubs. Per vector, the link address it registers
+    // (0: none); empty for a kernel without Xen PV support.
+    const std::optional<std::array<std::uint64_t, kVectors>>& pv_traps() const { return pv_traps_; }
+
     // One line per gate of `table_bytes` (idt_table as read, kTableBytes)
     // that is not what the golden kernel leaves there ("IDT vector 14:
     // ..."). `delta` is runtime minus link address (KASLR).
@@ -80,6 +91,7 @@ class LinuxIdt {
     std::uint64_t table_ = 0;
     std::array<ExpectedIdtGate, kVectors> expected_{};
     std::vector<std::uint64_t> runtime_handlers_;  // asm_sysvec_* functions, sorted
+    std::optional<std::array<std::uint64_t, kVectors>> pv_traps_;
 };
 
 }  // namespace drtm::inspect

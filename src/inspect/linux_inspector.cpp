@@ -57,6 +57,21 @@ std::string check_entry_point(const LinuxGolden& golden, std::uint64_t va) {
     return "points at " + golden.symbols().symbolize(va) + ", not at the start of a function";
 }
 
+// The function a Xen PV kernel registers for each callback
+// (arch/x86/xen/setup.c, xen_enable_syscall/sysenter and
+// xen_pv_init_platform's register_callback calls); nullptr for traps.
+const char* pv_entry_point_symbol(std::string_view what) {
+    static constexpr std::pair<std::string_view, const char*> kCallbacks[] = {
+        {"event callback", "xen_asm_exc_xen_hypervisor_callback"},
+        {"failsafe callback", "xen_failsafe_callback"},
+        {"syscall callback", "xen_entry_SYSCALL_64"},
+        {"syscall32 callback", "xen_entry_SYSCALL_compat"},
+        {"sysenter callback", "xen_entry_SYSENTER_compat"}};
+    for (const auto& [name, symbol] : kCallbacks)
+        if (name == what) return symbol;
+    return nullptr;
+}
+
 }  // namespace
 
 std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
@@ -82,7 +97,15 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
     g->sites_ = linux_patch_sites(g->elf_, *g->symbols_);
     if (platform == LinuxPlatform::xen_pv)
         add_xen_pv_sites(g->sites_, *g->symbols_, g->elf_, g->elf_bytes_);
-    if (platform == LinuxPlatform::native) {
+    if (platform == LinuxPlatform::xen_pv) {
+        // The trap table it registers with Xen, from the same tables; a
+        // golden it cannot be predicted from keeps the function-start rule.
+        try {
+            if (auto idt = LinuxIdt::from_golden(g->elf_, g->elf_bytes_, *g->symbols_))
+                g->pv_traps_ = idt->pv_traps();
+        } catch (const binary::ParseError&) {
+        }
+    } else {
         try {
             g->idt_ = LinuxIdt::from_golden(g->elf_, g->elf_bytes_, *g->symbols_);
         } catch (const binary::ParseError& e) {
@@ -278,6 +301,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     // copy. Read failures leave it to the other checks.
     std::string vcpus_unread;
     const auto early_handlers = golden.symbols().address("xen_early_idt_handler_array");
+    const auto& pv_traps = golden.pv_traps();
     auto check_vcpus = [&]() -> std::string {
         std::vector<Dom0Vcpu> vcpus;
         try {
@@ -299,14 +323,29 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                     !problem.empty())
                     return problem;
             for (const auto& [what, va] : v.entry_points) {
-                // Linux's Xen start-up puts an early handler into every
-                // exception vector's slot (xen_early_idt_handler_array, 8
-                // bytes each, in init text) and replaces those it has a
-                // handler for; the others (#VE, vector 20) keep it.
-                const auto vector = what.starts_with("trap ") ? std::stoull(what.substr(5)) : 32;
-                if (early_handlers && vector < 32 && va - delta == *early_handlers + 8 * vector)
+                const auto link = va - delta;
+                const bool trap = what.starts_with("trap ");
+                // Exactly what the golden kernel registers there, when the
+                // golden says (linux_idt.hpp, pv_entry_point_symbol).
+                std::optional<std::uint64_t> want;
+                if (trap && pv_traps) want = (*pv_traps)[std::stoull(what.substr(5)) & 0xFF];
+                if (!trap)
+                    if (const char* name = pv_entry_point_symbol(what))
+                        want = golden.symbols().address(name);
+                if (want) {
+                    if (link != *want)
+                        return whose + "'s " + what + " points at " +
+                               golden.symbols().symbolize(link) + ", where the golden kernel " +
+                               (*want ? "registers " + golden.symbols().symbolize(*want)
+                                      : std::string("registers none"));
                     continue;
-                if (auto problem = check_entry_point(golden, va - delta); !problem.empty())
+                }
+                // Else a function of the copy, or the early handler Linux's
+                // Xen start-up leaves in an exception vector it has no
+                // handler for (xen_early_idt_handler_array, 8 bytes each).
+                const auto vector = trap ? std::stoull(what.substr(5)) : 32;
+                if (early_handlers && vector < 32 && link == *early_handlers + 8 * vector) continue;
+                if (auto problem = check_entry_point(golden, link); !problem.empty())
                     return whose + "'s " + what + " " + problem;
             }
         }

@@ -85,6 +85,11 @@ class LinuxGolden : public GoldenCode {
     // (a layout linux_idt.hpp does not follow); empty when it was, or has
     // no idt_table.
     const std::string& idt_unpredicted() const { return idt_unpredicted_; }
+    // A Xen PV kernel: the trap table it registers with Xen, per vector
+    // (LinuxIdt::pv_traps); empty when not predicted from the golden.
+    const std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>>& pv_traps() const {
+        return pv_traps_;
+    }
 
   private:
     LinuxGolden() = default;
@@ -98,6 +103,7 @@ class LinuxGolden : public GoldenCode {
     Coverage coverage_;
     std::optional<LinuxIdt> idt_;
     std::string idt_unpredicted_;
+    std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>> pv_traps_;
 };
 
 struct LinuxInspection : CodeInspection {

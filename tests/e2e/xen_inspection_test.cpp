@@ -481,6 +481,18 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     EXPECT_EQ(entries["failsafe callback"], pv.symbols().require("xen_failsafe_callback"));
     EXPECT_EQ(entries["syscall callback"], pv.symbols().require("xen_entry_SYSCALL_64"));
     EXPECT_EQ(entries["trap 14"], pv.symbols().require("xen_asm_exc_page_fault"));
+    // Every trap as predicted from the golden kernel's tables and its
+    // trap_array, and no other: what dom0 registered with Xen.
+    ASSERT_TRUE(pv.pv_traps().has_value());
+    for (std::size_t v = 0; v < 256; ++v) {
+        const auto key = "trap " + std::to_string(v);
+        const auto want = (*pv.pv_traps())[v];
+        if (want)
+            EXPECT_EQ(entries.count(key) ? entries[key] : 0, want)
+                << key << ": " << pv.symbols().symbolize(want);
+        else
+            EXPECT_EQ(entries.count(key), 0u) << key;
+    }
     EXPECT_NE(std::find(roots.begin(), roots.end(), read[0].kernel_table), roots.end());
 
     const auto clean =
@@ -507,8 +519,25 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     testsupport::set_guest_bytes(qmp, vm_->ram_file(), at->physical, &failsafe, 8);
     EXPECT_FALSE(aimed.intact());
     EXPECT_EQ(aimed.mapping_problem,
-              "dom0's vCPU 0's failsafe callback points at xen_failsafe_callback+0x1, not at the "
-              "start of a function");
+              "dom0's vCPU 0's failsafe callback points at xen_failsafe_callback+0x1, where the "
+              "golden kernel registers xen_failsafe_callback");
+
+    // A trap aimed at another function of the image: vector 9 (which no
+    // x86-64 CPU raises) at the divide-error entry.
+    const auto traps = memory.read(ram, vcpu0 + layout->trap_ctxt, 8, "trap_ctxt");
+    const auto trap9 = inspect::translate(ram, memory.idle_pg_table(), traps + 16 * 9 + 8);
+    ASSERT_TRUE(trap9);
+    const std::uint64_t coproc = pv.symbols().require("xen_asm_exc_coproc_segment_overrun");
+    const std::uint64_t divide = pv.symbols().require("xen_asm_exc_divide_error");
+    ASSERT_EQ(testsupport::guest_word(vm_->ram_file(), trap9->physical), coproc);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), trap9->physical, &divide, 8);
+    const auto other =
+        inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), trap9->physical, &coproc, 8);
+    EXPECT_FALSE(other.intact());
+    EXPECT_EQ(other.mapping_problem,
+              "dom0's vCPU 0's trap 9 points at xen_asm_exc_divide_error, where the golden "
+              "kernel registers xen_asm_exc_coproc_segment_overrun");
     EXPECT_TRUE(
         inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus).intact());
 }

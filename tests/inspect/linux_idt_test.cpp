@@ -23,12 +23,15 @@ constexpr std::uint64_t kEarly = R, kEarlyCommon = R + 32 * 9;
 constexpr std::uint64_t kIrq = R + 0x200;
 constexpr std::size_t kFirstSystem = 0xEC;
 constexpr std::uint64_t kEarlyIdts = R + 0x1000, kEarlyPfIdts = R + 0x1030, kDefIdts = R + 0x1048,
-                        kApicIdts = R + 0x1078;
+                        kApicIdts = R + 0x1090;
+// A Xen PV kernel's: trap_array and the Xen early stubs.
+constexpr std::uint64_t kTrapArray = R + 0x1100, kXenEarly = R + 0x1200;
 constexpr std::uint64_t kIdtTable = 0xffffffff83313000ull;
 // Handlers, in .text by name only.
 constexpr std::uint64_t kDivide = kT + 0x10, kInt3 = kT + 0x20, kDebug = kT + 0x30,
                         kPageFault = kT + 0x40, kTimer = kT + 0x50, kOther = kT + 0x60,
-                        kSysvecX = kT + 0x70;
+                        kSysvecX = kT + 0x70, kUnknownTrap = kT + 0x80, kXenDivide = kT + 0x90,
+                        kXenDebug = kT + 0xA0, kXenInt3 = kT + 0xB0, kXenPageFault = kT + 0xC0;
 
 void put(binary::Bytes& b, std::uint64_t at, std::initializer_list<std::uint8_t> bytes) {
     std::copy(bytes.begin(), bytes.end(), b.begin() + static_cast<std::ptrdiff_t>(at - R));
@@ -58,6 +61,8 @@ struct Shape {
     bool bad_segment = false;     // a def_idts entry of another segment
     bool wrong_early = false;     // one early handler pushing another vector
     const char* extra = nullptr;  // one more symbol
+    bool pv = false;              // with Xen PV support
+    bool debug_ist_okay = true;   // trap_array lets #DB's Xen entry keep its IST
 };
 
 // 0x20 + (kFirstSystem - 0x20) stubs, the spurious ones after `padding`.
@@ -66,7 +71,7 @@ std::uint64_t spurious_at(const Shape& shape) {
 }
 
 std::unique_ptr<Golden> golden(const Shape& shape = {}) {
-    binary::Bytes ro(0x1100, 0);
+    binary::Bytes ro(0x1300, 0);
     const auto align = shape.align;
     const bool endbr = align == 16;
     const auto spurious = spurious_at(shape);
@@ -91,7 +96,23 @@ std::unique_ptr<Golden> golden(const Shape& shape = {}) {
     idt_data(ro, kDefIdts, 0, 0, 0, kDivide);
     idt_data(ro, kEarlyPfIdts, 14, 0, 0, kPageFault);
     idt_data(ro, kDefIdts + 24, 1, 3, 0, kDebug, shape.bad_segment ? 0x33 : 0x10);  // IST 3
+    idt_data(ro, kDefIdts + 48, 0x80, 0, 3, kOther);  // no Xen entry for it
     idt_data(ro, kApicIdts, 0xEC, 0, 0, kTimer);
+    // struct trap_array_entry { orig, xen, ist_okay }; Xen early stubs: pop
+    // %rcx; pop %r11; jmp rel32 to the early handler of the same vector.
+    const std::pair<std::uint64_t, std::uint64_t> replaced[] = {
+        {kDivide, kXenDivide}, {kDebug, kXenDebug}, {kInt3, kXenInt3}, {kPageFault, kXenPageFault}};
+    for (std::size_t i = 0; i < 4; ++i) {
+        put_le(ro, kTrapArray + 24 * i, replaced[i].first, 8);
+        put_le(ro, kTrapArray + 24 * i + 8, replaced[i].second, 8);
+        put_le(ro, kTrapArray + 24 * i + 16, replaced[i].first == kDebug && shape.debug_ist_okay,
+               1);
+    }
+    for (std::size_t v = 0; v < 32; ++v) {
+        const auto at = kXenEarly + 8 * v;
+        put(ro, at, {0x59, 0x41, 0x5B, 0xE9});
+        put_le(ro, at + 4, (kEarly + 9 * v) - (at + 8), 4);
+    }
     // kApicIdts + 24 .. +0x88: zero padding before the next symbol.
     auto g = std::make_unique<Golden>(
         Golden{testsupport::TinyElf(true).with_rodata(ro).build(), {}, image::KernelSymbols({})});
@@ -112,9 +133,18 @@ std::unique_ptr<Golden> golden(const Shape& shape = {}) {
         {kEarlyPfIdts, 'd', "early_pf_idts"},
         {kDefIdts, 'd', "def_idts"},
         {kApicIdts, 'd', "apic_idts"},
-        {R + 0x1100, 'd', "after_the_tables"},
+        {kTrapArray + 0x80, 'd', "after_trap_array"},
         {kIdtTable, 'b', "idt_table"},
     });
+    auto all = g->symbols.all();
+    if (shape.pv) {
+        all.push_back({kTrapArray, 'd', "trap_array"});
+        all.push_back({kXenEarly, 't', "xen_early_idt_handler_array"});
+        all.push_back({kUnknownTrap, 'T', "xen_asm_exc_xen_unknown_trap"});
+    } else {
+        all.push_back({kTrapArray, 'd', "after_the_tables"});
+    }
+    g->symbols = image::KernelSymbols(std::move(all));
     if (shape.extra) {
         auto all = g->symbols.all();
         all.push_back({R + 0x10F0, 'd', shape.extra});
@@ -156,6 +186,8 @@ binary::Bytes booted_idt(const Shape& shape = {}, std::int64_t delta = 0) {
             g = gate(kEarly + 9 * v + d);
         else if (v == 0xEC)
             g = gate(kTimer + d);
+        else if (v == 0x80)
+            g = gate(kOther + d, 0, 3);
         else if (v < kFirstSystem)
             g = gate(kIrq + (v - 0x20) * align + d);
         else
@@ -346,4 +378,33 @@ TEST(LinuxIdt, LayoutsItDoesNotFollowAreRefusedNotMisjudged) {
         if (s.name != "apic_idts") without.push_back(s);
     EXPECT_THROW(inspect::LinuxIdt::from_golden(g->elf, g->elf_file, image::KernelSymbols(without)),
                  binary::ParseError);
+}
+
+TEST(LinuxIdt, AXenPvKernelsTrapTableIsItsStartUpGatesInTheirXenForms) {
+    auto g = golden({.pv = true});
+    const auto idt = inspect::LinuxIdt::from_golden(g->elf, g->elf_file, g->symbols);
+    ASSERT_TRUE(idt.has_value());
+    ASSERT_TRUE(idt->pv_traps().has_value());
+    const auto& traps = *idt->pv_traps();
+    EXPECT_EQ(traps[0], kXenDivide);  // def_idts, replaced by trap_array
+    EXPECT_EQ(traps[1], kXenDebug);   // on its IST, which trap_array allows
+    EXPECT_EQ(traps[3], kXenInt3);    // early_idts
+    EXPECT_EQ(traps[14], kXenPageFault);
+    EXPECT_EQ(traps[2], kXenEarly + 8 * 2);  // an early handler: its Xen stub
+    EXPECT_EQ(traps[0x80], kUnknownTrap);    // no Xen entry in trap_array
+    EXPECT_EQ(traps[0xEC], 0u);              // apic_idts: not on PV
+    EXPECT_EQ(traps[0x30], 0u);              // IRQ stubs: not on PV
+    // A gate on an interrupt stack trap_array does not allow one is left out.
+    auto strict = golden({.pv = true, .debug_ist_okay = false});
+    const auto strict_idt =
+        inspect::LinuxIdt::from_golden(strict->elf, strict->elf_file, strict->symbols);
+    ASSERT_TRUE(strict_idt.has_value());
+    EXPECT_EQ((*strict_idt->pv_traps())[1], 0u);
+}
+
+TEST(LinuxIdt, AKernelWithoutXenPvSupportHasNoTrapTable) {
+    auto g = golden();
+    const auto idt = inspect::LinuxIdt::from_golden(g->elf, g->elf_file, g->symbols);
+    ASSERT_TRUE(idt.has_value());
+    EXPECT_FALSE(idt->pv_traps().has_value());
 }
