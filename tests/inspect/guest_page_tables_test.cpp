@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/guest_ram_image.hpp"
+
 using namespace drtm;
 namespace fs = std::filesystem;
 
@@ -19,8 +21,7 @@ constexpr std::uint64_t kVa = 0xffffffff81000000ull;  // PML4 511, PDPT 510, PD 
 class PageTables : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::vector<std::uint8_t> ram(4 << 20, 0);
-        auto put = [&](std::uint64_t at, std::uint64_t v) { std::memcpy(&ram[at], &v, 8); };
+        auto put = [&](std::uint64_t at, std::uint64_t v) { image_.put(at, v); };
         put(0x1000 + 8 * 511, 0x2000 | 0x3);      // PML4[511] → PDPT
         put(0x2000 + 8 * 510, 0x3000 | 0x3);      // PDPT[510] → PD
         put(0x3000 + 8 * 8, 0x200000 | 0x83);     // PD[8]: 2 MiB page at 2 MiB
@@ -35,17 +36,10 @@ class PageTables : public ::testing::Test {
         put(0xa000 + 8 * 8, 0x0 | 0x83);
         // 0x6000 stays empty: a top-level table mapping no guest kernel
         // (Xen's own, in a PV guest's vCPU).
-        file_ = fs::temp_directory_path() / ("drtm-pt-" + std::to_string(::getpid()));
-        std::ofstream(file_, std::ios::binary)
-            .write(reinterpret_cast<const char*>(ram.data()), static_cast<long>(ram.size()));
-        ram_ = std::make_unique<inspect::GuestMemory>(file_, ram.size());
+        ram_ = &image_.memory();
     }
-    void TearDown() override {
-        ram_.reset();
-        fs::remove(file_);
-    }
-    fs::path file_;
-    std::unique_ptr<inspect::GuestMemory> ram_;
+    testsupport::GuestRamImage image_{4 << 20};
+    const inspect::GuestMemory* ram_ = nullptr;
 };
 
 }  // namespace
@@ -99,9 +93,8 @@ TEST_F(PageTables, APvVcpuMappingAnyPageOfTheKernelIsChecked) {
     // empty and PT[1] → 0x9000: kVa's first page unmapped, its second
     // page somewhere else than the copy's.
     auto put = [&](std::uint64_t at, std::uint64_t v) {
-        std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(static_cast<std::streamoff>(at));
-        f.write(reinterpret_cast<const char*>(&v), 8);
+        image_.put(at, v);
+        ram_ = &image_.memory();
     };
     put(0xb000 + 8 * 511, 0xc000 | 0x3);
     put(0xc000 + 8 * 510, 0xd000 | 0x3);
@@ -120,9 +113,8 @@ TEST_F(PageTables, APvVcpuMappingAnyPageOfTheKernelIsChecked) {
 // lying outside RAM, is named.
 TEST_F(PageTables, APvGuestsOtherRootTablesShareTheKernelsOrMapNoneOfIt) {
     auto put = [&](std::uint64_t at, std::uint64_t v) {
-        std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(static_cast<std::streamoff>(at));
-        f.write(reinterpret_cast<const char*>(&v), 8);
+        image_.put(at, v);
+        ram_ = &image_.memory();
     };
     put(0xf000 + 8 * 511, 0x2000 | 0x3 | 0x20);  // the kernel's PDPT, accessed bit set
     put(0xf000 + 8 * 0, 0x9000 | 0x3);           // and some user mapping in slot 0

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/guest_ram_image.hpp"
+
 using namespace drtm;
 namespace fs = std::filesystem;
 
@@ -29,7 +31,6 @@ constexpr std::uint32_t kDom0 = 0x42, kDomU = 0x43;
 class XenFrameTableTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        ram_bytes_.assign(4 << 20, 0);
         put(0x1000 + 8 * 261, 0x2000 | 0x3);  // idle_pg_table[261] → L3
         put(0x2000 + 8 * 384, 0x3000 | 0x3);  // L3[384] → L2
         put(0x3000 + 8 * 0, 0x4000 | 0x3);    // L2[0] → L1
@@ -55,26 +56,15 @@ class XenFrameTableTest : public ::testing::Test {
         vars_.pfn_pdx_hole_shift = 4;
         vars_.hardware_domain = inspect::kXenDirectMapStart + (std::uint64_t{kDom0} << 12);
     }
-    void TearDown() override {
-        ram_.reset();
-        if (!file_.empty()) fs::remove(file_);
-    }
-    void put(std::uint64_t at, std::uint64_t v) { std::memcpy(&ram_bytes_[at], &v, 8); }
+    void put(std::uint64_t at, std::uint64_t v) { image_.put(at, v); }
     void entry(std::uint64_t pdx, std::uint64_t count_info, std::uint64_t type_info,
                std::uint32_t owner) {
         const std::uint64_t at = pdx < 128 ? 0x20000 + pdx * 32 : 0x30000 + (pdx - 256) * 32;
         put(at + 8, count_info);
         put(at + 16, type_info);
-        std::memcpy(&ram_bytes_[at + 24], &owner, 4);
+        image_.put32(at + 24, owner);
     }
-    const inspect::GuestMemory& ram() {
-        file_ = fs::temp_directory_path() / ("drtm-ft-" + std::to_string(::getpid()));
-        std::ofstream(file_, std::ios::binary)
-            .write(reinterpret_cast<const char*>(ram_bytes_.data()),
-                   static_cast<long>(ram_bytes_.size()));
-        ram_ = std::make_unique<inspect::GuestMemory>(file_, ram_bytes_.size());
-        return *ram_;
-    }
+    const inspect::GuestMemory& ram() { return image_.memory(); }
     std::string error(const inspect::XenFrameTableVariables& v) {
         try {
             inspect::XenFrameTable::from_variables(v, ram());
@@ -83,10 +73,8 @@ class XenFrameTableTest : public ::testing::Test {
         }
         return "";
     }
-    std::vector<std::uint8_t> ram_bytes_;
+    testsupport::GuestRamImage image_{4 << 20};
     inspect::XenFrameTableVariables vars_;
-    fs::path file_;
-    std::unique_ptr<inspect::GuestMemory> ram_;
 };
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "support/guest_ram_image.hpp"
+
 using namespace drtm;
 namespace fs = std::filesystem;
 
@@ -24,7 +26,6 @@ constexpr const char* kDebianBuild = "151b373fd64b321593bf987fd923cd10dabadac4";
 class XenVcpusTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        ram_.assign(4 << 20, 0);
         put(0x1000 + 8 * 262, 0x2000 | 0x3);  // idle_pg_table[262] → L3
         put(0x2000 + 8 * 0, 0x3000 | 0x3);    // L3[0] → L2
         put(0x3000 + 8 * 0, 0x0 | 0x83);      // L2[0]: 2 MiB at physical 0
@@ -49,19 +50,9 @@ class XenVcpusTest : public ::testing::Test {
         put32(kVcpu2 + 0x0, 2);
         put(kVcpu2 + 0x10, kDirectMap + kDomain);
     }
-    void TearDown() override {
-        memory_.reset();
-        if (!file_.empty()) fs::remove(file_);
-    }
-    void put(std::uint64_t at, std::uint64_t v) { std::memcpy(&ram_[at], &v, 8); }
-    void put32(std::uint64_t at, std::uint32_t v) { std::memcpy(&ram_[at], &v, 4); }
-    const inspect::GuestMemory& ram() {
-        file_ = fs::temp_directory_path() / ("drtm-vcpus-" + std::to_string(::getpid()));
-        std::ofstream(file_, std::ios::binary)
-            .write(reinterpret_cast<const char*>(ram_.data()), static_cast<long>(ram_.size()));
-        memory_ = std::make_unique<inspect::GuestMemory>(file_, ram_.size());
-        return *memory_;
-    }
+    void put(std::uint64_t at, std::uint64_t v) { image_.put(at, v); }
+    void put32(std::uint64_t at, std::uint32_t v) { image_.put32(at, v); }
+    const inspect::GuestMemory& ram() { return image_.memory(); }
     std::vector<inspect::Dom0Vcpu> read() {
         const auto* layout = inspect::xen_vcpu_layout(kDebianBuild);
         EXPECT_NE(layout, nullptr);
@@ -75,9 +66,7 @@ class XenVcpusTest : public ::testing::Test {
         }
         return "";
     }
-    std::vector<std::uint8_t> ram_;
-    fs::path file_;
-    std::unique_ptr<inspect::GuestMemory> memory_;
+    testsupport::GuestRamImage image_{4 << 20};
 };
 
 }  // namespace
