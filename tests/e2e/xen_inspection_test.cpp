@@ -513,10 +513,15 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     ASSERT_TRUE(at);
     const std::uint64_t failsafe = pv.symbols().require("xen_failsafe_callback");
     const std::uint64_t off_by_one = failsafe + 1;
-    testsupport::set_guest_bytes(qmp, vm_->ram_file(), at->physical, &off_by_one, 8);
-    const auto aimed =
-        inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus);
-    testsupport::set_guest_bytes(qmp, vm_->ram_file(), at->physical, &failsafe, 8);
+    // One word of Xen's changed for one inspection, then put back.
+    auto inspect_with = [&](std::uint64_t physical, std::uint64_t value, std::uint64_t original) {
+        testsupport::set_guest_bytes(qmp, vm_->ram_file(), physical, &value, 8);
+        const auto r =
+            inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus);
+        testsupport::set_guest_bytes(qmp, vm_->ram_file(), physical, &original, 8);
+        return r;
+    };
+    const auto aimed = inspect_with(at->physical, off_by_one, failsafe);
     EXPECT_FALSE(aimed.intact());
     EXPECT_EQ(aimed.mapping_problem,
               "dom0's vCPU 0's failsafe callback points at xen_failsafe_callback+0x1, where the "
@@ -530,10 +535,7 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     const std::uint64_t coproc = pv.symbols().require("xen_asm_exc_coproc_segment_overrun");
     const std::uint64_t divide = pv.symbols().require("xen_asm_exc_divide_error");
     ASSERT_EQ(testsupport::guest_word(vm_->ram_file(), trap9->physical), coproc);
-    testsupport::set_guest_bytes(qmp, vm_->ram_file(), trap9->physical, &divide, 8);
-    const auto other =
-        inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus);
-    testsupport::set_guest_bytes(qmp, vm_->ram_file(), trap9->physical, &coproc, 8);
+    const auto other = inspect_with(trap9->physical, divide, coproc);
     EXPECT_FALSE(other.intact());
     EXPECT_EQ(other.mapping_problem,
               "dom0's vCPU 0's trap 9 points at xen_asm_exc_divide_error, where the golden "
