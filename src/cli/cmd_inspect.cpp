@@ -186,8 +186,12 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
     if (const auto vcpus = report.find("dom0_vcpus_checked");
         vcpus != report.end() && !vcpus->is_null())
         std::cout << "dom0's vCPUs as Xen holds them (" << vcpus->get<std::size_t>()
-                  << "): checked to enter the kernel on tables mapping the copy, at the functions "
-                     "the golden kernel registers\n";
+                  << "): checked to enter the kernel on tables mapping the copy, "
+                  << (report.value("dom0_traps_predicted", nlohmann::json()) == true
+                          ? "at the functions the golden kernel registers"
+                          : "at function starts (its traps were not predicted from the golden: " +
+                                report.value("dom0_traps_predicted", std::string("?")) + ")")
+                  << "\n";
     if (const auto idt = report.find("idt");
         idt != report.end() && !(*idt)["gates_checked"].is_null())
         std::cout << "IDT: " << (*idt)["gates_checked"].get<std::size_t>()

@@ -58,8 +58,9 @@ std::string check_entry_point(const LinuxGolden& golden, std::uint64_t va) {
 }
 
 // The function a Xen PV kernel registers for each callback
-// (arch/x86/xen/setup.c, xen_enable_syscall/sysenter and
-// xen_pv_init_platform's register_callback calls); nullptr for traps.
+// (arch/x86/xen/setup.c: xen_pvmmu_arch_setup's register_callback calls,
+// xen_enable_syscall/sysenter; a secondary vCPU's event and failsafe in
+// cpu_initialize_context); nullptr for traps.
 const char* pv_entry_point_symbol(std::string_view what) {
     static constexpr std::pair<std::string_view, const char*> kCallbacks[] = {
         {"event callback", "xen_asm_exc_xen_hypervisor_callback"},
@@ -103,7 +104,10 @@ std::unique_ptr<LinuxGolden> LinuxGolden::from_bzimage(binary::ByteView bzimage,
         try {
             if (auto idt = LinuxIdt::from_golden(g->elf_, g->elf_bytes_, *g->symbols_))
                 g->pv_traps_ = idt->pv_traps();
-        } catch (const binary::ParseError&) {
+            if (!g->pv_traps_)
+                g->pv_traps_unpredicted_ = "the golden kernel has no idt_table or trap_array";
+        } catch (const binary::ParseError& e) {
+            g->pv_traps_unpredicted_ = e.reason();
         }
     } else {
         try {
@@ -322,13 +326,32 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                                                        whose + "'s user page table");
                     !problem.empty())
                     return problem;
+            // A vCPU Linux brought up registered every trap the golden
+            // kernel does, and its event and failsafe callbacks with them
+            // (cpu_initialize_context): one cleared is a finding too (Xen
+            // would crash dom0 on the event it bounces there).
+            if (pv_traps && !v.entry_points.empty()) {
+                auto missing = [&](const std::string& what) {
+                    return std::none_of(v.entry_points.begin(), v.entry_points.end(),
+                                        [&](const auto& e) { return e.first == what; });
+                };
+                for (std::size_t t = 0; t < pv_traps->size(); ++t)
+                    if ((*pv_traps)[t] && missing("trap " + std::to_string(t)))
+                        return whose + "'s trap " + std::to_string(t) +
+                               ": none, where the golden kernel registers " +
+                               golden.symbols().symbolize((*pv_traps)[t]);
+                for (const char* what : {"event callback", "failsafe callback"})
+                    if (missing(what))
+                        return whose + "'s " + what + ": none, where the golden kernel registers " +
+                               pv_entry_point_symbol(what);
+            }
             for (const auto& [what, va] : v.entry_points) {
                 const auto link = va - delta;
                 const bool trap = what.starts_with("trap ");
                 // Exactly what the golden kernel registers there, when the
                 // golden says (linux_idt.hpp, pv_entry_point_symbol).
                 std::optional<std::uint64_t> want;
-                if (trap && pv_traps) want = (*pv_traps)[std::stoull(what.substr(5)) & 0xFF];
+                if (trap && pv_traps) want = pv_traps->at(std::stoull(what.substr(5)));
                 if (!trap)
                     if (const char* name = pv_entry_point_symbol(what))
                         want = golden.symbols().address(name);
@@ -482,6 +505,12 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
     j["dom0_root_tables_checked"] =
         r.dom0_root_tables ? nlohmann::json(*r.dom0_root_tables) : nlohmann::json();
     j["dom0_vcpus_checked"] = r.dom0_vcpus ? nlohmann::json(*r.dom0_vcpus) : nlohmann::json();
+    // Whether dom0's traps were held to the ones predicted from the golden
+    // (else to function starts), and why not.
+    if (golden.platform() == LinuxPlatform::xen_pv)
+        j["dom0_traps_predicted"] = golden.pv_traps_unpredicted().empty()
+                                        ? nlohmann::json(true)
+                                        : nlohmann::json(golden.pv_traps_unpredicted());
     j["idt"] = {{"gates_checked", r.idt_gates ? nlohmann::json(*r.idt_gates) : nlohmann::json()},
                 {"problems", r.idt_problems}};
     j["kaslr"] = {{"virtual_offset",

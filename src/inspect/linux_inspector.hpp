@@ -90,6 +90,8 @@ class LinuxGolden : public GoldenCode {
     const std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>>& pv_traps() const {
         return pv_traps_;
     }
+    // Why not (a PV kernel); empty when predicted.
+    const std::string& pv_traps_unpredicted() const { return pv_traps_unpredicted_; }
 
   private:
     LinuxGolden() = default;
@@ -104,6 +106,7 @@ class LinuxGolden : public GoldenCode {
     std::optional<LinuxIdt> idt_;
     std::string idt_unpredicted_;
     std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>> pv_traps_;
+    std::string pv_traps_unpredicted_;
 };
 
 struct LinuxInspection : CodeInspection {

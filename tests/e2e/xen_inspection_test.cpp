@@ -483,7 +483,7 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     EXPECT_EQ(entries["trap 14"], pv.symbols().require("xen_asm_exc_page_fault"));
     // Every trap as predicted from the golden kernel's tables and its
     // trap_array, and no other: what dom0 registered with Xen.
-    ASSERT_TRUE(pv.pv_traps().has_value());
+    ASSERT_TRUE(pv.pv_traps().has_value()) << pv.pv_traps_unpredicted();
     for (std::size_t v = 0; v < 256; ++v) {
         const auto key = "trap " + std::to_string(v);
         const auto want = (*pv.pv_traps())[v];
@@ -512,7 +512,8 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
         inspect::translate(ram, memory.idle_pg_table(), vcpu0 + layout->failsafe_callback);
     ASSERT_TRUE(at);
     const std::uint64_t failsafe = pv.symbols().require("xen_failsafe_callback");
-    const std::uint64_t off_by_one = failsafe + 1;
+    // Another function of the image, which a function-start rule passes.
+    const std::uint64_t elsewhere = pv.symbols().require("xen_entry_SYSCALL_64");
     // One word of Xen's changed for one inspection, then put back.
     auto inspect_with = [&](std::uint64_t physical, std::uint64_t value, std::uint64_t original) {
         testsupport::set_guest_bytes(qmp, vm_->ram_file(), physical, &value, 8);
@@ -521,10 +522,10 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
         testsupport::set_guest_bytes(qmp, vm_->ram_file(), physical, &original, 8);
         return r;
     };
-    const auto aimed = inspect_with(at->physical, off_by_one, failsafe);
+    const auto aimed = inspect_with(at->physical, elsewhere, failsafe);
     EXPECT_FALSE(aimed.intact());
     EXPECT_EQ(aimed.mapping_problem,
-              "dom0's vCPU 0's failsafe callback points at xen_failsafe_callback+0x1, where the "
+              "dom0's vCPU 0's failsafe callback points at xen_entry_SYSCALL_64, where the "
               "golden kernel registers xen_failsafe_callback");
 
     // A trap aimed at another function of the image: vector 9 (which no
@@ -540,6 +541,12 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     EXPECT_EQ(other.mapping_problem,
               "dom0's vCPU 0's trap 9 points at xen_asm_exc_divide_error, where the golden "
               "kernel registers xen_asm_exc_coproc_segment_overrun");
+    // And cleared: Xen would crash dom0 on the fault it bounces there.
+    const auto cleared = inspect_with(trap9->physical, 0, coproc);
+    EXPECT_FALSE(cleared.intact());
+    EXPECT_EQ(cleared.mapping_problem,
+              "dom0's vCPU 0's trap 9: none, where the golden kernel registers "
+              "xen_asm_exc_coproc_segment_overrun");
     EXPECT_TRUE(
         inspect::inspect_linux(pv, ram, {qmp, vm_->gdb_socket()}, &frame_table, &vcpus).intact());
 }
@@ -749,6 +756,7 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     // table); alone, only the vCPUs' and init_top_pgt.
     EXPECT_GE(both_report["dom0"]["dom0_root_tables_checked"].get<int>(), 3);
     EXPECT_EQ(both_report["dom0"]["dom0_vcpus_checked"], 1);
+    EXPECT_EQ(both_report["dom0"]["dom0_traps_predicted"], true);
     EXPECT_TRUE(dom0_report["dom0_root_tables_checked"].is_null());
     EXPECT_TRUE(both_report["measurement"]["verified"].get<bool>());
     for (const char* pcr : {"17", "18", "19", "20"}) {
