@@ -330,28 +330,33 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
             // kernel does, and its event and failsafe callbacks with them
             // (cpu_initialize_context): one cleared is a finding too (Xen
             // would crash dom0 on the event it bounces there).
+            // Each entry's trap vector, parsed once ("trap 14" → 14).
+            auto trap_vector = [](const std::string& what) -> std::optional<std::size_t> {
+                if (!what.starts_with("trap ")) return std::nullopt;
+                return std::stoull(what.substr(5));
+            };
             if (pv_traps && !v.entry_points.empty()) {
-                auto missing = [&](const std::string& what) {
-                    return std::none_of(v.entry_points.begin(), v.entry_points.end(),
-                                        [&](const auto& e) { return e.first == what; });
-                };
+                std::array<bool, LinuxIdt::kVectors> held{};
+                for (const auto& e : v.entry_points)
+                    if (const auto t = trap_vector(e.first)) held.at(*t) = true;
                 for (std::size_t t = 0; t < pv_traps->size(); ++t)
-                    if ((*pv_traps)[t] && missing("trap " + std::to_string(t)))
+                    if ((*pv_traps)[t] && !held[t])
                         return whose + "'s trap " + std::to_string(t) +
                                ": none, where the golden kernel registers " +
                                golden.symbols().symbolize((*pv_traps)[t]);
                 for (const char* what : {"event callback", "failsafe callback"})
-                    if (missing(what))
+                    if (std::none_of(v.entry_points.begin(), v.entry_points.end(),
+                                     [&](const auto& e) { return e.first == what; }))
                         return whose + "'s " + what + ": none, where the golden kernel registers " +
                                pv_entry_point_symbol(what);
             }
             for (const auto& [what, va] : v.entry_points) {
                 const auto link = va - delta;
-                const bool trap = what.starts_with("trap ");
+                const auto trap = trap_vector(what);
                 // Exactly what the golden kernel registers there, when the
                 // golden says (linux_idt.hpp, pv_entry_point_symbol).
                 std::optional<std::uint64_t> want;
-                if (trap && pv_traps) want = pv_traps->at(std::stoull(what.substr(5)));
+                if (trap && pv_traps) want = pv_traps->at(*trap);
                 if (!trap)
                     if (const char* name = pv_entry_point_symbol(what))
                         want = golden.symbols().address(name);
@@ -366,8 +371,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 // Else a function of the copy, or the early handler Linux's
                 // Xen start-up leaves in an exception vector it has no
                 // handler for (xen_early_idt_handler_array, 8 bytes each).
-                const auto vector = trap ? std::stoull(what.substr(5)) : 32;
-                if (early_handlers && vector < 32 && link == *early_handlers + 8 * vector) continue;
+                if (early_handlers && trap && *trap < 32 && link == *early_handlers + 8 * *trap)
+                    continue;
                 if (auto problem = check_entry_point(golden, link); !problem.empty())
                     return whose + "'s " + what + " " + problem;
             }
