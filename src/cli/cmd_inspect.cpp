@@ -179,6 +179,8 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         for (const auto& a : result.lsm_hooks->registered_arrays) std::cout << " " << a;
         std::cout << "\n";
     }
+    std::cout << "CR0.WP: " << (result.write_protect_problems.empty() ? "set" : "not set")
+              << " on the " << result.vcpus_paging << " vCPU(s) with paging on\n";
     if (const auto tables = report.find("dom0_root_tables_checked");
         tables != report.end() && !tables->is_null())
         std::cout << "page tables: every one Xen lists for dom0 (" << tables->get<std::size_t>()
@@ -195,12 +197,19 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
     if (const auto idt = report.find("idt");
         idt != report.end() && !(*idt)["gates_checked"].is_null())
         std::cout << "IDT: " << (*idt)["gates_checked"].get<std::size_t>()
-                  << " gates checked against the golden kernel's tables, and the vCPUs' "
-                     "read-only alias of it against idt_table's page\n";
+                  << " gates checked against the golden kernel's tables"
+                  << ((*idt)["idtr_vcpus_checked"].is_null()
+                          ? std::string()
+                          : ", the IDTR of " +
+                                std::to_string((*idt)["idtr_vcpus_checked"].get<std::size_t>()) +
+                                " vCPU(s) and their read-only alias of it against idt_table's "
+                                "page")
+                  << "\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";
     if (!result.mapping_problem.empty())
         std::cout << "  not what the vCPU runs: " << result.mapping_problem << "\n";
+    for (const auto& vcpu : result.write_protect_problems) std::cout << "  " << vcpu << "\n";
     for (const auto& gate : result.idt_problems) std::cout << "  " << gate << "\n";
     for (const auto* c : {&result.text, &result.rodata})
         for (const auto& r : c->unexplained)

@@ -40,9 +40,12 @@ void compare_with_golden(const GoldenCode& golden, PausedCopy copy, CodeInspecti
     const auto& text = golden.text();
     const auto& rodata = golden.rodata();
     r.pause = copy.pause;
-    r.cr3 = copy.cr3s.empty() ? 0 : copy.cr3s.front();
-    r.vcpus = copy.cr3s.size();
+    r.cr3 = copy.vcpus.empty() ? 0 : copy.vcpus.front().paging.cr3;
+    r.vcpus = copy.vcpus.size();
+    r.vcpus_paging = static_cast<std::size_t>(std::count_if(
+        copy.vcpus.begin(), copy.vcpus.end(), [](const auto& v) { return v.paging.paging; }));
     r.mapping_problem = std::move(copy.mapping_problem);
+    r.write_protect_problems = std::move(copy.write_protect_problems);
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
     // Only sites holding their golden bytes or a form the image's patching
     // code writes explain differences; the others are reported like any
@@ -170,6 +173,7 @@ std::string findings_text(const CodeInspection& r) {
                    " more bytes unexplained\n";
     }
     if (!r.mapping_problem.empty()) out += "page tables: " + r.mapping_problem + "\n";
+    for (const auto& vcpu : r.write_protect_problems) out += vcpu + "\n";
     for (const auto& gate : r.idt_problems) out += gate + "\n";
     for (const auto& check : r.not_judged) out += "not judged: " + check + "\n";
     return out;
@@ -186,6 +190,8 @@ nlohmann::json to_json(const CodeInspection& r, const GoldenCode& golden) {
               {"vcpus", r.vcpus},
               {"maps_the_copy", r.mapping_problem.empty()},
               {"problem", r.mapping_problem}}},
+            {"write_protect",
+             {{"vcpus_checked", r.vcpus_paging}, {"problems", r.write_protect_problems}}},
             {"pause_ms",
              {{"window", r.pause.window_ms},
               {"stop", r.pause.stop_ms},

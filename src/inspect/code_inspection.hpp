@@ -34,6 +34,7 @@ struct CodeInspection {
     // onto the copies compared, for every vCPU. Empty when they do.
     std::uint64_t cr3 = 0;  // vCPU 0's
     std::size_t vcpus = 0;
+    std::size_t vcpus_paging = 0;  // those with paging on: their CR0.WP is checked
     // The tables of the ro_after_init window compared (boot_sorted_tables.hpp).
     std::vector<std::string> tables_compared;
     // The window's code pointers (code_pointers.hpp); its problems are
@@ -49,8 +50,11 @@ struct CodeInspection {
     // Gates of a native Linux kernel's IDT that are not what its golden
     // image leaves there (linux_idt.hpp), one line each.
     std::vector<std::string> idt_problems;
+    // vCPUs running with CR0.WP clear (paused_copy.hpp), one line each.
+    std::vector<std::string> write_protect_problems;
     bool intact() const {
-        return text.intact() && rodata.intact() && mapping_problem.empty() && idt_problems.empty();
+        return text.intact() && rodata.intact() && mapping_problem.empty() &&
+               idt_problems.empty() && write_protect_problems.empty();
     }
 };
 

@@ -116,7 +116,7 @@ VcpuPaging paging_from_registers(std::string_view g_reply) {
         return gdb_register_value(g_reply.substr(2 * (kGdbControlRegistersOffset + index * 8), 16));
     };
     const auto cr0 = control(0), cr3 = control(2);
-    return {cr3, (cr0 & 0x80000000u) != 0};
+    return {.cr3 = cr3, .paging = (cr0 & 0x80000000u) != 0, .cr0 = cr0};
 }
 
 GdbRemote::GdbRemote(const std::filesystem::path& socket, int timeout_ms)

@@ -50,7 +50,7 @@ class GdbReplyStream {
 // that is not 8 or 16 hex digits.
 std::uint64_t gdb_register_value(std::string_view hex);
 
-// CR0 and CR3 from QEMU's 'g' reply for an x86-64 vCPU. Its core registers
+// CR0 (whole, and its paging bit) and CR3 from QEMU's 'g' reply for an x86-64 vCPU. Its core registers
 // (target/i386/gdbstub.c; the order of the target description QEMU 7.2
 // serves, i386-64bit.xml), in order: 16 general registers and rip (8 bytes
 // each), eflags and 6 segment selectors (4), the fs, gs and kernel-gs bases

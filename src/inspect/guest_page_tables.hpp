@@ -79,10 +79,11 @@ std::string check_pv_kernel_table(const GuestMemory& ram, std::uint64_t kernel_r
 
 // Every vCPU's CR3 and whether it has paging on (CR0.PG): a vCPU without
 // paging (an application processor still waiting for its start-up IPI)
-// runs no code through page tables.
+// runs no code through page tables. CR0 whole, for its write protection.
 struct VcpuPaging {
     std::uint64_t cr3 = 0;
     bool paging = false;
+    std::uint64_t cr0 = 0;
 };
 
 }  // namespace drtm::inspect

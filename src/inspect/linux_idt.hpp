@@ -29,12 +29,19 @@
 #include "binary/bytes.hpp"
 #include "image/elf.hpp"
 #include "image/kallsyms.hpp"
+#include "inspect/monitor_registers.hpp"
 
 namespace drtm::inspect {
 
 // CPU_ENTRY_AREA_RO_IDT: where x86-64 Linux maps idt_table's page
 // read-only for the CPUs (idt_map_in_cea), and what IDTR holds.
 inline constexpr std::uint64_t kCpuEntryAreaIdt = 0xfffffe0000000000ull;
+
+// Empty when a vCPU's IDTR is what every CPU of a booted kernel loads
+// (idt_descr once idt_map_in_cea has run: the alias above, limit 0xfff);
+// otherwise what it holds instead. An IDTR aimed elsewhere dispatches
+// through a table the inspection of idt_table never sees.
+std::string idtr_problem(const DescriptorTableRegister& idtr);
 
 // One 16-byte x86-64 gate descriptor (struct gate_struct).
 struct IdtGate {

@@ -405,7 +405,8 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 return problem.empty() ? check_idt_alias(cr3) : problem;
             },
             word_pa,
-            frame_table || dom0_vcpus ? std::function<std::string()>(check_xen_side) : nullptr);
+            frame_table || dom0_vcpus ? std::function<std::string()>(check_xen_side) : nullptr,
+            /*read_idtrs=*/idt_read && !pv);
     };
     // Paused while the kernel rewrites its code, the copy may hold a site
     // half-written; paused while no vCPU runs a PV kernel, what it runs on
@@ -463,6 +464,17 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         std::memcpy(table.data(), &copy.words[idt_first], table.size());
         idt_problems = idt->check(table, r.placement.virtual_delta, golden.symbols());
         r.idt_gates = LinuxIdt::kVectors;
+        // What the CPUs dispatch through: the alias checked above.
+        if (!pv) {
+            r.idtrs_checked = 0;
+            for (const auto& vcpu : copy.vcpus) {
+                if (!vcpu.paging.paging || !vcpu.idtr) continue;
+                ++*r.idtrs_checked;
+                if (auto problem = idtr_problem(*vcpu.idtr); !problem.empty())
+                    idt_problems.push_back("vCPU " + std::to_string(vcpu.cpu_index) + ": " +
+                                           problem);
+            }
+        }
     }
     // The slots hold runtime addresses; the sites are compared at link ones.
     PointerValues slots;
@@ -517,6 +529,8 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
                                         ? nlohmann::json(true)
                                         : nlohmann::json(golden.pv_traps_unpredicted());
     j["idt"] = {{"gates_checked", r.idt_gates ? nlohmann::json(*r.idt_gates) : nlohmann::json()},
+                {"idtr_vcpus_checked",
+                 r.idtrs_checked ? nlohmann::json(*r.idtrs_checked) : nlohmann::json()},
                 {"problems", r.idt_problems}};
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},

@@ -15,6 +15,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::uint64_t kCr0WriteProtect = 1u << 16;
+
 double ms(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -47,12 +49,20 @@ void wait_for_free_gdbstub(QmpClient& qmp) {
 
 }  // namespace
 
+std::string write_protect_problem(int cpu_index, const VcpuPaging& registers) {
+    if (!registers.paging || (registers.cr0 & kCr0WriteProtect)) return "";
+    return "vCPU " + std::to_string(cpu_index) +
+           ": CR0.WP is clear: ring 0 writes through read-only mappings, the code compared "
+           "included";
+}
+
 PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
                              std::uint64_t text_physical, std::size_t text_size,
                              std::uint64_t rodata_physical, std::size_t rodata_size,
                              const std::function<std::string(std::uint64_t cr3)>& check_mapping,
                              std::span<const std::uint64_t> word_addresses,
-                             const std::function<std::string()>& check_other_tables) {
+                             const std::function<std::string()>& check_other_tables,
+                             bool read_idtrs) {
     auto& qmp = guest.qmp;
     PausedCopy r;
     // The pause is a critical section (pause_section.hpp), entered a few
@@ -95,6 +105,10 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
         // copy, so QEMU answers while the code is copied.
         GdbRemote registers(guest.gdb_socket);
         registers.request_paging(cpu_indexes);
+        // After the gdbstub's requests, which QEMU answers in microseconds:
+        // its main loop serves both, one at a time.
+        const std::string dump_command = "human-monitor-command";
+        if (read_idtrs) qmp.send(dump_command, {{"command-line", "info registers -a"}});
         // First, while what the caller read just before the pause is still
         // in the cache (the copy that follows evicts it).
         if (check_other_tables) r.mapping_problem = check_other_tables();
@@ -104,11 +118,21 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
         for (std::size_t i = 0; i < word_addresses.size(); ++i)
             std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
         const auto vcpus = registers.receive_paging();
+        std::vector<DescriptorTableRegister> idtrs;
+        if (read_idtrs)
+            idtrs =
+                idtrs_from_register_dump(qmp.receive(dump_command).get<std::string>(), cpu_indexes);
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
-            r.cr3s.push_back(vcpus[cpu].cr3);
-            if (!vcpus[cpu].paging || !r.mapping_problem.empty()) continue;
+            const auto vcpu = "vCPU " + std::to_string(cpu_indexes[cpu]);
+            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt});
+            if (read_idtrs) r.vcpus.back().idtr = idtrs[cpu];
+            if (!vcpus[cpu].paging) continue;
+            if (auto problem = write_protect_problem(cpu_indexes[cpu], vcpus[cpu]);
+                !problem.empty())
+                r.write_protect_problems.push_back(std::move(problem));
+            if (!r.mapping_problem.empty()) continue;
             if (auto problem = check_mapping(vcpus[cpu].cr3); !problem.empty())
-                r.mapping_problem = "vCPU " + std::to_string(cpu_indexes[cpu]) + ": " + problem;
+                r.mapping_problem = vcpu + ": " + problem;
         }
         if (std::none_of(vcpus.begin(), vcpus.end(), [](const auto& v) { return v.paging; }))
             r.mapping_problem = "no vCPU has paging on: none runs the code compared";

@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "binary/bytes.hpp"
 #include "inspect/guest_memory.hpp"
+#include "inspect/guest_page_tables.hpp"
+#include "inspect/monitor_registers.hpp"
 #include "inspect/qmp_client.hpp"
 
 namespace drtm::inspect {
@@ -35,16 +38,31 @@ struct PauseTiming {
     bool cpus_polling = false;  // the host's idle CPUs polled through the pause
 };
 
+// One vCPU's registers as the pause found them.
+struct PausedVcpu {
+    int cpu_index = 0;  // QEMU's
+    VcpuPaging paging;
+    std::optional<DescriptorTableRegister> idtr;  // when asked for
+};
+
 struct PausedCopy {
     binary::Bytes text, rodata;
     std::vector<std::uint64_t> words;  // the 8-byte values at the word addresses asked for
-    std::vector<std::uint64_t> cr3s;   // every vCPU's, in order
+    std::vector<PausedVcpu> vcpus;     // every vCPU, in QEMU's order
     // What check_mapping said for the first vCPU with paging on whose page
     // tables do not map the code onto the copy ("vCPU n: ..."); empty when
     // all do. vCPUs with paging off (not started) run no kernel code.
     std::string mapping_problem;
+    // vCPUs with paging on and CR0.WP clear: ring 0 writes through
+    // read-only mappings there, the code compared included. Linux and Xen
+    // both set WP at start-up and never clear it (Linux pins it).
+    std::vector<std::string> write_protect_problems;
     PauseTiming pause;
 };
+
+// Empty when a vCPU runs with CR0.WP set or paging off (it runs no code
+// through page tables); otherwise the finding, naming the vCPU.
+std::string write_protect_problem(int cpu_index, const VcpuPaging& registers);
 
 // Refuses a guest that is not running (someone else's pause is not ours to
 // end); resumes the guest on every path out, errors included.
@@ -53,11 +71,14 @@ struct PausedCopy {
 // when given, checks page tables no vCPU holds (a PV guest's, listed by
 // Xen) in the pause, before the copy; what it returns is the
 // mapping_problem (the vCPUs' tables are checked when it returns none).
+// `read_idtrs` asks QEMU's monitor for every vCPU's IDTR too
+// (monitor_registers.hpp), at the start of the pause, read after the copy.
 PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
                              std::uint64_t text_physical, std::size_t text_size,
                              std::uint64_t rodata_physical, std::size_t rodata_size,
                              const std::function<std::string(std::uint64_t cr3)>& check_mapping,
                              std::span<const std::uint64_t> word_addresses = {},
-                             const std::function<std::string()>& check_other_tables = {});
+                             const std::function<std::string()>& check_other_tables = {},
+                             bool read_idtrs = false);
 
 }  // namespace drtm::inspect

@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "binary/file_io.hpp"
 #include "image/elf.hpp"
@@ -23,6 +25,7 @@
 #include "inspect/linux_patch_sites.hpp"
 #include "inspect/virtual_machine.hpp"
 #include "support/debian_guest.hpp"
+#include "support/gdb_session.hpp"
 #include "support/hmp_registers.hpp"
 
 using namespace drtm;
@@ -607,4 +610,125 @@ TEST_F(LinuxInspection, ATurnedIdtGateIsFound) {
     EXPECT_EQ(opened.idt_problems[0].rfind("IDT vector 9: DPL 3", 0), 0u) << opened.idt_problems[0];
 
     EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
+}
+
+namespace {
+
+// What `info registers` shows as vCPU 0's IDT base (QEMU's monitor, read
+// independently of the inspector's parser).
+std::uint64_t monitor_idt_base(inspect::QmpClient& qmp) {
+    const auto dump = qmp.execute("human-monitor-command", {{"command-line", "info registers"}})
+                          .get<std::string>();
+    const auto bases = testsupport::hmp_register_values(dump, "IDT=     ");
+    if (bases.size() != 1) throw std::runtime_error("no IDT= line in the monitor's dump");
+    return bases[0];
+}
+
+// Makes vCPU 0 load an IDTR of `base` and limit 0xfff the way ring-0 code
+// would: LIDT in a few bytes written over a handler no x86-64 CPU raises
+// (vector 9's), entered by aiming the vCPU's RIP at them from kernel mode;
+// they jump back to where it was. A halted vCPU runs them once an
+// interrupt wakes it (the interrupt returns to the new RIP). The bytes are
+// put back through the gdbstub, which drops QEMU's translation of them.
+void load_idtr(inspect::VirtualMachine& vm, const inspect::LinuxGolden& golden,
+               std::int64_t virtual_delta, std::uint64_t base) {
+    const auto stub = golden.symbols().require("asm_exc_coproc_segment_overrun") +
+                      static_cast<std::uint64_t>(virtual_delta);
+    // lidt [rip+14]; jmp [rip+0]; <8-byte return address>; <limit, base>
+    constexpr std::size_t kSize = 7 + 6 + 8 + 10;
+    ASSERT_EQ(golden.symbols()
+                  .symbolize(stub + kSize - 1 - static_cast<std::uint64_t>(virtual_delta))
+                  .rfind("asm_exc_coproc_segment_overrun+", 0),
+              0u)
+        << "the stub is shorter than the bytes written over it";
+    std::string original;
+    for (int attempt = 0;; ++attempt) {
+        ASSERT_LT(attempt, 200) << "vCPU 0 was never found in kernel mode";
+        testsupport::GdbSession gdb(vm.gdb_socket());
+        if ((gdb.register_value(testsupport::GdbSession::kCs) & 3) != 0) {
+            gdb.detach();  // a user process ran: try again
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        const auto rip = gdb.register_value(testsupport::GdbSession::kRip);
+        original = gdb.read_memory(stub, kSize);
+        std::string code = "\x0f\x01\x1d";
+        code += std::string("\x0e\x00\x00\x00", 4);          // disp32 = 14: the descriptor
+        code += std::string("\xff\x25\x00\x00\x00\x00", 6);  // jmp [rip+0]
+        for (int i = 0; i < 8; ++i) code += static_cast<char>((rip >> (8 * i)) & 0xff);
+        code += "\xff\x0f";  // limit 0xfff
+        for (int i = 0; i < 8; ++i) code += static_cast<char>((base >> (8 * i)) & 0xff);
+        ASSERT_EQ(code.size(), kSize);
+        gdb.write_memory(stub, code);
+        gdb.write_register(testsupport::GdbSession::kRip, stub);
+        gdb.detach();
+        break;
+    }
+    auto& qmp = vm.qmp();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (monitor_idt_base(qmp) != base) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "vCPU 0 never ran the LIDT";
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    testsupport::GdbSession gdb(vm.gdb_socket());
+    const auto rip = gdb.register_value(testsupport::GdbSession::kRip);
+    ASSERT_FALSE(rip >= stub && rip < stub + kSize) << "vCPU 0 is still in the written bytes";
+    gdb.write_memory(stub, original);
+    gdb.detach();
+}
+
+}  // namespace
+
+// What only the CPU holds: a vCPU running with CR0.WP clear (ring 0 then
+// writes through every read-only mapping, the kernel's code included) and
+// a vCPU whose IDTR was loaded with another table (here idt_table through
+// the kernel image's own mapping, so the guest keeps working: every gate
+// there still checks, but it is not the read-only alias) are each found
+// and named; put back, the guest is intact again.
+TEST_F(LinuxInspection, AVcpuWithoutWriteProtectOrOffTheReadOnlyIdtIsFound) {
+    const auto guest = inspect::GuestControl{vm_->qmp(), vm_->gdb_socket()};
+    const auto clean = inspect::inspect_linux(*golden_, *ram_, guest);
+    EXPECT_TRUE(clean.intact()) << clean.mapping_problem;
+    EXPECT_EQ(clean.vcpus_paging, 1u);
+    EXPECT_EQ(clean.idtrs_checked, std::optional<std::size_t>(1));
+    EXPECT_EQ(monitor_idt_base(vm_->qmp()), 0xfffffe0000000000ull);
+
+    constexpr std::uint64_t kWriteProtect = 1u << 16;
+    std::uint64_t cr0 = 0;
+    {
+        testsupport::GdbSession gdb(vm_->gdb_socket());
+        cr0 = gdb.register_value(testsupport::GdbSession::kCr0);
+        ASSERT_NE(cr0 & kWriteProtect, 0u);
+        gdb.write_register(testsupport::GdbSession::kCr0, cr0 & ~kWriteProtect);
+        gdb.detach();
+    }
+    const auto unprotected = inspect::inspect_linux(*golden_, *ram_, guest);
+    {
+        testsupport::GdbSession gdb(vm_->gdb_socket());
+        gdb.write_register(testsupport::GdbSession::kCr0, cr0);
+        gdb.detach();
+    }
+    EXPECT_FALSE(unprotected.intact());
+    EXPECT_EQ(unprotected.write_protect_problems,
+              std::vector<std::string>{"vCPU 0: CR0.WP is clear: ring 0 writes through read-only "
+                                       "mappings, the code compared included"});
+    EXPECT_TRUE(unprotected.idt_problems.empty());
+
+    const auto delta = clean.placement.virtual_delta;
+    const auto own_mapping =
+        golden_->symbols().require("idt_table") + static_cast<std::uint64_t>(delta);
+    load_idtr(*vm_, *golden_, delta, own_mapping);
+    const auto moved = inspect::inspect_linux(*golden_, *ram_, guest);
+    load_idtr(*vm_, *golden_, delta, 0xfffffe0000000000ull);
+    EXPECT_FALSE(moved.intact());
+    EXPECT_TRUE(moved.text.intact()) << "the written bytes were not put back";
+    char expected[200];
+    std::snprintf(expected, sizeof expected,
+                  "vCPU 0: IDTR holds base 0x%llx limit 0xfff, where the golden kernel loads its "
+                  "IDT's read-only alias 0xfffffe0000000000 limit 0xfff",
+                  static_cast<unsigned long long>(own_mapping));
+    EXPECT_EQ(moved.idt_problems, std::vector<std::string>{expected});
+
+    const auto restored = inspect::inspect_linux(*golden_, *ram_, guest);
+    EXPECT_TRUE(restored.intact()) << inspect::findings_text(restored);
 }

@@ -128,6 +128,9 @@ TEST_F(XenInspection, ACleanXenIsIntactAndRunsOn) {
     EXPECT_EQ(r.placement.text_physical % (2u << 20), 0u);
     EXPECT_NE(r.cr3, 0u);
     EXPECT_EQ(r.mapping_problem, "");
+    // Xen runs every vCPU it started with CR0.WP set.
+    EXPECT_GE(r.vcpus_paging, 1u);
+    EXPECT_TRUE(r.write_protect_problems.empty());
     // .text through the end of its page (the slack after _etext is compared too).
     const auto golden_text = golden->text_bytes();
     EXPECT_EQ(golden_text.size(), golden->rodata().addr - golden->text().addr);

@@ -167,6 +167,7 @@ TEST(GdbRemote, PagingComesFromTheControlRegisters) {
     const auto long_mode = drtm::inspect::paging_from_registers(registers(0x80050033, 0x2c0a000));
     EXPECT_TRUE(long_mode.paging);
     EXPECT_EQ(long_mode.cr3, 0x2c0a000u);
+    EXPECT_EQ(long_mode.cr0, 0x80050033u);
     EXPECT_EQ(registers(0, 0).size(), 2 * 608u);
     // An application processor waiting for its start-up IPI: paging off.
     const auto waiting = drtm::inspect::paging_from_registers(registers(0x60000010, 0));

@@ -1,0 +1,32 @@
+// The registers QEMU's gdbstub does not give: each vCPU's IDTR, from the
+// monitor's register dump (`info registers -a`, through QMP's
+// human-monitor-command). The dump costs about 0.4 ms, so the inspector
+// asks for it at the start of its pause and reads it after the copy: QEMU
+// formats it while the code is copied.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace drtm::inspect {
+
+// What LIDT loaded: the linear base address of the IDT and its limit (its
+// size in bytes minus one).
+struct DescriptorTableRegister {
+    std::uint64_t base = 0;
+    std::uint32_t limit = 0;
+    bool operator==(const DescriptorTableRegister&) const = default;
+};
+
+// Each vCPU's IDTR from the dump, in the order of `cpu_indexes`. QEMU
+// (target/i386/cpu-dump.c) heads each vCPU's part with "CPU#<index>" and
+// prints "IDT=" followed by the base and the limit in hex; lines end in
+// "\r\n" through QMP. Throws
+// std::runtime_error naming the vCPU and what is wrong when a vCPU asked
+// for is missing, listed out of order, or its IDT line is not that.
+std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view dump,
+                                                              std::span<const int> cpu_indexes);
+
+}  // namespace drtm::inspect

@@ -1,0 +1,97 @@
+// Each vCPU's IDTR from QEMU's register dump: dumps written by hand in the
+// layout of QEMU 7.2's `info registers -a` as QMP returns it (monitor line
+// ends "\r\n"), values chosen here.
+#include "inspect/monitor_registers.hpp"
+
+#include <gtest/gtest.h>
+
+#include "inspect/linux_idt.hpp"
+#include "inspect/paused_copy.hpp"
+
+using drtm::inspect::DescriptorTableRegister;
+using drtm::inspect::idtrs_from_register_dump;
+
+namespace {
+
+std::string vcpu_dump(int cpu, const char* idt_line) {
+    return "\r\nCPU#" + std::to_string(cpu) +
+           "\r\nRAX=000000000001ad40 RBX=0000000000000000 RCX=0000000000000000 "
+           "RDX=4000000000000000\r\n"
+           "GDT=     fffffe0000001000 0000007f\r\n" +
+           std::string(idt_line) + "\r\nCR0=80050033 CR2=00000000005794a9 CR3=0000000005f06000\r\n";
+}
+
+}  // namespace
+
+TEST(MonitorRegisters, EachVcpusIdtrInTheOrderAsked) {
+    const auto dump = vcpu_dump(0, "IDT=     fffffe0000000000 00000fff") +
+                      vcpu_dump(1, "IDT=     ffffffff83313000 000001ff");
+    const int cpus[] = {0, 1};
+    const auto idtrs = idtrs_from_register_dump(dump, cpus);
+    ASSERT_EQ(idtrs.size(), 2u);
+    EXPECT_EQ(idtrs[0], (DescriptorTableRegister{0xfffffe0000000000ull, 0xfff}));
+    EXPECT_EQ(idtrs[1], (DescriptorTableRegister{0xffffffff83313000ull, 0x1ff}));
+}
+
+TEST(MonitorRegisters, AVcpuStillInRealModeHasA32BitBase) {
+    const int cpus[] = {1};
+    const auto idtrs = idtrs_from_register_dump(vcpu_dump(1, "IDT=     00000000 0000ffff"), cpus);
+    EXPECT_EQ(idtrs.at(0), (DescriptorTableRegister{0, 0xffff}));
+}
+
+// CPU#1 is not the first four characters of CPU#10.
+TEST(MonitorRegisters, OneVcpusIndexIsNotTheStartOfAnothers) {
+    const auto dump = vcpu_dump(10, "IDT=     0000000000001000 00000fff") +
+                      vcpu_dump(1, "IDT=     0000000000002000 00000fff");
+    const int cpus[] = {1};
+    EXPECT_EQ(idtrs_from_register_dump(dump, cpus).at(0).base, 0x2000u);
+}
+
+TEST(MonitorRegisters, WhatIsMissingOrMalformedIsNamed) {
+    const int cpus[] = {0, 1};
+    auto message = [&](const std::string& dump) {
+        try {
+            idtrs_from_register_dump(dump, cpus);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    const auto good = vcpu_dump(0, "IDT=     fffffe0000000000 00000fff");
+    EXPECT_EQ(message(good),
+              "QEMU's register dump, vCPU 1: not in the dump after the vCPU before it");
+    EXPECT_EQ(message(""), "QEMU's register dump, vCPU 0: not in the dump");
+    // Listed out of order: vCPU 0 after vCPU 1.
+    EXPECT_EQ(message(vcpu_dump(1, "IDT=     0 fff") + good),
+              "QEMU's register dump, vCPU 1: not in the dump after the vCPU before it");
+    EXPECT_EQ(message(vcpu_dump(0, "LDT=0000 0000000000000000") + vcpu_dump(1, "IDT= 0 fff")),
+              "QEMU's register dump, vCPU 0: no IDT= line");
+    EXPECT_EQ(message(vcpu_dump(0, "IDT=     zz 00000fff")),
+              "QEMU's register dump, vCPU 0: the IDT line's base is not a hex number");
+    EXPECT_EQ(message(vcpu_dump(0, "IDT=     fffffe0000000000")),
+              "QEMU's register dump, vCPU 0: the IDT line's limit is not a hex number");
+    EXPECT_EQ(message(vcpu_dump(0, "IDT=     fffffe0000000000 00010000")),
+              "QEMU's register dump, vCPU 0: the IDT limit is wider than 16 bits");
+}
+
+// Linux's rule for what the CPUs load (idt_descr after idt_map_in_cea):
+// CPU_ENTRY_AREA_RO_IDT and 256 gates of 16 bytes, less one.
+TEST(MonitorRegisters, OnlyTheReadOnlyAliasOfTheWholeTablePasses) {
+    using drtm::inspect::idtr_problem;
+    EXPECT_EQ(idtr_problem({0xfffffe0000000000ull, 4095}), "");
+    EXPECT_EQ(idtr_problem({0xffffffff83313000ull, 4095}),
+              "IDTR holds base 0xffffffff83313000 limit 0xfff, where the golden kernel loads its "
+              "IDT's read-only alias 0xfffffe0000000000 limit 0xfff");
+    EXPECT_NE(idtr_problem({0xfffffe0000000000ull, 0x7ff}), "");  // half the gates
+}
+
+// CR0.WP is bit 16 (Intel SDM vol. 3, 2.5).
+TEST(MonitorRegisters, AVcpuWithPagingAndWriteProtectClearIsNamed) {
+    using drtm::inspect::write_protect_problem;
+    EXPECT_EQ(write_protect_problem(0, {.cr3 = 0x1000, .paging = true, .cr0 = 0x80050033}), "");
+    EXPECT_EQ(write_protect_problem(3, {.cr3 = 0x1000, .paging = true, .cr0 = 0x80040033}),
+              "vCPU 3: CR0.WP is clear: ring 0 writes through read-only mappings, the code "
+              "compared included");
+    // Not started (paging off): it runs no code through page tables.
+    EXPECT_EQ(write_protect_problem(1, {.cr3 = 0, .paging = false, .cr0 = 0x60000010}), "");
+}
