@@ -72,7 +72,7 @@ std::uint64_t require(const image::KernelSymbols& symbols, const char* name) {
 
 // The trap table a Xen PV kernel registers (LinuxIdt::pv_traps), from the
 // gates its start-up sets (`basis`, vectors 0-31 and those `named`).
-std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>> pv_trap_table(
+std::optional<std::array<PvTrap, LinuxIdt::kVectors>> pv_trap_table(
     const GoldenReader& golden, const image::KernelSymbols& symbols,
     const std::array<ExpectedIdtGate, LinuxIdt::kVectors>& basis,
     const std::array<bool, LinuxIdt::kVectors>& named, std::uint64_t early,
@@ -121,20 +121,24 @@ std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>> pv_trap_table(
         throw binary::ParseError(golden.offset(golden.at(*xen_early, 1)),
                                  "xen_early_idt_handler_array is not 32 stubs jumping to the "
                                  "early handlers");
-    std::array<std::uint64_t, LinuxIdt::kVectors> traps{};
+    std::array<PvTrap, LinuxIdt::kVectors> traps{};
     for (std::size_t v = 0; v < LinuxIdt::kVectors; ++v) {
         if (v >= kExceptionVectors && !named[v]) continue;
         const auto& gate = basis[v];
         const auto r = std::find_if(replacements.begin(), replacements.end(),
                                     [&](const auto& e) { return e.first == gate.target; });
+        std::uint64_t address = 0;
         if (r != replacements.end()) {
-            if (gate.ist == 0 || r->second.ist_okay) traps[v] = r->second.xen;
+            if (gate.ist == 0 || r->second.ist_okay) address = r->second.xen;
         } else if (gate.target >= early && gate.target < early + kExceptionVectors * early_size &&
                    (gate.target - early) % early_size == 0) {
-            traps[v] = *xen_early + (gate.target - early) / early_size * xen_early_size;
+            address = *xen_early + (gate.target - early) / early_size * xen_early_size;
         } else {
-            traps[v] = *unknown;
+            address = *unknown;
         }
+        // The golden's gates are all interrupt gates (checked as read).
+        if (address)
+            traps[v] = {address, static_cast<std::uint8_t>(gate.dpl | PvTrap::kMasksEvents)};
     }
     return traps;
 }
@@ -316,6 +320,24 @@ std::string idtr_problem(const DescriptorTableRegister& idtr) {
     return "IDTR holds base " + binary::hex_number(idtr.base) + " limit " +
            binary::hex_number(idtr.limit) + ", where the golden kernel loads its IDT's read-only " +
            "alias " + binary::hex_number(kCpuEntryAreaIdt) + " limit " + binary::hex_number(kLimit);
+}
+
+std::string pv_trap_flags_problem(std::uint8_t found, std::uint8_t expected) {
+    std::string out;
+    auto add = [&](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
+    if ((found & 3) != (expected & 3))
+        add("DPL " + std::to_string(found & 3) +
+            ((found & 3) == 3 ? " (dom0's user mode may raise it with int)" : "") +
+            ", where the golden kernel's is " + std::to_string(expected & 3));
+    if ((found & PvTrap::kMasksEvents) != (expected & PvTrap::kMasksEvents))
+        add(found & PvTrap::kMasksEvents
+                ? "events masked on entry, where the golden kernel's gate leaves them enabled"
+                : "events left enabled on entry, where the golden kernel's interrupt gate masks "
+                  "them");
+    if (out.empty() && found != expected)
+        add("flags " + binary::hex_number(found) + ", where the golden kernel's are " +
+            binary::hex_number(expected));
+    return out;
 }
 
 }  // namespace drtm::inspect

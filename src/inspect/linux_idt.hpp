@@ -60,6 +60,20 @@ struct ExpectedIdtGate {
     bool allocatable = false;  // a system vector alloc_intr_gate may fill
 };
 
+// One entry of a Xen PV kernel's trap table (struct trap_info), as
+// cvt_gate_to_trap fills it from a gate: the handler, and flags holding the
+// gate's DPL with bit 2 set for an interrupt gate (Xen then masks events on
+// entry). Every gate Linux sets is an interrupt gate.
+struct PvTrap {
+    std::uint64_t address = 0;  // link address; 0: none registered
+    std::uint8_t flags = 0;
+    static constexpr std::uint8_t kMasksEvents = 1u << 2;
+};
+
+// Why a registered trap's flags are not the golden kernel's `expected`
+// ("DPL 3 (...), where the golden kernel's is 0"); empty when equal.
+std::string pv_trap_flags_problem(std::uint8_t found, std::uint8_t expected);
+
 class LinuxIdt {
   public:
     static constexpr std::size_t kVectors = 256;
@@ -85,8 +99,8 @@ class LinuxIdt {
     // whose Xen entry is not allowed one is left out. PV start-up sets the
     // early handlers, early_idts, early_pf_idts and def_idts, not
     // apic_idts nor the stubs. Per vector, the link address it registers
-    // (0: none); empty for a kernel without Xen PV support.
-    const std::optional<std::array<std::uint64_t, kVectors>>& pv_traps() const { return pv_traps_; }
+    // (0: none) and its flags; empty for a kernel without Xen PV support.
+    const std::optional<std::array<PvTrap, kVectors>>& pv_traps() const { return pv_traps_; }
 
     // One line per gate of `table_bytes` (idt_table as read, kTableBytes)
     // that is not what the golden kernel leaves there ("IDT vector 14:
@@ -98,7 +112,7 @@ class LinuxIdt {
     std::uint64_t table_ = 0;
     std::array<ExpectedIdtGate, kVectors> expected_{};
     std::vector<std::uint64_t> runtime_handlers_;  // asm_sysvec_* functions, sorted
-    std::optional<std::array<std::uint64_t, kVectors>> pv_traps_;
+    std::optional<std::array<PvTrap, kVectors>> pv_traps_;
 };
 
 }  // namespace drtm::inspect

@@ -340,10 +340,10 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 for (const auto& e : v.entry_points)
                     if (const auto t = trap_vector(e.first)) held.at(*t) = true;
                 for (std::size_t t = 0; t < pv_traps->size(); ++t)
-                    if ((*pv_traps)[t] && !held[t])
+                    if ((*pv_traps)[t].address && !held[t])
                         return whose + "'s trap " + std::to_string(t) +
                                ": none, where the golden kernel registers " +
-                               golden.symbols().symbolize((*pv_traps)[t]);
+                               golden.symbols().symbolize((*pv_traps)[t].address);
                 for (const char* what : {"event callback", "failsafe callback"})
                     if (std::none_of(v.entry_points.begin(), v.entry_points.end(),
                                      [&](const auto& e) { return e.first == what; }))
@@ -356,7 +356,13 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 // Exactly what the golden kernel registers there, when the
                 // golden says (linux_idt.hpp, pv_entry_point_symbol).
                 std::optional<std::uint64_t> want;
-                if (trap && pv_traps) want = pv_traps->at(*trap);
+                if (trap && pv_traps) {
+                    const auto& expected = pv_traps->at(*trap);
+                    want = expected.address;
+                    if (expected.address && v.trap_flags[*trap] != expected.flags)
+                        return whose + "'s trap " + std::to_string(*trap) + ": " +
+                               pv_trap_flags_problem(v.trap_flags[*trap], expected.flags);
+                }
                 if (!trap)
                     if (const char* name = pv_entry_point_symbol(what))
                         want = golden.symbols().address(name);

@@ -87,7 +87,7 @@ class LinuxGolden : public GoldenCode {
     const std::string& idt_unpredicted() const { return idt_unpredicted_; }
     // A Xen PV kernel: the trap table it registers with Xen, per vector
     // (LinuxIdt::pv_traps); empty when not predicted from the golden.
-    const std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>>& pv_traps() const {
+    const std::optional<std::array<PvTrap, LinuxIdt::kVectors>>& pv_traps() const {
         return pv_traps_;
     }
     // Why not (a PV kernel); empty when predicted.
@@ -105,7 +105,7 @@ class LinuxGolden : public GoldenCode {
     Coverage coverage_;
     std::optional<LinuxIdt> idt_;
     std::string idt_unpredicted_;
-    std::optional<std::array<std::uint64_t, LinuxIdt::kVectors>> pv_traps_;
+    std::optional<std::array<PvTrap, LinuxIdt::kVectors>> pv_traps_;
     std::string pv_traps_unpredicted_;
 };
 

@@ -96,11 +96,16 @@ std::vector<Dom0Vcpu> XenDom0Vcpus::read(const GuestMemory& ram) const {
         for (const auto& [what, offset] : callbacks)
             if (const auto at = memory.read(ram, v + offset, 8, whose + " " + what))
                 d.entry_points.emplace_back(what, at);
-        if (const auto traps = memory.read(ram, v + l.trap_ctxt, 8, whose + " trap_ctxt"))
+        // struct trap_info { u8 vector, flags; u16 cs; unsigned long address; }.
+        if (const auto traps = memory.read(ram, v + l.trap_ctxt, 8, whose + " trap_ctxt")) {
+            const auto what = whose + "'s trap table";
             for (unsigned t = 0; t < kTraps; ++t)
-                if (const auto at = memory.read(ram, traps + t * kTrapInfoSize + 8, 8,
-                                                whose + " trap " + std::to_string(t)))
+                if (const auto at = memory.read(ram, traps + t * kTrapInfoSize + 8, 8, what)) {
                     d.entry_points.emplace_back("trap " + std::to_string(t), at);
+                    d.trap_flags[t] = static_cast<std::uint8_t>(
+                        memory.read(ram, traps + t * kTrapInfoSize + 1, 1, what));
+                }
+        }
         out.push_back(std::move(d));
     }
     return out;

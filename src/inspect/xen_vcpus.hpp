@@ -16,6 +16,7 @@
 // pointer must be dom0's and its vcpu_id its index, or nothing is used.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ struct XenVcpuLayout {
     std::string_view xen;       // which build, for messages
     std::uint32_t domain_max_vcpus, domain_vcpus;
     std::uint32_t vcpu_id, vcpu_domain, arch_flags;
-    std::uint32_t trap_ctxt;  // struct trap_info[256]: 16 bytes each, address at +8
+    std::uint32_t trap_ctxt;  // struct trap_info[256]: 16 bytes each, flags at +1, address at +8
     std::uint32_t event_callback, failsafe_callback, syscall_callback, syscall32_callback,
         sysenter_callback;
     std::uint32_t guest_table_user, guest_table;  // pagetable_t: a frame number
@@ -50,6 +51,10 @@ struct Dom0Vcpu {
     // Where it enters the kernel, by what ("event callback", "trap 14"):
     // only those the kernel registered (non-zero).
     std::vector<std::pair<std::string, std::uint64_t>> entry_points;
+    // Each registered trap's flags (struct trap_info): its DPL in bits 0-1
+    // (the lowest guest ring `int n` may raise it from) and bit 2 set when
+    // Xen masks events on entry, as an interrupt gate clears IF.
+    std::array<std::uint8_t, 256> trap_flags{};
 };
 
 class XenDom0Vcpus {

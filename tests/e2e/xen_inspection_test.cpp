@@ -490,12 +490,21 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     for (std::size_t v = 0; v < 256; ++v) {
         const auto key = "trap " + std::to_string(v);
         const auto want = (*pv.pv_traps())[v];
-        if (want)
-            EXPECT_EQ(entries.count(key) ? entries[key] : 0, want)
-                << key << ": " << pv.symbols().symbolize(want);
-        else
+        if (want.address) {
+            EXPECT_EQ(entries.count(key) ? entries[key] : 0, want.address)
+                << key << ": " << pv.symbols().symbolize(want.address);
+            EXPECT_EQ(read[0].trap_flags[v], want.flags) << key;
+        } else {
             EXPECT_EQ(entries.count(key), 0u) << key;
+        }
     }
+    // As Linux's cvt_gate_to_trap sets them (arch/x86/xen/enlighten_pv.c):
+    // DPL 3 on the breakpoint, overflow and int 0x80 gates, events masked
+    // on every one (each is an interrupt gate).
+    EXPECT_EQ(read[0].trap_flags[3], 3 | 4);
+    EXPECT_EQ(read[0].trap_flags[4], 3 | 4);
+    EXPECT_EQ(read[0].trap_flags[0x80], 3 | 4);
+    EXPECT_EQ(read[0].trap_flags[14], 0 | 4);
     EXPECT_NE(std::find(roots.begin(), roots.end(), read[0].kernel_table), roots.end());
 
     const auto clean =
@@ -544,6 +553,16 @@ TEST_F(XenInspection, Dom0sVcpusAreCheckedAsXenHoldsThem) {
     EXPECT_EQ(other.mapping_problem,
               "dom0's vCPU 0's trap 9 points at xen_asm_exc_divide_error, where the golden "
               "kernel registers xen_asm_exc_coproc_segment_overrun");
+    // Opened to dom0's user mode (DPL 3 in its flags byte, trap_info + 1).
+    const auto flags9 = inspect::translate(ram, memory.idle_pg_table(), traps + 16 * 9);
+    ASSERT_TRUE(flags9);
+    const auto header = testsupport::guest_word(vm_->ram_file(), flags9->physical);
+    ASSERT_EQ((header >> 8) & 0xff, 4u);  // DPL 0, events masked
+    const auto opened = inspect_with(flags9->physical, header | (3u << 8), header);
+    EXPECT_FALSE(opened.intact());
+    EXPECT_EQ(opened.mapping_problem,
+              "dom0's vCPU 0's trap 9: DPL 3 (dom0's user mode may raise it with int), where the "
+              "golden kernel's is 0");
     // And cleared: Xen would crash dom0 on the fault it bounces there.
     const auto cleared = inspect_with(trap9->physical, 0, coproc);
     EXPECT_FALSE(cleared.intact());

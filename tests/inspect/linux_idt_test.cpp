@@ -386,20 +386,40 @@ TEST(LinuxIdt, AXenPvKernelsTrapTableIsItsStartUpGatesInTheirXenForms) {
     ASSERT_TRUE(idt.has_value());
     ASSERT_TRUE(idt->pv_traps().has_value());
     const auto& traps = *idt->pv_traps();
-    EXPECT_EQ(traps[0], kXenDivide);  // def_idts, replaced by trap_array
-    EXPECT_EQ(traps[1], kXenDebug);   // on its IST, which trap_array allows
-    EXPECT_EQ(traps[3], kXenInt3);    // early_idts
-    EXPECT_EQ(traps[14], kXenPageFault);
-    EXPECT_EQ(traps[2], kXenEarly + 8 * 2);  // an early handler: its Xen stub
-    EXPECT_EQ(traps[0x80], kUnknownTrap);    // no Xen entry in trap_array
-    EXPECT_EQ(traps[0xEC], 0u);              // apic_idts: not on PV
-    EXPECT_EQ(traps[0x30], 0u);              // IRQ stubs: not on PV
+    EXPECT_EQ(traps[0].address, kXenDivide);  // def_idts, replaced by trap_array
+    EXPECT_EQ(traps[1].address, kXenDebug);   // on its IST, which trap_array allows
+    EXPECT_EQ(traps[3].address, kXenInt3);    // early_idts
+    EXPECT_EQ(traps[14].address, kXenPageFault);
+    EXPECT_EQ(traps[2].address, kXenEarly + 8 * 2);  // an early handler: its Xen stub
+    EXPECT_EQ(traps[0x80].address, kUnknownTrap);    // no Xen entry in trap_array
+    EXPECT_EQ(traps[0xEC].address, 0u);              // apic_idts: not on PV
+    EXPECT_EQ(traps[0x30].address, 0u);              // IRQ stubs: not on PV
+    // Flags as cvt_gate_to_trap sets them: the gate's DPL, and 4 for an
+    // interrupt gate (events masked on entry).
+    EXPECT_EQ(traps[0].flags, 0 | 4);
+    EXPECT_EQ(traps[2].flags, 0 | 4);  // an early handler's gate: DPL 0
+    EXPECT_EQ(traps[3].flags, 3 | 4);  // int3: DPL 3 in early_idts
+    EXPECT_EQ(traps[0x80].flags, 3 | 4);
+    EXPECT_EQ(traps[0x30].flags, 0);
     // A gate on an interrupt stack trap_array does not allow one is left out.
     auto strict = golden({.pv = true, .debug_ist_okay = false});
     const auto strict_idt =
         inspect::LinuxIdt::from_golden(strict->elf, strict->elf_file, strict->symbols);
     ASSERT_TRUE(strict_idt.has_value());
-    EXPECT_EQ((*strict_idt->pv_traps())[1], 0u);
+    EXPECT_EQ((*strict_idt->pv_traps())[1].address, 0u);
+}
+
+TEST(LinuxIdt, ATrapsFlagsAreNamedByWhatDiffers) {
+    using inspect::pv_trap_flags_problem;
+    EXPECT_EQ(pv_trap_flags_problem(4, 4), "");
+    EXPECT_EQ(pv_trap_flags_problem(7, 4),
+              "DPL 3 (dom0's user mode may raise it with int), where the golden kernel's is 0");
+    EXPECT_EQ(pv_trap_flags_problem(0, 4),
+              "events left enabled on entry, where the golden kernel's interrupt gate masks them");
+    EXPECT_EQ(pv_trap_flags_problem(3, 4),
+              "DPL 3 (dom0's user mode may raise it with int), where the golden kernel's is 0; "
+              "events left enabled on entry, where the golden kernel's interrupt gate masks them");
+    EXPECT_EQ(pv_trap_flags_problem(0x0c, 4), "flags 0xc, where the golden kernel's are 0x4");
 }
 
 TEST(LinuxIdt, AKernelWithoutXenPvSupportHasNoTrapTable) {
