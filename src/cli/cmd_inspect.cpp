@@ -179,8 +179,15 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
         for (const auto& a : result.lsm_hooks->registered_arrays) std::cout << " " << a;
         std::cout << "\n";
     }
-    std::cout << "CR0.WP: " << (result.write_protect_problems.empty() ? "set" : "not set")
-              << " on the " << result.vcpus_paging << " vCPU(s) with paging on\n";
+    if (result.vcpus_paging)
+        std::cout << "CR0.WP: "
+                  << (result.write_protect_problems.empty()
+                          ? std::string("set on every vCPU with paging on (") +
+                                std::to_string(result.vcpus_paging) + ")"
+                          : "clear on " + std::to_string(result.write_protect_problems.size()) +
+                                " of the " + std::to_string(result.vcpus_paging) +
+                                " vCPU(s) with paging on")
+                  << "\n";
     if (const auto tables = report.find("dom0_root_tables_checked");
         tables != report.end() && !tables->is_null())
         std::cout << "page tables: every one Xen lists for dom0 (" << tables->get<std::size_t>()

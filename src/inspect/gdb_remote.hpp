@@ -50,14 +50,15 @@ class GdbReplyStream {
 // that is not 8 or 16 hex digits.
 std::uint64_t gdb_register_value(std::string_view hex);
 
-// CR0 (whole, and its paging bit) and CR3 from QEMU's 'g' reply for an x86-64 vCPU. Its core registers
-// (target/i386/gdbstub.c; the order of the target description QEMU 7.2
-// serves, i386-64bit.xml), in order: 16 general registers and rip (8 bytes
-// each), eflags and 6 segment selectors (4), the fs, gs and kernel-gs bases
-// (8): 188 bytes; then cr0, cr2, cr3, cr4, cr8 and efer (8 each, in every
-// CPU mode: QEMU widens them for a 64-bit target); then 8 x87 registers
-// (10), 8 x87 control words (4), 16 XMM registers (16) and MXCSR (4): 608
-// bytes in all. Throws on any other length.
+// CR0 (whole, and its paging bit) and CR3 from QEMU's 'g' reply for an
+// x86-64 vCPU. Its core registers (target/i386/gdbstub.c; the order of the
+// target description QEMU 7.2 serves, i386-64bit.xml), in order: 16
+// general registers and rip (8 bytes each), eflags and 6 segment selectors
+// (4), the fs, gs and kernel-gs bases (8): 188 bytes; then cr0, cr2, cr3,
+// cr4, cr8 and efer (8 each, in every CPU mode: QEMU widens them for a
+// 64-bit target); then 8 x87 registers (10), 8 x87 control words (4), 16
+// XMM registers (16) and MXCSR (4): 608 bytes in all. Throws on any other
+// length.
 VcpuPaging paging_from_registers(std::string_view g_reply);
 inline constexpr std::size_t kGdbControlRegistersOffset = 188;
 inline constexpr std::size_t kGdbCoreRegistersSize = 608;

@@ -38,9 +38,11 @@ namespace drtm::inspect {
 inline constexpr std::uint64_t kCpuEntryAreaIdt = 0xfffffe0000000000ull;
 
 // Empty when a vCPU's IDTR is what every CPU of a booted kernel loads
-// (idt_descr once idt_map_in_cea has run: the alias above, limit 0xfff);
-// otherwise what it holds instead. An IDTR aimed elsewhere dispatches
-// through a table the inspection of idt_table never sees.
+// (idt_descr once idt_map_in_cea has run: the alias above, limit 0xfff or
+// more); otherwise what it holds instead. An IDTR aimed elsewhere
+// dispatches through a table the inspection of idt_table never sees.
+// A CPU being brought online holds another for a while (see
+// linux_inspector.cpp), which is not this function's to judge.
 std::string idtr_problem(const DescriptorTableRegister& idtr);
 
 // One 16-byte x86-64 gate descriptor (struct gate_struct).

@@ -463,6 +463,33 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     std::optional<std::uint64_t> jump_label_owner;
     for (const auto& m : mutexes)
         if (m.name == "jump_label_mutex") jump_label_owner = m.owner_word;
+    // What the CPUs dispatch through: the alias checked in the pause. A
+    // CPU the kernel is bringing online holds, for a while, the real-mode
+    // trampoline's empty IDTR or bringup_idt_table (early_setup_idt):
+    // not judged, like a lock held.
+    const auto bringup = golden.symbols().address("bringup_idt_table");
+    struct IdtrCheck {
+        std::size_t vcpus = 0;
+        std::vector<std::string> problems, not_judged;
+    };
+    auto check_idtrs = [&](const PausedCopy& c) {
+        IdtrCheck out;
+        if (!c.idtrs_unread.empty()) out.not_judged.push_back("the vCPUs' IDTR: " + c.idtrs_unread);
+        for (const auto& vcpu : c.vcpus) {
+            if (!vcpu.paging.paging || !vcpu.idtr) continue;
+            const auto whose = "vCPU " + std::to_string(vcpu.cpu_index);
+            const auto& idtr = *vcpu.idtr;
+            if ((idtr.base == 0 && idtr.limit == 0) || (bringup && idtr.base == *bringup + delta)) {
+                out.not_judged.push_back(whose + "'s IDTR (" + binary::hex_number(idtr.base) +
+                                         "): the kernel is bringing the CPU online");
+                continue;
+            }
+            ++out.vcpus;
+            if (auto problem = idtr_problem(idtr); !problem.empty())
+                out.problems.push_back(whose + ": " + problem);
+        }
+        return out;
+    };
     // Every gate as the golden kernel leaves it (linux_idt.hpp).
     std::vector<std::string> idt_problems;
     if (idt_read) {
@@ -470,16 +497,13 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         std::memcpy(table.data(), &copy.words[idt_first], table.size());
         idt_problems = idt->check(table, r.placement.virtual_delta, golden.symbols());
         r.idt_gates = LinuxIdt::kVectors;
-        // What the CPUs dispatch through: the alias checked above.
         if (!pv) {
-            r.idtrs_checked = 0;
-            for (const auto& vcpu : copy.vcpus) {
-                if (!vcpu.paging.paging || !vcpu.idtr) continue;
-                ++*r.idtrs_checked;
-                if (auto problem = idtr_problem(*vcpu.idtr); !problem.empty())
-                    idt_problems.push_back("vCPU " + std::to_string(vcpu.cpu_index) + ": " +
-                                           problem);
-            }
+            auto checked = check_idtrs(copy);
+            r.idtrs_checked = checked.vcpus;
+            idt_problems.insert(idt_problems.end(), checked.problems.begin(),
+                                checked.problems.end());
+            r.not_judged.insert(r.not_judged.end(), checked.not_judged.begin(),
+                                checked.not_judged.end());
         }
     }
     // The slots hold runtime addresses; the sites are compared at link ones.
@@ -498,6 +522,9 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                          .static_keys = &keys.counts,
                          .virtual_delta = r.placement.virtual_delta});
     r.idt_problems = std::move(idt_problems);
+    // A PV dom0's vCPUs hold Xen's CR0 (dom0's kernel runs in ring 3,
+    // where WP does not apply): judged in Xen's inspection, not here.
+    if (pv) r.write_protect_problems.clear(), r.vcpus_paging = 0;
     auto symbolize = [&](std::uint64_t va) { return golden.symbols().symbolize(va); };
     for (std::size_t i = 0; i < earlier.size(); ++i) {
         const auto at = "in pause " + std::to_string(i + 1) + " of " + std::to_string(r.pauses) +
@@ -506,6 +533,15 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         // if they did by the last pause.
         if (r.mapping_problem.empty() && !earlier[i].first.mapping_problem.empty())
             r.mapping_problem = at + earlier[i].first.mapping_problem;
+        // So are vCPU registers that were wrong then, unless still so.
+        auto add_new = [&](std::vector<std::string>& to, const std::vector<std::string>& then) {
+            const auto last = to;
+            for (const auto& problem : then)
+                if (std::find(last.begin(), last.end(), problem) == last.end())
+                    to.push_back(at + problem);
+        };
+        if (!pv) add_new(r.write_protect_problems, earlier[i].first.write_protect_problems);
+        if (idt_read && !pv) add_new(r.idt_problems, check_idtrs(earlier[i].first).problems);
         // Both copies carry the same relocations: compared raw, at link
         // addresses like every other region.
         report_changes_between_pauses(

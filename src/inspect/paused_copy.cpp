@@ -119,13 +119,18 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
             std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
         const auto vcpus = registers.receive_paging();
         std::vector<DescriptorTableRegister> idtrs;
-        if (read_idtrs)
-            idtrs =
-                idtrs_from_register_dump(qmp.receive(dump_command).get<std::string>(), cpu_indexes);
+        if (read_idtrs) {
+            const auto dump = qmp.receive(dump_command).get<std::string>();
+            try {
+                idtrs = idtrs_from_register_dump(dump, cpu_indexes);
+            } catch (const std::runtime_error& e) {
+                r.idtrs_unread = e.what();  // the rest of the pause stands
+            }
+        }
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
             const auto vcpu = "vCPU " + std::to_string(cpu_indexes[cpu]);
             r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt});
-            if (read_idtrs) r.vcpus.back().idtr = idtrs[cpu];
+            if (!idtrs.empty()) r.vcpus.back().idtr = idtrs[cpu];
             if (!vcpus[cpu].paging) continue;
             if (auto problem = write_protect_problem(cpu_indexes[cpu], vcpus[cpu]);
                 !problem.empty())

@@ -54,9 +54,13 @@ struct PausedCopy {
     // all do. vCPUs with paging off (not started) run no kernel code.
     std::string mapping_problem;
     // vCPUs with paging on and CR0.WP clear: ring 0 writes through
-    // read-only mappings there, the code compared included. Linux and Xen
-    // both set WP at start-up and never clear it (Linux pins it).
+    // read-only mappings there, the code compared included. Linux sets WP
+    // at start-up and pins it; Xen keeps it set but for moments of
+    // patching its own code.
     std::vector<std::string> write_protect_problems;
+    // Why the IDTRs asked for were not read (QEMU's dump did not parse);
+    // empty when they were, or were not asked for.
+    std::string idtrs_unread;
     PauseTiming pause;
 };
 

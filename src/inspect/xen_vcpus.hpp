@@ -52,8 +52,9 @@ struct Dom0Vcpu {
     // only those the kernel registered (non-zero).
     std::vector<std::pair<std::string, std::uint64_t>> entry_points;
     // Each registered trap's flags (struct trap_info): its DPL in bits 0-1
-    // (the lowest guest ring `int n` may raise it from) and bit 2 set when
-    // Xen masks events on entry, as an interrupt gate clears IF.
+    // (the least privileged guest ring that may raise it with `int n`: 3
+    // lets user mode) and bit 2 set when Xen masks events on entry, as an
+    // interrupt gate clears IF.
     std::array<std::uint8_t, 256> trap_flags{};
 };
 

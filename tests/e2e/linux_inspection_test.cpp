@@ -634,8 +634,9 @@ void load_idtr(inspect::VirtualMachine& vm, const inspect::LinuxGolden& golden,
                std::int64_t virtual_delta, std::uint64_t base) {
     const auto stub = golden.symbols().require("asm_exc_coproc_segment_overrun") +
                       static_cast<std::uint64_t>(virtual_delta);
-    // lidt [rip+14]; jmp [rip+0]; <8-byte return address>; <limit, base>
-    constexpr std::size_t kSize = 7 + 6 + 8 + 10;
+    // lidt [rip+5]; jmp rel32 back; <limit, base>. A direct jump: an
+    // indirect one needs an endbr64 at its target where IBT is enforced.
+    constexpr std::size_t kSize = 7 + 5 + 10;
     ASSERT_EQ(golden.symbols()
                   .symbolize(stub + kSize - 1 - static_cast<std::uint64_t>(virtual_delta))
                   .rfind("asm_exc_coproc_segment_overrun+", 0),
@@ -653,9 +654,11 @@ void load_idtr(inspect::VirtualMachine& vm, const inspect::LinuxGolden& golden,
         const auto rip = gdb.register_value(testsupport::GdbSession::kRip);
         original = gdb.read_memory(stub, kSize);
         std::string code = "\x0f\x01\x1d";
-        code += std::string("\x0e\x00\x00\x00", 4);          // disp32 = 14: the descriptor
-        code += std::string("\xff\x25\x00\x00\x00\x00", 6);  // jmp [rip+0]
-        for (int i = 0; i < 8; ++i) code += static_cast<char>((rip >> (8 * i)) & 0xff);
+        code += std::string("\x05\x00\x00\x00", 4);  // disp32 = 5: the descriptor
+        // Kernel text is within 2 GiB of itself.
+        const auto back = static_cast<std::uint32_t>(rip - (stub + 12));
+        code += "\xe9";
+        for (int i = 0; i < 4; ++i) code += static_cast<char>((back >> (8 * i)) & 0xff);
         code += "\xff\x0f";  // limit 0xfff
         for (int i = 0; i < 8; ++i) code += static_cast<char>((base >> (8 * i)) & 0xff);
         ASSERT_EQ(code.size(), kSize);
@@ -670,11 +673,20 @@ void load_idtr(inspect::VirtualMachine& vm, const inspect::LinuxGolden& golden,
         ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "vCPU 0 never ran the LIDT";
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    testsupport::GdbSession gdb(vm.gdb_socket());
-    const auto rip = gdb.register_value(testsupport::GdbSession::kRip);
-    ASSERT_FALSE(rip >= stub && rip < stub + kSize) << "vCPU 0 is still in the written bytes";
-    gdb.write_memory(stub, original);
-    gdb.detach();
+    // Paused between the lidt and the jmp, it is let run on a little.
+    for (int attempt = 0;; ++attempt) {
+        ASSERT_LT(attempt, 100) << "vCPU 0 stays in the written bytes";
+        testsupport::GdbSession gdb(vm.gdb_socket());
+        const auto rip = gdb.register_value(testsupport::GdbSession::kRip);
+        if (rip >= stub && rip < stub + kSize) {
+            gdb.detach();
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            continue;
+        }
+        gdb.write_memory(stub, original);
+        gdb.detach();
+        break;
+    }
 }
 
 }  // namespace

@@ -428,3 +428,16 @@ TEST(LinuxIdt, AKernelWithoutXenPvSupportHasNoTrapTable) {
     ASSERT_TRUE(idt.has_value());
     EXPECT_FALSE(idt->pv_traps().has_value());
 }
+
+// Linux's rule for what the CPUs load (idt_descr after idt_map_in_cea):
+// CPU_ENTRY_AREA_RO_IDT and 256 gates of 16 bytes, less one.
+TEST(LinuxIdt, OnlyAnIdtrOfTheReadOnlyAliasOfTheWholeTablePasses) {
+    using inspect::idtr_problem;
+    EXPECT_EQ(idtr_problem({0xfffffe0000000000ull, 4095}), "");
+    EXPECT_EQ(idtr_problem({0xffffffff83313000ull, 4095}),
+              "IDTR holds base 0xffffffff83313000 limit 0xfff, where the golden kernel loads its "
+              "IDT's read-only alias 0xfffffe0000000000 limit 0xfff");
+    EXPECT_NE(idtr_problem({0xfffffe0000000000ull, 0x7ff}), "");  // half the gates
+    // Past vector 255 nothing is looked up: KVM leaves 0xffff after a VM exit.
+    EXPECT_EQ(idtr_problem({0xfffffe0000000000ull, 0xffff}), "");
+}

@@ -5,9 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "inspect/linux_idt.hpp"
-#include "inspect/paused_copy.hpp"
-
 using drtm::inspect::DescriptorTableRegister;
 using drtm::inspect::idtrs_from_register_dump;
 
@@ -72,26 +69,4 @@ TEST(MonitorRegisters, WhatIsMissingOrMalformedIsNamed) {
               "QEMU's register dump, vCPU 0: the IDT line's limit is not a hex number");
     EXPECT_EQ(message(vcpu_dump(0, "IDT=     fffffe0000000000 00010000")),
               "QEMU's register dump, vCPU 0: the IDT limit is wider than 16 bits");
-}
-
-// Linux's rule for what the CPUs load (idt_descr after idt_map_in_cea):
-// CPU_ENTRY_AREA_RO_IDT and 256 gates of 16 bytes, less one.
-TEST(MonitorRegisters, OnlyTheReadOnlyAliasOfTheWholeTablePasses) {
-    using drtm::inspect::idtr_problem;
-    EXPECT_EQ(idtr_problem({0xfffffe0000000000ull, 4095}), "");
-    EXPECT_EQ(idtr_problem({0xffffffff83313000ull, 4095}),
-              "IDTR holds base 0xffffffff83313000 limit 0xfff, where the golden kernel loads its "
-              "IDT's read-only alias 0xfffffe0000000000 limit 0xfff");
-    EXPECT_NE(idtr_problem({0xfffffe0000000000ull, 0x7ff}), "");  // half the gates
-}
-
-// CR0.WP is bit 16 (Intel SDM vol. 3, 2.5).
-TEST(MonitorRegisters, AVcpuWithPagingAndWriteProtectClearIsNamed) {
-    using drtm::inspect::write_protect_problem;
-    EXPECT_EQ(write_protect_problem(0, {.cr3 = 0x1000, .paging = true, .cr0 = 0x80050033}), "");
-    EXPECT_EQ(write_protect_problem(3, {.cr3 = 0x1000, .paging = true, .cr0 = 0x80040033}),
-              "vCPU 3: CR0.WP is clear: ring 0 writes through read-only mappings, the code "
-              "compared included");
-    // Not started (paging off): it runs no code through page tables.
-    EXPECT_EQ(write_protect_problem(1, {.cr3 = 0, .paging = false, .cr0 = 0x60000010}), "");
 }

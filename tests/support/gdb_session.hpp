@@ -31,31 +31,39 @@ class GdbSession {
         if (description.empty() || (description[0] != 'l' && description[0] != 'm'))
             throw std::runtime_error("gdbstub: no target description ('" + description + "')");
     }
+    // A session ended by a failed assertion still resumes the guest.
     ~GdbSession() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ < 0) return;
+        try {
+            drtm::inspect::send_all(fd_, drtm::inspect::gdb_packet("D"));
+        } catch (...) {
+        }
+        ::close(fd_);
     }
     GdbSession(const GdbSession&) = delete;
     GdbSession& operator=(const GdbSession&) = delete;
 
     // The payload of the reply to `payload` (stop notifications skipped).
-    // Each reply is acknowledged, but for the last (`acknowledge` false):
-    // QEMU takes a byte arriving while the guest runs as a stop request.
+    // The payload of the reply (stop notifications are dropped by
+    // GdbReplyStream). Each is acknowledged, but for the last
+    // (`acknowledge` false): QEMU takes a byte arriving while the guest
+    // runs as a stop request.
     std::string command(const std::string& payload, bool acknowledge = true) {
         drtm::inspect::send_all(fd_, drtm::inspect::gdb_packet(payload));
-        for (;;) {
-            auto reply = next_reply(acknowledge);
-            if (!reply.empty() && reply[0] == 'T') continue;
-            return reply;
-        }
+        return next_reply(acknowledge);
     }
     // vCPU `cpu_index`'s register `n` (8 bytes, little-endian hex).
     std::uint64_t register_value(int n, int cpu_index = 0) {
         select(cpu_index);
         const auto all = command("g");
-        const std::size_t offset = n < kRip + 1 ? 16 * n
-                                   : n < kCs    ? 16 * kRip + 16
-                                   : n < 24     ? 16 * kRip + 24 + 8 * (n - kCs)
-                                                : 376 + 16 * (n - kCr0);
+        // Hex digits: 8 bytes each up to rip, 4 for eflags and the
+        // selectors, 8 from the bases on (gdb_remote.hpp).
+        const std::size_t offset =
+            n <= kRip  ? 16 * n
+            : n < kCs  ? 16 * kRip + 16
+            : n < 24   ? 16 * kRip + 24 + 8 * (n - kCs)
+            : n < kCr0 ? 16 * kRip + 24 + 8 * 6 + 16 * (n - 24)
+                       : 2 * drtm::inspect::kGdbControlRegistersOffset + 16 * (n - kCr0);
         const std::size_t digits = (n == 17 || (n >= kCs && n < 24)) ? 8 : 16;
         return drtm::inspect::gdb_register_value(all.substr(offset, digits));
     }
