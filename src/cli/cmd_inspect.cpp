@@ -204,13 +204,15 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
     if (const auto idt = report.find("idt");
         idt != report.end() && !(*idt)["gates_checked"].is_null())
         std::cout << "IDT: " << (*idt)["gates_checked"].get<std::size_t>()
-                  << " gates checked against the golden kernel's tables"
+                  << " gates checked against the golden image"
                   << ((*idt)["idtr_vcpus_checked"].is_null()
                           ? std::string()
                           : ", the IDTR of " +
                                 std::to_string((*idt)["idtr_vcpus_checked"].get<std::size_t>()) +
-                                " vCPU(s) and their read-only alias of it against idt_table's "
-                                "page")
+                                " vCPU(s)" +
+                                (report.value("image", "") == "linux"
+                                     ? " and their read-only alias of it against idt_table's page"
+                                     : std::string()))
                   << "\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";

@@ -47,9 +47,14 @@ struct CodeInspection {
     // prediction of an intact guest: inspect again.
     std::vector<std::string> not_judged;
     std::string mapping_problem;
-    // Gates of a native Linux kernel's IDT that are not what its golden
-    // image leaves there (linux_idt.hpp), one line each.
+    // Gates of a native Linux kernel's IDT, or of Xen's, that are not what
+    // the golden image leaves there (linux_idt.hpp, xen_idt.hpp), and
+    // vCPUs whose IDTR is not what it loads, one line each.
     std::vector<std::string> idt_problems;
+    // The gates checked (for Xen, over every vCPU's table), read in the
+    // last pause, and the vCPUs whose IDTR was; empty when not.
+    std::optional<std::size_t> idt_gates;
+    std::optional<std::size_t> idtrs_checked;
     // vCPUs running with CR0.WP clear (paused_copy.hpp), one line each.
     std::vector<std::string> write_protect_problems;
     bool intact() const {

@@ -570,10 +570,6 @@ nlohmann::json to_json(const LinuxInspection& r, const LinuxGolden& golden) {
         j["dom0_traps_predicted"] = golden.pv_traps_unpredicted().empty()
                                         ? nlohmann::json(true)
                                         : nlohmann::json(golden.pv_traps_unpredicted());
-    j["idt"] = {{"gates_checked", r.idt_gates ? nlohmann::json(*r.idt_gates) : nlohmann::json()},
-                {"idtr_vcpus_checked",
-                 r.idtrs_checked ? nlohmann::json(*r.idtrs_checked) : nlohmann::json()},
-                {"problems", r.idt_problems}};
     j["kaslr"] = {{"virtual_offset",
                    binary::hex_number(static_cast<std::uint64_t>(r.placement.virtual_delta))},
                   {"relocation_fields_agreeing", r.placement.delta_votes},

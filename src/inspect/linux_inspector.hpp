@@ -120,11 +120,6 @@ struct LinuxInspection : CodeInspection {
     std::optional<std::size_t> dom0_root_tables;
     // ... and its vCPUs as Xen holds them, all checked (xen_vcpus.hpp).
     std::optional<std::size_t> dom0_vcpus;
-    // A native kernel: its IDT's gates, read in the last pause, all checked
-    // (linux_idt.hpp).
-    std::optional<std::size_t> idt_gates;
-    // ... and the IDTR of each vCPU with paging on, read in the same pause.
-    std::optional<std::size_t> idtrs_checked;
 };
 
 // `xen_frame_table`, for a PV dom0 of a located Xen: every page table dom0

@@ -56,13 +56,13 @@ std::string write_protect_problem(int cpu_index, const VcpuPaging& registers) {
            "included";
 }
 
-PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
-                             std::uint64_t text_physical, std::size_t text_size,
-                             std::uint64_t rodata_physical, std::size_t rodata_size,
-                             const std::function<std::string(std::uint64_t cr3)>& check_mapping,
-                             std::span<const std::uint64_t> word_addresses,
-                             const std::function<std::string()>& check_other_tables,
-                             bool read_idtrs) {
+PausedCopy copy_while_paused(
+    const GuestControl& guest, const GuestMemory& ram, std::uint64_t text_physical,
+    std::size_t text_size, std::uint64_t rodata_physical, std::size_t rodata_size,
+    const std::function<std::string(std::uint64_t cr3)>& check_mapping,
+    std::span<const std::uint64_t> word_addresses,
+    const std::function<std::string()>& check_other_tables, bool read_idtrs,
+    const std::function<void(std::span<const PausedVcpu>)>& with_registers) {
     auto& qmp = guest.qmp;
     PausedCopy r;
     // The pause is a critical section (pause_section.hpp), entered a few
@@ -141,6 +141,7 @@ PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
         }
         if (std::none_of(vcpus.begin(), vcpus.end(), [](const auto& v) { return v.paging; }))
             r.mapping_problem = "no vCPU has paging on: none runs the code compared";
+        if (with_registers) with_registers(r.vcpus);
     } catch (const std::exception& e) {
         try {
             qmp.cont();

@@ -77,12 +77,14 @@ std::string write_protect_problem(int cpu_index, const VcpuPaging& registers);
 // mapping_problem (the vCPUs' tables are checked when it returns none).
 // `read_idtrs` asks QEMU's monitor for every vCPU's IDTR too
 // (monitor_registers.hpp), at the start of the pause, read after the copy.
-PausedCopy copy_while_paused(const GuestControl& guest, const GuestMemory& ram,
-                             std::uint64_t text_physical, std::size_t text_size,
-                             std::uint64_t rodata_physical, std::size_t rodata_size,
-                             const std::function<std::string(std::uint64_t cr3)>& check_mapping,
-                             std::span<const std::uint64_t> word_addresses = {},
-                             const std::function<std::string()>& check_other_tables = {},
-                             bool read_idtrs = false);
+// `with_registers`, when given, runs last in the pause with every vCPU's
+// registers (to read what they point at).
+PausedCopy copy_while_paused(
+    const GuestControl& guest, const GuestMemory& ram, std::uint64_t text_physical,
+    std::size_t text_size, std::uint64_t rodata_physical, std::size_t rodata_size,
+    const std::function<std::string(std::uint64_t cr3)>& check_mapping,
+    std::span<const std::uint64_t> word_addresses = {},
+    const std::function<std::string()>& check_other_tables = {}, bool read_idtrs = false,
+    const std::function<void(std::span<const PausedVcpu>)>& with_registers = {});
 
 }  // namespace drtm::inspect

@@ -6,7 +6,9 @@
 #include "binary/error.hpp"
 #include "image/elf_symbols.hpp"
 #include "inspect/guest_page_tables.hpp"
+#include "inspect/xen_idt.hpp"
 #include "inspect/xen_patch_sites.hpp"
+#include "inspect/xen_virtual_memory.hpp"
 
 namespace drtm::inspect {
 
@@ -141,6 +143,34 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
             pointer_va.push_back(va);
             pointer_pa.push_back(r.text_physical + (va - text.addr));
         }
+    // Xen's own IDTs (xen_idt.hpp): the one each vCPU's IDTR points at,
+    // read in the pause through Xen's idle_pg_table, as Xen maps them.
+    std::optional<XenIdt> idt;
+    try {
+        idt = XenIdt::from_golden(golden);
+    } catch (const std::runtime_error& e) {
+        r.not_judged.push_back(std::string("Xen's IDT: ") + e.what());
+    }
+    std::optional<XenVirtualMemory> memory;
+    if (const auto idle = golden.symbols().address("idle_pg_table");
+        idt && idle && *idle >= text.addr && *idle - text.addr < ram.size() - r.text_physical)
+        memory.emplace(r.text_physical + (*idle - text.addr));
+    struct ReadIdt {
+        int cpu_index;
+        DescriptorTableRegister idtr;
+        binary::Bytes table;  // empty when it could not be read
+    };
+    std::vector<ReadIdt> idts;
+    std::string idtrs_unread;
+    auto read_idts = [&](std::span<const PausedVcpu> vcpus) {
+        idts.clear();
+        for (const auto& v : vcpus) {
+            if (!v.paging.paging || !v.idtr) continue;
+            ReadIdt read{v.cpu_index, *v.idtr, binary::Bytes(XenIdt::kTableBytes)};
+            if (!memory->copy(ram, v.idtr->base, read.table)) read.table.clear();
+            idts.push_back(std::move(read));
+        }
+    };
     auto copy = copy_while_paused(
         guest, ram, r.text_physical, golden.text_bytes().size(), rodata_physical, rodata.size,
         [&](std::uint64_t cr3) {
@@ -149,10 +179,37 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
                                           {rodata.addr, rodata_physical, rodata.size}};
             return check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
         },
-        pointer_pa);
+        pointer_pa, nullptr, /*read_idtrs=*/memory.has_value(),
+        memory ? std::function<void(std::span<const PausedVcpu>)>(read_idts) : nullptr);
+    idtrs_unread = copy.idtrs_unread;
     PointerValues pointers;
     for (std::size_t i = 0; i < pointer_va.size(); ++i) pointers[pointer_va[i]] = copy.words[i];
     compare_with_golden(golden, std::move(copy), r, {.pointers = &pointers});
+    if (!idtrs_unread.empty()) r.not_judged.push_back("the vCPUs' IDTR: " + idtrs_unread);
+    if (idt && !memory)
+        r.not_judged.push_back("Xen's IDT: idle_pg_table is not in Xen's image in guest RAM");
+    if (memory && idtrs_unread.empty()) {
+        r.idt_gates = 0;
+        r.idtrs_checked = idts.size();
+        for (const auto& read : idts) {
+            const auto whose = "vCPU " + std::to_string(read.cpu_index);
+            if (read.table.empty()) {
+                r.idt_problems.push_back(whose + "'s IDTR points at " +
+                                         binary::hex_number(read.idtr.base) +
+                                         ", which Xen's page tables do not map");
+                continue;
+            }
+            if (read.idtr.limit < XenIdt::kTableBytes - 1) {
+                r.idt_problems.push_back(whose + "'s IDTR limit is " +
+                                         binary::hex_number(read.idtr.limit) +
+                                         ", where Xen loads its whole table (0xfff)");
+                continue;
+            }
+            auto problems = idt->check(read.table, golden.symbols(), whose);
+            r.idt_problems.insert(r.idt_problems.end(), problems.begin(), problems.end());
+            *r.idt_gates += XenIdt::kVectors;
+        }
+    }
     return r;
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
 
 #include "inspect/guest_memory.hpp"
 
@@ -24,6 +26,9 @@ class XenVirtualMemory {
     // std::runtime_error naming `what` when it is not mapped into RAM.
     std::uint64_t read(const GuestMemory& ram, std::uint64_t va, std::size_t size,
                        const std::string& what) const;
+    // `out.size()` bytes from `va` on, page by page; false when a page is
+    // not mapped into guest RAM.
+    bool copy(const GuestMemory& ram, std::uint64_t va, std::span<std::uint8_t> out) const;
     // Xen's variable `name`, at its link address.
     std::uint64_t variable(const XenGolden& xen, const GuestMemory& ram, const char* name,
                            std::size_t size) const;

@@ -839,3 +839,72 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     EXPECT_EQ(vm.terminate(), 0);
     fs::remove_all(dir);
 }
+
+// Xen's own IDT, where vCPU 0's IDTR points (idt_table), read in the
+// pause: on the clean guest each of its 256 gates is what the golden
+// xen-syms leaves there. Vector 9 (coprocessor segment overrun, which no
+// x86-64 CPU raises) aimed at divide_error, then opened to guests (DPL 3),
+// is found and named; put back, Xen is intact again.
+TEST_F(XenInspection, AGateTurnedInXensIdtIsFound) {
+    auto golden = xen_golden();
+    inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
+    inspect::QmpClient qmp(vm_->inspector_qmp_socket());
+    const inspect::GuestControl guest{qmp, vm_->gdb_socket()};
+    const auto clean = inspect::inspect_xen(*golden, ram, guest);
+    EXPECT_TRUE(clean.intact()) << clean.idt_problems.size();
+    EXPECT_TRUE(clean.idt_problems.empty()) << clean.idt_problems.front();
+    EXPECT_EQ(clean.idtrs_checked, std::optional<std::size_t>(1));
+    EXPECT_EQ(clean.idt_gates, std::optional<std::size_t>(256));
+
+    // Gate 9 as Xen booted it: an interrupt gate of __HYPERVISOR_CS
+    // (0xe008) to the stub autogen_entrypoints[9] names in xen-syms.
+    const auto& symbols = golden->symbols();
+    const std::uint64_t autogen9 = [&] {
+        const auto b = golden->elf().bytes_at(symbols.require("autogen_entrypoints") + 9 * 8, 8);
+        std::uint64_t v = 0;
+        for (int i = 0; i < 8; ++i) v |= std::uint64_t(b[i]) << (8 * i);
+        return v;
+    }();
+    ASSERT_NE(autogen9, 0u);
+    const auto gate9 =
+        clean.text_physical + (symbols.require("idt_table") - golden->text().addr) + 9 * 16;
+    std::uint8_t original[16];
+    for (int i = 0; i < 16; ++i) original[i] = testsupport::guest_byte(vm_->ram_file(), gate9 + i);
+    const std::uint64_t target =
+        std::uint64_t(original[0]) | std::uint64_t(original[1]) << 8 |
+        std::uint64_t(original[6]) << 16 | std::uint64_t(original[7]) << 24 |
+        std::uint64_t(original[8]) << 32 | std::uint64_t(original[9]) << 40 |
+        std::uint64_t(original[10]) << 48 | std::uint64_t(original[11]) << 56;
+    ASSERT_EQ(target, autogen9);
+    ASSERT_EQ(original[2] | original[3] << 8, 0xe008);
+    ASSERT_EQ(original[5], 0x8E);  // present, DPL 0, interrupt gate
+
+    std::uint8_t turned[16];
+    std::memcpy(turned, original, 16);
+    const std::uint64_t divide = symbols.require("divide_error");
+    turned[0] = divide & 0xFF, turned[1] = (divide >> 8) & 0xFF;
+    turned[6] = (divide >> 16) & 0xFF, turned[7] = (divide >> 24) & 0xFF;
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), gate9, turned, 16);
+    const auto aimed = inspect::inspect_xen(*golden, ram, guest);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), gate9, original, 16);
+    EXPECT_FALSE(aimed.intact());
+    ASSERT_EQ(aimed.idt_problems.size(), 1u);
+    const std::string prefix =
+        "vCPU 0's IDT vector 9: points at divide_error, where the golden Xen "
+        "sets ";
+    EXPECT_EQ(aimed.idt_problems[0].rfind(prefix, 0), 0u) << aimed.idt_problems[0];
+    EXPECT_NE(aimed.idt_problems[0].find("(autogen_entrypoints)"), std::string::npos)
+        << aimed.idt_problems[0];
+
+    std::memcpy(turned, original, 16);
+    turned[5] |= 3 << 5;  // DPL 3
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), gate9, turned, 16);
+    const auto opened = inspect::inspect_xen(*golden, ram, guest);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), gate9, original, 16);
+    EXPECT_FALSE(opened.intact());
+    EXPECT_EQ(opened.idt_problems,
+              std::vector<std::string>{"vCPU 0's IDT vector 9: DPL 3 (a guest may raise it with "
+                                       "int), where the golden Xen's is 0"});
+
+    EXPECT_TRUE(inspect::inspect_xen(*golden, ram, guest).intact());
+}
