@@ -154,6 +154,30 @@ std::vector<VcpuPaging> GdbRemote::receive_paging() {
     return out;
 }
 
+void GdbRemote::request_monitor(std::string_view command) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string payload = "qRcmd,";
+    for (unsigned char c : command) payload += {kHex[c >> 4], kHex[c & 0xF]};
+    send_all(fd_, gdb_packet(payload));
+}
+
+std::string GdbRemote::receive_monitor() {
+    std::string output;
+    for (;;) {
+        const auto reply = read_reply();
+        if (reply == "OK") return output;
+        // "O" and the output in hex; hex never holds a K, so "OK" is not one.
+        if (reply.empty() || reply[0] != 'O' || reply.size() % 2 == 0)
+            throw std::runtime_error("gdbstub: the monitor command was answered with '" +
+                                     reply.substr(0, 40) + "'");
+        for (std::size_t i = 1; i + 1 < reply.size(); i += 2) {
+            const int hi = hex_digit(reply[i]), lo = hex_digit(reply[i + 1]);
+            if (hi < 0 || lo < 0) throw std::runtime_error("gdbstub: monitor output is not hex");
+            output += static_cast<char>(hi * 16 + lo);
+        }
+    }
+}
+
 std::string GdbRemote::read_reply() {
     for (;;) {
         if (auto reply = replies_.next()) return *reply;

@@ -1,5 +1,6 @@
 // The vCPU registers the inspector needs in the pause (CR0 and CR3 of
-// every vCPU), read from QEMU's gdbstub with GDB's remote serial protocol.
+// every vCPU, and the monitor's register dump for the IDTR), read from
+// QEMU's gdbstub with GDB's remote serial protocol.
 // QEMU 7.2 offers no QMP command for them; its monitor's `info registers`
 // costs about half a millisecond per call (each human-monitor command builds
 // a monitor of its own and formats every register), while the gdbstub
@@ -78,6 +79,15 @@ class GdbRemote {
     // In the order asked; throws std::runtime_error when QEMU does not
     // know a vCPU, answers with an error, or does not answer in time.
     std::vector<VcpuPaging> receive_paging();
+
+    // A command for QEMU's monitor, sent after the register requests
+    // (qRcmd: `monitor CMD` in gdb); receive_monitor(), after
+    // receive_paging(), returns its output, which QEMU sends as 'O'
+    // packets before its OK. Through the gdbstub's own monitor the
+    // register dump costs QEMU 0.15-0.26 ms, against 0.35-0.4 ms through
+    // QMP's human-monitor-command, which builds a monitor per command.
+    void request_monitor(std::string_view command);
+    std::string receive_monitor();
 
   private:
     std::string read_reply();

@@ -105,10 +105,8 @@ PausedCopy copy_while_paused(
         // copy, so QEMU answers while the code is copied.
         GdbRemote registers(guest.gdb_socket);
         registers.request_paging(cpu_indexes);
-        // After the gdbstub's requests, which QEMU answers in microseconds:
-        // its main loop serves both, one at a time.
-        const std::string dump_command = "human-monitor-command";
-        if (read_idtrs) qmp.send(dump_command, {{"command-line", "info registers -a"}});
+        // After the register requests, which QEMU answers in microseconds.
+        if (read_idtrs) registers.request_monitor("info registers -a");
         // First, while what the caller read just before the pause is still
         // in the cache (the copy that follows evicts it).
         if (check_other_tables) r.mapping_problem = check_other_tables();
@@ -120,7 +118,7 @@ PausedCopy copy_while_paused(
         const auto vcpus = registers.receive_paging();
         std::vector<DescriptorTableRegister> idtrs;
         if (read_idtrs) {
-            const auto dump = qmp.receive(dump_command).get<std::string>();
+            const auto dump = registers.receive_monitor();
             try {
                 idtrs = idtrs_from_register_dump(dump, cpu_indexes);
             } catch (const std::runtime_error& e) {

@@ -226,3 +226,26 @@ TEST(GdbRemote, AMissingSocketIsNamed) {
         EXPECT_NE(std::string(e.what()).find("/nonexistent/drtm-gdb.sock"), std::string::npos);
     }
 }
+
+// A monitor command goes out as qRcmd with the command in hex; its output
+// comes back as 'O' packets (hex) before the OK.
+TEST(GdbRemote, AMonitorCommandsOutputIsGathered) {
+    // "CPU#0\r\n" and "IDT=1\r\n" in hex, in two packets.
+    ScriptedStub stub(1, "+" +
+                             gdb_packet("O435055233"
+                                        "00d0a") +
+                             gdb_packet("O4944543d310d0a") + gdb_packet("OK"));
+    {
+        GdbRemote gdb(stub.path());
+        gdb.request_monitor("info registers -a");
+        EXPECT_EQ(gdb.receive_monitor(), "CPU#0\r\nIDT=1\r\n");
+    }
+    EXPECT_EQ(stub.received(), gdb_packet("qRcmd,696e666f20726567697374657273202d61"));
+}
+
+TEST(GdbRemote, AMonitorCommandAnsweredOtherwiseIsRefused) {
+    ScriptedStub stub(1, "+" + gdb_packet("E01"));
+    GdbRemote gdb(stub.path());
+    gdb.request_monitor("info registers -a");
+    EXPECT_THROW(gdb.receive_monitor(), std::runtime_error);
+}
