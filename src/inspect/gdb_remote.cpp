@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "binary/bytes.hpp"
 #include "inspect/unix_stream.hpp"
 
 namespace drtm::inspect {
@@ -155,10 +156,7 @@ std::vector<VcpuPaging> GdbRemote::receive_paging() {
 }
 
 void GdbRemote::request_monitor(std::string_view command) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string payload = "qRcmd,";
-    for (unsigned char c : command) payload += {kHex[c >> 4], kHex[c & 0xF]};
-    send_all(fd_, gdb_packet(payload));
+    send_all(fd_, gdb_packet("qRcmd," + binary::to_hex(binary::as_bytes(command))));
 }
 
 std::string GdbRemote::receive_monitor() {
@@ -167,13 +165,14 @@ std::string GdbRemote::receive_monitor() {
         const auto reply = read_reply();
         if (reply == "OK") return output;
         // "O" and the output in hex; hex never holds a K, so "OK" is not one.
-        if (reply.empty() || reply[0] != 'O' || reply.size() % 2 == 0)
+        if (reply.empty() || reply[0] != 'O')
             throw std::runtime_error("gdbstub: the monitor command was answered with '" +
                                      reply.substr(0, 40) + "'");
-        for (std::size_t i = 1; i + 1 < reply.size(); i += 2) {
-            const int hi = hex_digit(reply[i]), lo = hex_digit(reply[i + 1]);
-            if (hi < 0 || lo < 0) throw std::runtime_error("gdbstub: monitor output is not hex");
-            output += static_cast<char>(hi * 16 + lo);
+        try {
+            const auto bytes = binary::from_hex(std::string_view(reply).substr(1));
+            output.append(bytes.begin(), bytes.end());
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(std::string("gdbstub: monitor output: ") + e.what());
         }
     }
 }

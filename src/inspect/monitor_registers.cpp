@@ -31,7 +31,7 @@ std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view d
     std::vector<DescriptorTableRegister> out;
     std::size_t at = 0;
     for (int cpu : cpu_indexes) {
-        // Lines end in "\r\n" through QMP (the monitor's own line ends).
+        // Lines end in "\r\n" (the monitor's own line ends).
         const std::string header = "CPU#" + std::to_string(cpu);
         auto start = dump.find(header, at);
         while (start != std::string_view::npos && start + header.size() < dump.size() &&

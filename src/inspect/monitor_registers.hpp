@@ -23,7 +23,7 @@ struct DescriptorTableRegister {
 // Each vCPU's IDTR from the dump, in the order of `cpu_indexes`. QEMU
 // (target/i386/cpu-dump.c) heads each vCPU's part with "CPU#<index>" and
 // prints "IDT=" followed by the base and the limit in hex; lines end in
-// "\r\n" through QMP. Throws
+// "\r\n" (the monitor's own line ends). Throws
 // std::runtime_error naming the vCPU and what is wrong when a vCPU asked
 // for is missing, listed out of order, or its IDT line is not that.
 std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view dump,

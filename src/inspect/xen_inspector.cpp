@@ -161,7 +161,6 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
         binary::Bytes table;  // empty when it could not be read
     };
     std::vector<ReadIdt> idts;
-    std::string idtrs_unread;
     auto read_idts = [&](std::span<const PausedVcpu> vcpus) {
         idts.clear();
         for (const auto& v : vcpus) {
@@ -181,7 +180,7 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
         },
         pointer_pa, nullptr, /*read_idtrs=*/memory.has_value(),
         memory ? std::function<void(std::span<const PausedVcpu>)>(read_idts) : nullptr);
-    idtrs_unread = copy.idtrs_unread;
+    const auto idtrs_unread = copy.idtrs_unread;
     PointerValues pointers;
     for (std::size_t i = 0; i < pointer_va.size(); ++i) pointers[pointer_va[i]] = copy.words[i];
     compare_with_golden(golden, std::move(copy), r, {.pointers = &pointers});
