@@ -82,6 +82,7 @@ class LinuxIdt {
     static constexpr std::size_t kTableBytes = kVectors * 16;
     static constexpr std::uint16_t kKernelCodeSegment = 0x10;  // __KERNEL_CS
     static constexpr std::uint8_t kInterruptGate = 0xE;
+    static constexpr std::uint8_t kTrapGate = 0xF;
 
     // Empty when the golden kernel names no idt_table. Throws
     // binary::ParseError (offset into `elf_file`) when its tables or stubs

@@ -118,11 +118,12 @@ PausedCopy copy_while_paused(
         const auto vcpus = registers.receive_paging();
         std::vector<DescriptorTableRegister> idtrs;
         if (read_idtrs) {
-            const auto dump = registers.receive_monitor();
+            // A dump refused by QEMU, or one that does not parse, leaves the
+            // IDTRs unjudged; the rest of the pause stands.
             try {
-                idtrs = idtrs_from_register_dump(dump, cpu_indexes);
+                idtrs = idtrs_from_register_dump(registers.receive_monitor(), cpu_indexes);
             } catch (const std::runtime_error& e) {
-                r.idtrs_unread = e.what();  // the rest of the pause stands
+                r.idtrs_unread = e.what();
             }
         }
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {

@@ -1,8 +1,11 @@
 #include "inspect/xen_idt.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
+
+#include "inspect/guest_page_tables.hpp"
 
 namespace drtm::inspect {
 
@@ -15,7 +18,8 @@ struct HandSetGate {
     std::uint8_t vector;
     const char* handler;
     std::uint8_t dpl, ist;
-    bool optional;  // only in builds with CONFIG_PV32
+    bool optional = false;   // only in builds with CONFIG_PV32
+    bool trap_gate = false;  // a trap gate before 4.17.3 (XSA-446)
 };
 constexpr HandSetGate kHandSet[] = {
     {0, "divide_error", 0, 0, false},
@@ -37,18 +41,23 @@ constexpr HandSetGate kHandSet[] = {
     {18, "machine_check", 0, 1, false},
     {19, "simd_coprocessor_error", 0, 0, false},
     {21, "entry_CP", 0, 0, false},
-    {0x80, "int80_direct_trap", 3, 0, false},  // LEGACY_SYSCALL_VECTOR
-    {0x82, "entry_int82", 1, 0, true},         // HYPERCALL_VECTOR
+    {0x80, "int80_direct_trap", 3, 0, false, true},  // LEGACY_SYSCALL_VECTOR
+    {0x82, "entry_int82", 1, 0, true, true},         // HYPERCALL_VECTOR
 };
 
 }  // namespace
 
 XenIdt XenIdt::from_golden(const GoldenCode& golden) {
-    const auto& symbols = golden.symbols();
-    const auto autogen = symbols.address("autogen_entrypoints");
+    const auto autogen = golden.symbols().address("autogen_entrypoints");
     if (!autogen) throw std::runtime_error("the golden Xen has no autogen_entrypoints");
-    const auto table = golden.elf().bytes_at(*autogen, kVectors * 8);
+    return from_tables(golden.symbols(), golden.elf().bytes_at(*autogen, kVectors * 8));
+}
+
+XenIdt XenIdt::from_tables(const image::KernelSymbols& symbols, binary::ByteView table) {
+    if (table.size() != kVectors * 8)
+        throw std::runtime_error("the golden Xen's autogen_entrypoints is not 256 entries");
     XenIdt idt;
+    idt.trap_nop_ = symbols.address("trap_nop").value_or(0);
     std::array<bool, kVectors> filled{};
     for (std::size_t v = 0; v < kVectors; ++v) {
         std::uint64_t entry = 0;
@@ -71,6 +80,7 @@ XenIdt XenIdt::from_golden(const GoldenCode& golden) {
                                      ": not Xen 4.17's IDT");
         idt.expected_[gate.vector] = {
             .target = *handler, .ist = gate.ist, .dpl = gate.dpl, .origin = "set by hand"};
+        idt.trap_gate_allowed_[gate.vector] = gate.trap_gate;
         filled[gate.vector] = true;
     }
     for (std::size_t v = 0; v < kVectors; ++v)
@@ -81,27 +91,48 @@ XenIdt XenIdt::from_golden(const GoldenCode& golden) {
     return idt;
 }
 
+bool XenIdt::is_play_dead_nmi(const IdtGate& gate) const {
+    return trap_nop_ && gate.present && gate.target == trap_nop_ &&
+           gate.segment == kHypervisorCodeSegment && gate.type == LinuxIdt::kInterruptGate &&
+           gate.dpl == 0 && gate.ist == 0;
+}
+
 std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
                                        const image::KernelSymbols& symbols,
-                                       const std::string& whose) const {
+                                       const std::string& whose, bool offline) const {
     std::vector<std::string> problems;
     if (table_bytes.size() != kTableBytes) {
         problems.push_back(whose + "'s IDT was not read whole");
         return problems;
     }
+    std::array<IdtGate, kVectors> gates;
+    for (std::size_t v = 0; v < kVectors; ++v)
+        gates[v] = decode_idt_gate(table_bytes.subspan(v * 16, 16));
+    const auto parked_nmi = [&](std::size_t v) {
+        return offline && v == kNmiVector && is_play_dead_nmi(gates[v]);
+    };
+    // disable_each_ist takes every stack away at once: a gate without its
+    // stack passes only when every other gate that has one is without too.
+    bool stacks_taken = true;
+    for (std::size_t v = 0; v < kVectors; ++v)
+        if (expected_[v].ist && gates[v].ist && !parked_nmi(v)) stacks_taken = false;
     for (std::size_t v = 0; v < kVectors; ++v) {
-        const auto gate = decode_idt_gate(table_bytes.subspan(v * 16, 16));
+        const auto& gate = gates[v];
         const auto& want = expected_[v];
+        if (parked_nmi(v)) continue;
         const auto at = whose + "'s IDT vector " + std::to_string(v) + ": ";
         const auto golden_sets =
             "the golden Xen sets " + symbols.symbolize(want.target) + " (" + want.origin + ")";
+        const bool type_allowed = gate.type == LinuxIdt::kInterruptGate ||
+                                  (trap_gate_allowed_[v] && gate.type == LinuxIdt::kTrapGate);
         if (!gate.present) {
             problems.push_back(at + "not present, where " + golden_sets);
-        } else if (gate.segment != kHypervisorCodeSegment ||
-                   gate.type != LinuxIdt::kInterruptGate) {
+        } else if (gate.segment != kHypervisorCodeSegment || !type_allowed) {
             problems.push_back(at + "segment " + binary::hex_number(gate.segment) + ", type " +
-                               binary::hex_number(gate.type) +
-                               "; Xen sets every gate to an interrupt gate of __HYPERVISOR_CS");
+                               binary::hex_number(gate.type) + "; Xen sets " +
+                               (trap_gate_allowed_[v] ? "an interrupt or (before 4.17.3) trap gate"
+                                                      : "an interrupt gate") +
+                               " of __HYPERVISOR_CS here");
         } else if (gate.target != want.target) {
             problems.push_back(at + "points at " + symbols.symbolize(gate.target) + ", where " +
                                golden_sets);
@@ -109,13 +140,113 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
             problems.push_back(at + "DPL " + std::to_string(gate.dpl) +
                                (gate.dpl == 3 ? " (a guest may raise it with int)" : "") +
                                ", where the golden Xen's is " + std::to_string(want.dpl));
-        } else if (gate.ist != want.ist && gate.ist != 0) {
-            problems.push_back(at + "interrupt stack " + std::to_string(gate.ist) +
-                               ", where the golden Xen's is " + std::to_string(want.ist) +
-                               (want.ist ? " or none" : ""));
+        } else if (gate.ist != want.ist && !(gate.ist == 0 && stacks_taken)) {
+            problems.push_back(
+                at + "interrupt stack " + (gate.ist ? std::to_string(gate.ist) : "none") +
+                ", where the golden Xen's is " + std::to_string(want.ist) +
+                (gate.ist ? (want.ist ? " (or none)" : "")
+                          : " (Xen takes the four stacks away together, and another gate has "
+                            "its own)"));
         }
     }
     return problems;
+}
+
+XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::optional<XenCpus>& cpus,
+                            const std::string& why, const image::KernelSymbols& symbols) const {
+    XenIdtVerdict r;
+    if (!cpus)
+        r.not_judged.push_back(
+            "which of Xen's CPUs each IDTR belongs to, and whether it is "
+            "online: " +
+            why);
+    for (const auto& read : vcpus) {
+        const auto whose = "vCPU " + std::to_string(read.cpu_index);
+        ++r.idtrs_checked;
+        if (read.table.empty()) {
+            r.problems.push_back(whose + "'s IDTR points at " + binary::hex_number(read.idtr.base) +
+                                 ", which Xen's page tables do not map");
+            continue;
+        }
+        if (read.idtr.limit < kTableBytes - 1) {
+            r.problems.push_back(whose + "'s IDTR limit is " + binary::hex_number(read.idtr.limit) +
+                                 ", where Xen loads its whole table (0xfff)");
+            continue;
+        }
+        if (!read.own_mapping_problem.empty())
+            r.problems.push_back(whose + "'s IDT: " + read.own_mapping_problem);
+        // Unknown, a CPU may be offline: play_dead's NMI gate is allowed
+        // then (aimed at trap_nop, it runs nothing of an attacker's).
+        bool offline = !cpus;
+        if (cpus) {
+            const auto& tables = cpus->idt_tables;
+            const auto it = std::find(tables.begin(), tables.end(), read.idtr.base);
+            if (it == tables.end()) {
+                r.problems.push_back(whose + "'s IDTR points at " +
+                                     binary::hex_number(read.idtr.base) +
+                                     ", none of the IDTs Xen keeps for its " +
+                                     std::to_string(tables.size()) + " CPU(s) (idt_tables)");
+            } else {
+                offline = !cpus->online(static_cast<std::size_t>(it - tables.begin()));
+            }
+        }
+        auto problems = check(read.table, symbols, whose, offline);
+        r.problems.insert(r.problems.end(), problems.begin(), problems.end());
+        r.gates_checked += kVectors;
+    }
+    return r;
+}
+
+XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
+                         const PausedVcpu& vcpu) {
+    XenVcpuIdt r{vcpu.cpu_index, vcpu.idtr.value_or(DescriptorTableRegister{}), {}, {}};
+    binary::Bytes table(XenIdt::kTableBytes);
+    if (!xen.copy(ram, r.idtr.base, table)) return r;
+    r.table = std::move(table);
+    const auto cr3 = vcpu.paging.cr3;
+    for (std::uint64_t va = r.idtr.base; va < r.idtr.base + XenIdt::kTableBytes;
+         va = (va | 0xFFF) + 1) {
+        const auto own = translate(ram, cr3, va), xens = translate(ram, xen.idle_pg_table(), va);
+        if (!own) {
+            r.own_mapping_problem = "the page tables in its CR3 (" + binary::hex_number(cr3) +
+                                    ") do not map " + binary::hex_number(va);
+        } else if (xens && own->physical != xens->physical) {
+            r.own_mapping_problem = "the page tables in its CR3 (" + binary::hex_number(cr3) +
+                                    ") map " + binary::hex_number(va) + " to physical " +
+                                    binary::hex_number(own->physical) + ", where Xen's own map " +
+                                    binary::hex_number(xens->physical);
+        }
+        if (!r.own_mapping_problem.empty()) break;
+    }
+    return r;
+}
+
+XenCpuRecord XenCpuRecord::locate(const GoldenCode& golden, const GuestMemory& ram,
+                                  const XenVirtualMemory& xen) {
+    XenCpuRecord r;
+    r.idt_tables_ = golden.symbols().require("idt_tables");
+    r.cpu_online_map_ = golden.symbols().require("cpu_online_map");
+    const auto cpus = xen.read(ram, golden.symbols().require("nr_cpu_ids"), 4, "nr_cpu_ids");
+    // NR_CPUS is at most 4095 (xen/arch/Kconfig).
+    if (cpus == 0 || cpus > 4095)
+        throw std::runtime_error("nr_cpu_ids holds " + std::to_string(cpus) +
+                                 ", where Xen has 1 to 4095 CPUs");
+    r.cpus_ = cpus;
+    return r;
+}
+
+XenCpus XenCpuRecord::read(const GuestMemory& ram, const XenVirtualMemory& xen) const {
+    XenCpus r;
+    r.idt_tables.resize(cpus_);
+    r.online_words.resize((cpus_ + 63) / 64);
+    auto bytes = [](auto& v) {
+        return std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(v.data()), v.size() * 8);
+    };
+    if (!xen.copy(ram, idt_tables_, bytes(r.idt_tables)))
+        throw std::runtime_error("idt_tables is not mapped by Xen's page tables");
+    if (!xen.copy(ram, cpu_online_map_, bytes(r.online_words)))
+        throw std::runtime_error("cpu_online_map is not mapped by Xen's page tables");
+    return r;
 }
 
 }  // namespace drtm::inspect

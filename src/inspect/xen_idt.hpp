@@ -11,48 +11,121 @@
 //    interrupt gate, DPL 0, to that stub;
 //  - every other vector, one of the gates Xen sets by hand
 //    (init_idt_traps, pv_trap_init, trap_init), named below by vector,
-//    handler, DPL and the interrupt stack enable_each_ist gives it (Xen
-//    may clear that stack at runtime, so 0 is allowed there too).
+//    handler, DPL and the interrupt stack enable_each_ist gives it.
 // A vector both or neither of them fill means another Xen: refused.
+//
+// What Xen changes at runtime, and is allowed for:
+//  - the four interrupt stacks (#MC, NMI, #DB, #DF) are taken away all
+//    together (disable_each_ist: an AP's fresh copy, SVM's HVM context),
+//    never one alone;
+//  - a CPU taken offline (play_dead) gets its NMI gate aimed at trap_nop
+//    with no stack;
+//  - 4.17.0 to 4.17.2 set int 0x80 and 0x82 as trap gates (XSA-446 made
+//    them interrupt gates in 4.17.3), and a golden image does not say which.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "binary/bytes.hpp"
 #include "image/kallsyms.hpp"
 #include "inspect/golden_code.hpp"
+#include "inspect/guest_memory.hpp"
 #include "inspect/linux_idt.hpp"
+#include "inspect/paused_copy.hpp"
+#include "inspect/xen_virtual_memory.hpp"
 
 namespace drtm::inspect {
+
+// One vCPU running Xen, as the pause found it.
+struct XenVcpuIdt {
+    int cpu_index = 0;  // QEMU's
+    DescriptorTableRegister idtr;
+    binary::Bytes table;  // through Xen's idle_pg_table; empty when it does not map it
+    // Empty when the vCPU's own page tables (CR3: a PV guest's, or under
+    // XPTI its CPU's root_pgt) map the table's page where Xen's do; an
+    // interrupt there dispatches through what they map, not what was read.
+    std::string own_mapping_problem;
+};
+
+// In the pause: `vcpu`'s IDTR, the table it points at and how its CR3 maps it.
+XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
+                         const PausedVcpu& vcpu);
+
+// Xen's own record of its CPUs (idt_tables[], cpu_online_map), which ties
+// each vCPU's IDTR to a CPU of Xen's and says whether that CPU is online.
+struct XenCpus {
+    std::vector<std::uint64_t> idt_tables;    // idt_tables[0, nr_cpu_ids)
+    std::vector<std::uint64_t> online_words;  // cpu_online_map's bitmap
+    bool online(std::size_t cpu) const {
+        return cpu / 64 < online_words.size() && (online_words[cpu / 64] >> (cpu % 64) & 1);
+    }
+};
+
+class XenCpuRecord {
+  public:
+    // Before the pause: where the golden Xen keeps the record, and how many
+    // CPUs it has (nr_cpu_ids, fixed at boot). Throws std::runtime_error.
+    static XenCpuRecord locate(const GoldenCode& golden, const GuestMemory& ram,
+                               const XenVirtualMemory& xen);
+    // In the pause. Throws std::runtime_error when it is not mapped.
+    XenCpus read(const GuestMemory& ram, const XenVirtualMemory& xen) const;
+
+  private:
+    std::uint64_t idt_tables_ = 0, cpu_online_map_ = 0;
+    std::size_t cpus_ = 0;
+};
+
+struct XenIdtVerdict {
+    std::vector<std::string> problems, not_judged;
+    std::size_t gates_checked = 0, idtrs_checked = 0;
+};
 
 class XenIdt {
   public:
     static constexpr std::size_t kVectors = 256;
     static constexpr std::size_t kTableBytes = kVectors * 16;
     static constexpr std::uint16_t kHypervisorCodeSegment = 0xe008;  // __HYPERVISOR_CS
+    static constexpr std::size_t kNmiVector = 2;
 
     // Throws std::runtime_error saying why when the golden image is not
     // laid out as Xen 4.17's (a handler it sets by hand is missing, or a
     // vector is filled twice or not at all).
     static XenIdt from_golden(const GoldenCode& golden);
-    // From the gates themselves (tests).
-    explicit XenIdt(const std::array<ExpectedIdtGate, kVectors>& expected) : expected_(expected) {}
+    // The same from the golden image's symbols and the bytes of its
+    // autogen_entrypoints (256 little-endian link addresses, 0 for none).
+    static XenIdt from_tables(const image::KernelSymbols& symbols,
+                              binary::ByteView autogen_entrypoints);
+    // From the gates themselves (tests); no trap gates allowed.
+    explicit XenIdt(const std::array<ExpectedIdtGate, kVectors>& expected,
+                    std::uint64_t trap_nop = 0)
+        : expected_(expected), trap_nop_(trap_nop) {}
 
     const std::array<ExpectedIdtGate, kVectors>& expected() const { return expected_; }
 
     // One line per gate of `table_bytes` (an IDT as read, kTableBytes)
     // that is not what the golden image leaves there, each starting with
-    // `whose` ("vCPU 1's IDT vector 14: ...").
+    // `whose` ("vCPU 1's IDT vector 14: ..."). With `offline`, the NMI gate
+    // may be the one play_dead leaves.
     std::vector<std::string> check(binary::ByteView table_bytes,
-                                   const image::KernelSymbols& symbols,
-                                   const std::string& whose) const;
+                                   const image::KernelSymbols& symbols, const std::string& whose,
+                                   bool offline = false) const;
+
+    // Every vCPU's IDTR and table from one pause, with Xen's record of its
+    // CPUs from the same pause (none when it could not be read: `why`).
+    XenIdtVerdict judge(std::span<const XenVcpuIdt> vcpus, const std::optional<XenCpus>& cpus,
+                        const std::string& why, const image::KernelSymbols& symbols) const;
 
   private:
     XenIdt() = default;
+    bool is_play_dead_nmi(const IdtGate& gate) const;
     std::array<ExpectedIdtGate, kVectors> expected_{};
+    std::array<bool, kVectors> trap_gate_allowed_{};
+    std::uint64_t trap_nop_ = 0;  // 0: the golden image has none
 };
 
 }  // namespace drtm::inspect

@@ -155,20 +155,25 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
     if (const auto idle = golden.symbols().address("idle_pg_table");
         idt && idle && *idle >= text.addr && *idle - text.addr < ram.size() - r.text_physical)
         memory.emplace(r.text_physical + (*idle - text.addr));
-    struct ReadIdt {
-        int cpu_index;
-        DescriptorTableRegister idtr;
-        binary::Bytes table;  // empty when it could not be read
-    };
-    std::vector<ReadIdt> idts;
+    // Which of Xen's CPUs each IDTR is, and whether it is online.
+    std::optional<XenCpuRecord> cpu_record;
+    std::string cpus_unread;
+    if (memory) try {
+            cpu_record = XenCpuRecord::locate(golden, ram, *memory);
+        } catch (const std::runtime_error& e) {
+            cpus_unread = e.what();
+        }
+    std::vector<XenVcpuIdt> idts;
+    std::optional<XenCpus> cpus;
     auto read_idts = [&](std::span<const PausedVcpu> vcpus) {
         idts.clear();
-        for (const auto& v : vcpus) {
-            if (!v.paging.paging || !v.idtr) continue;
-            ReadIdt read{v.cpu_index, *v.idtr, binary::Bytes(XenIdt::kTableBytes)};
-            if (!memory->copy(ram, v.idtr->base, read.table)) read.table.clear();
-            idts.push_back(std::move(read));
-        }
+        for (const auto& v : vcpus)
+            if (v.paging.paging && v.idtr) idts.push_back(read_vcpu_idt(ram, *memory, v));
+        if (cpu_record) try {
+                cpus = cpu_record->read(ram, *memory);
+            } catch (const std::runtime_error& e) {
+                cpus_unread = e.what();
+            }
     };
     auto copy = copy_while_paused(
         guest, ram, r.text_physical, golden.text_bytes().size(), rodata_physical, rodata.size,
@@ -188,26 +193,11 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
     if (idt && !memory)
         r.not_judged.push_back("Xen's IDT: idle_pg_table is not in Xen's image in guest RAM");
     if (memory && idtrs_unread.empty()) {
-        r.idt_gates = 0;
-        r.idtrs_checked = idts.size();
-        for (const auto& read : idts) {
-            const auto whose = "vCPU " + std::to_string(read.cpu_index);
-            if (read.table.empty()) {
-                r.idt_problems.push_back(whose + "'s IDTR points at " +
-                                         binary::hex_number(read.idtr.base) +
-                                         ", which Xen's page tables do not map");
-                continue;
-            }
-            if (read.idtr.limit < XenIdt::kTableBytes - 1) {
-                r.idt_problems.push_back(whose + "'s IDTR limit is " +
-                                         binary::hex_number(read.idtr.limit) +
-                                         ", where Xen loads its whole table (0xfff)");
-                continue;
-            }
-            auto problems = idt->check(read.table, golden.symbols(), whose);
-            r.idt_problems.insert(r.idt_problems.end(), problems.begin(), problems.end());
-            *r.idt_gates += XenIdt::kVectors;
-        }
+        auto verdict = idt->judge(idts, cpus, cpus_unread, golden.symbols());
+        r.idt_gates = verdict.gates_checked;
+        r.idtrs_checked = verdict.idtrs_checked;
+        r.idt_problems = std::move(verdict.problems);
+        for (auto& line : verdict.not_judged) r.not_judged.push_back("Xen's IDT: " + line);
     }
     return r;
 }

@@ -96,7 +96,8 @@ class XenInspection : public ::testing::Test {
     static void SetUpTestSuite() {
         dir_ = new fs::path(fs::temp_directory_path() /
                             ("drtm-xen-inspect-" + std::to_string(::getpid())));
-        vm_ = testsupport::boot_xen_guest(*dir_).release();
+        // Two CPUs: Xen's second one runs on an IDT of its heap (idt_tables[1]).
+        vm_ = testsupport::boot_xen_guest(*dir_, /*cpus=*/2).release();
     }
     static void TearDownTestSuite() {
         delete vm_;
@@ -840,11 +841,12 @@ TEST(XenCli, TheInspectionIsMeasuredAsPredicted) {
     fs::remove_all(dir);
 }
 
-// Xen's own IDT, where vCPU 0's IDTR points (idt_table), read in the
-// pause: on the clean guest each of its 256 gates is what the golden
-// xen-syms leaves there. Vector 9 (coprocessor segment overrun, which no
-// x86-64 CPU raises) aimed at divide_error, then opened to guests (DPL 3),
-// is found and named; put back, Xen is intact again.
+// Xen's own IDTs, where each vCPU's IDTR points (CPU 0's idt_table in
+// Xen's image, CPU 1's a page of Xen's heap), read in the pause: on the
+// clean guest each of their 256 gates is what the golden xen-syms leaves
+// there. Vector 9 (coprocessor segment overrun, which no x86-64 CPU raises)
+// aimed at divide_error, then opened to guests (DPL 3), in CPU 0's table
+// and then in CPU 1's, is found and named; put back, Xen is intact again.
 TEST_F(XenInspection, AGateTurnedInXensIdtIsFound) {
     auto golden = xen_golden();
     inspect::GuestMemory ram(vm_->ram_file(), vm_->ram_size());
@@ -853,8 +855,8 @@ TEST_F(XenInspection, AGateTurnedInXensIdtIsFound) {
     const auto clean = inspect::inspect_xen(*golden, ram, guest);
     EXPECT_TRUE(clean.intact()) << clean.idt_problems.size();
     EXPECT_TRUE(clean.idt_problems.empty()) << clean.idt_problems.front();
-    EXPECT_EQ(clean.idtrs_checked, std::optional<std::size_t>(1));
-    EXPECT_EQ(clean.idt_gates, std::optional<std::size_t>(256));
+    EXPECT_EQ(clean.idtrs_checked, std::optional<std::size_t>(2));
+    EXPECT_EQ(clean.idt_gates, std::optional<std::size_t>(512));
 
     // Gate 9 as Xen booted it: an interrupt gate of __HYPERVISOR_CS
     // (0xe008) to the stub autogen_entrypoints[9] names in xen-syms.
@@ -904,6 +906,42 @@ TEST_F(XenInspection, AGateTurnedInXensIdtIsFound) {
     EXPECT_FALSE(opened.intact());
     EXPECT_EQ(opened.idt_problems,
               std::vector<std::string>{"vCPU 0's IDT vector 9: DPL 3 (a guest may raise it with "
+                                       "int), where the golden Xen's is 0"});
+
+    // CPU 1's table: idt_tables[1], a directmap address of Xen's heap,
+    // found here through Xen's page tables walked by hand.
+    const auto xen_virtual = [&](std::uint64_t va) {
+        const auto idle =
+            clean.text_physical + (symbols.require("idle_pg_table") - golden->text().addr);
+        std::uint64_t table = idle;
+        for (int level = 3; level >= 0; --level) {
+            const auto entry = testsupport::guest_word(
+                vm_->ram_file(), table + 8 * ((va >> (12 + 9 * level)) & 511));
+            EXPECT_TRUE(entry & 1) << "level " << level;
+            const auto frame = entry & 0x000ffffffffff000ull;
+            if (level > 0 && level < 3 && (entry & 0x80)) {
+                const auto size = 1ull << (12 + 9 * level);
+                return (frame & ~(size - 1)) + (va & (size - 1));
+            }
+            if (level == 0) return frame + (va & 0xFFF);
+            table = frame;
+        }
+        return 0ull;
+    };
+    const auto idt_tables =
+        clean.text_physical + (symbols.require("idt_tables") - golden->text().addr);
+    const auto cpu1_idt = testsupport::guest_word(vm_->ram_file(), idt_tables + 8);
+    EXPECT_EQ(cpu1_idt >> 40, 0xffff83u) << std::hex << cpu1_idt;  // the directmap
+    const auto cpu1_gate9 = xen_virtual(cpu1_idt) + 9 * 16;
+    std::uint8_t cpu1_original[16];
+    for (int i = 0; i < 16; ++i)
+        cpu1_original[i] = testsupport::guest_byte(vm_->ram_file(), cpu1_gate9 + i);
+    ASSERT_EQ(0, std::memcmp(cpu1_original, original, 16));
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), cpu1_gate9, turned, 16);
+    const auto cpu1_opened = inspect::inspect_xen(*golden, ram, guest);
+    testsupport::set_guest_bytes(qmp, vm_->ram_file(), cpu1_gate9, cpu1_original, 16);
+    EXPECT_EQ(cpu1_opened.idt_problems,
+              std::vector<std::string>{"vCPU 1's IDT vector 9: DPL 3 (a guest may raise it with "
                                        "int), where the golden Xen's is 0"});
 
     EXPECT_TRUE(inspect::inspect_xen(*golden, ram, guest).intact());

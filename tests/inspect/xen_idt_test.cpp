@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/guest_ram_image.hpp"
+
 using namespace drtm;
 
 namespace {
@@ -76,15 +78,15 @@ TEST(XenIdt, EachWayAGateCanBeTurnedIsNamed) {
               "Xen's is 0");
     EXPECT_EQ(one(3, gate(kInt3, 0)), "vCPU 0's IDT vector 3: DPL 0, where the golden Xen's is 3");
     EXPECT_EQ(one(2, gate(kNmi, 0, 5)),
-              "vCPU 0's IDT vector 2: interrupt stack 5, where the golden Xen's is 2 or none");
+              "vCPU 0's IDT vector 2: interrupt stack 5, where the golden Xen's is 2 (or none)");
     EXPECT_EQ(one(9, gate(kStub, 0, 1)),
               "vCPU 0's IDT vector 9: interrupt stack 1, where the golden Xen's is 0");
     EXPECT_EQ(one(9, gate(kStub, 0, 0, 0x10)),
-              "vCPU 0's IDT vector 9: segment 0x10, type 0xe; Xen sets every gate to an interrupt "
-              "gate of __HYPERVISOR_CS");
+              "vCPU 0's IDT vector 9: segment 0x10, type 0xe; Xen sets an interrupt gate of "
+              "__HYPERVISOR_CS here");
     EXPECT_EQ(one(9, gate(kStub, 0, 0, 0xe008, 0xF)),
-              "vCPU 0's IDT vector 9: segment 0xe008, type 0xf; Xen sets every gate to an "
-              "interrupt gate of __HYPERVISOR_CS");
+              "vCPU 0's IDT vector 9: segment 0xe008, type 0xf; Xen sets an interrupt gate of "
+              "__HYPERVISOR_CS here");
     EXPECT_EQ(one(9, gate(kStub, 0, 0, 0xe008, 0xE, false)),
               "vCPU 0's IDT vector 9: not present, where the golden Xen sets autogen_stubs "
               "(autogen_entrypoints)");
@@ -94,4 +96,284 @@ TEST(XenIdt, ATableNotReadWholeIsSaidSo) {
     Fixture f;
     f.table.resize(100);
     EXPECT_EQ(f.check(), std::vector<std::string>{"vCPU 0's IDT was not read whole"});
+}
+
+// disable_each_ist takes the four stacks away together (an AP's fresh
+// copy, SVM running an HVM guest); one taken alone is someone else's doing.
+TEST(XenIdt, AStackTakenAwayAloneIsNamed) {
+    Fixture f;
+    f.expected[8] = {.target = kOther, .ist = 4, .origin = "set by hand"};
+    f.set(8, gate(kOther, 0, 4));
+    ASSERT_TRUE(f.check().empty());
+    f.set(2, gate(kNmi, 0, 0));
+    EXPECT_EQ(f.check(), std::vector<std::string>{
+                             "vCPU 0's IDT vector 2: interrupt stack none, where the golden Xen's "
+                             "is 2 (Xen takes the four stacks away together, and another gate has "
+                             "its own)"});
+    f.set(8, gate(kOther, 0, 0));
+    EXPECT_TRUE(f.check().empty());
+}
+
+// play_dead aims an offline CPU's NMI gate at trap_nop, without a stack;
+// on a CPU Xen has online that is a finding.
+TEST(XenIdt, AnOfflineCpusNmiGateMayBePlayDeads) {
+    constexpr std::uint64_t kTrapNop = 0xffff82d0402020b3ull;
+    Fixture f;
+    f.symbols = image::KernelSymbols(std::vector<image::KernelSymbol>{
+        {kStub, 't', "autogen_stubs"}, {kNmi, 'T', "nmi"}, {kTrapNop, 'T', "trap_nop"}});
+    f.set(2, gate(kTrapNop));
+    const inspect::XenIdt idt(f.expected, kTrapNop);
+    EXPECT_TRUE(idt.check(f.table, f.symbols, "vCPU 1", /*offline=*/true).empty());
+    EXPECT_EQ(idt.check(f.table, f.symbols, "vCPU 1"),
+              std::vector<std::string>{"vCPU 1's IDT vector 2: points at trap_nop, where the "
+                                       "golden Xen sets nmi (set by hand)"});
+    // Only play_dead's gate: trap_nop opened to guests is not.
+    f.set(2, gate(kTrapNop, 3));
+    EXPECT_EQ(idt.check(f.table, f.symbols, "vCPU 1", true).size(), 1u);
+}
+
+namespace {
+
+// A golden Xen's symbols and autogen_entrypoints: the handlers Xen 4.17
+// sets by hand at made-up addresses, and a stub for every other vector.
+struct GoldenTables {
+    std::vector<image::KernelSymbol> symbols;
+    binary::Bytes autogen = binary::Bytes(256 * 8, 0);
+    GoldenTables() {
+        const std::pair<int, const char*> by_hand[] = {{0, "divide_error"},
+                                                       {1, "debug"},
+                                                       {2, "nmi"},
+                                                       {3, "int3"},
+                                                       {4, "overflow"},
+                                                       {5, "bounds"},
+                                                       {6, "invalid_op"},
+                                                       {7, "device_not_available"},
+                                                       {8, "double_fault"},
+                                                       {10, "invalid_TSS"},
+                                                       {11, "segment_not_present"},
+                                                       {12, "stack_segment"},
+                                                       {13, "general_protection"},
+                                                       {14, "page_fault"},
+                                                       {16, "coprocessor_error"},
+                                                       {17, "alignment_check"},
+                                                       {18, "machine_check"},
+                                                       {19, "simd_coprocessor_error"},
+                                                       {21, "entry_CP"},
+                                                       {0x80, "int80_direct_trap"}};
+        std::vector<bool> hand(256);
+        for (auto [v, name] : by_hand) {
+            symbols.push_back({0xffff82d040201000ull + 0x40 * v, 'T', name});
+            hand[v] = true;
+        }
+        for (int v = 0; v < 256; ++v)
+            if (!hand[v]) stub(v, 0xffff82d040300000ull + 0x20 * v);
+    }
+    void stub(int v, std::uint64_t target) {
+        for (int i = 0; i < 8; ++i) autogen[8 * v + i] = (target >> (8 * i)) & 0xFF;
+    }
+    void drop(const char* name) {
+        std::erase_if(symbols, [&](const auto& s) { return s.name == name; });
+    }
+    inspect::XenIdt idt() const {
+        return inspect::XenIdt::from_tables(image::KernelSymbols(symbols), autogen);
+    }
+};
+
+std::string refusal(const GoldenTables& g) {
+    try {
+        g.idt();
+        return "accepted";
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+}
+
+}  // namespace
+
+TEST(XenIdt, TheGoldenTablesGiveEveryGate) {
+    GoldenTables g;
+    const auto idt = g.idt();
+    const auto& want = idt.expected();
+    EXPECT_EQ(want[9].target, 0xffff82d040300000ull + 0x20 * 9);
+    EXPECT_EQ(want[9].origin, "autogen_entrypoints");
+    EXPECT_EQ(want[2].target, 0xffff82d040201000ull + 0x40 * 2);
+    EXPECT_EQ(want[2].ist, 2);   // IST_NMI
+    EXPECT_EQ(want[18].ist, 1);  // IST_MCE
+    EXPECT_EQ(want[1].ist, 3);   // IST_DB
+    EXPECT_EQ(want[8].ist, 4);   // IST_DF
+    EXPECT_EQ(want[3].dpl, 3);
+    EXPECT_EQ(want[4].dpl, 3);
+    EXPECT_EQ(want[0x80].dpl, 3);
+    EXPECT_EQ(want[14].dpl, 0);
+    // Without CONFIG_PV32 there is no entry_int82: 0x82 is a stub.
+    EXPECT_EQ(want[0x82].origin, "autogen_entrypoints");
+}
+
+// Before 4.17.3 (XSA-446) int 0x80 was a trap gate; only there.
+TEST(XenIdt, Int80MayBeATrapGateAndNoOtherVector) {
+    GoldenTables g;
+    const auto idt = g.idt();
+    image::KernelSymbols symbols(g.symbols);
+    binary::Bytes table;
+    for (std::size_t v = 0; v < 256; ++v) {
+        const auto& w = idt.expected()[v];
+        const auto one = gate(w.target, w.dpl, w.ist, 0xe008, v == 0x80 ? 0xF : 0xE);
+        table.insert(table.end(), one.begin(), one.end());
+    }
+    EXPECT_TRUE(idt.check(table, symbols, "vCPU 0").empty());
+    table[16 * 14 + 5] |= 1;  // page_fault's gate a trap gate
+    EXPECT_EQ(idt.check(table, symbols, "vCPU 0"),
+              std::vector<std::string>{"vCPU 0's IDT vector 14: segment 0xe008, type 0xf; Xen "
+                                       "sets an interrupt gate of __HYPERVISOR_CS here"});
+}
+
+TEST(XenIdt, AGoldenImageLaidOutOtherwiseIsRefused) {
+    {
+        GoldenTables g;
+        g.drop("page_fault");
+        EXPECT_EQ(refusal(g),
+                  "the golden Xen has no page_fault, which Xen 4.17 sets in IDT "
+                  "vector 14");
+    }
+    {
+        GoldenTables g;
+        g.stub(14, 0xffff82d040300000ull);
+        EXPECT_EQ(refusal(g),
+                  "IDT vector 14 has both an autogen_entrypoints stub and "
+                  "page_fault: not Xen 4.17's IDT");
+    }
+    {
+        GoldenTables g;
+        g.stub(9, 0);
+        EXPECT_EQ(refusal(g),
+                  "IDT vector 9 has neither an autogen_entrypoints stub nor a "
+                  "handler Xen 4.17 sets by hand");
+    }
+    {
+        GoldenTables g;
+        g.autogen.resize(100);
+        EXPECT_EQ(refusal(g), "the golden Xen's autogen_entrypoints is not 256 entries");
+    }
+    // entry_int82 is only in CONFIG_PV32 builds, where 0x82 has no stub.
+    {
+        GoldenTables g;
+        g.symbols.push_back({0xffff82d040209000ull, 'T', "entry_int82"});
+        EXPECT_EQ(refusal(g),
+                  "IDT vector 130 has both an autogen_entrypoints stub and "
+                  "entry_int82: not Xen 4.17's IDT");
+        g.stub(0x82, 0);
+        const auto idt = g.idt();
+        EXPECT_EQ(idt.expected()[0x82].target, 0xffff82d040209000ull);
+        EXPECT_EQ(idt.expected()[0x82].dpl, 1);
+    }
+}
+
+namespace {
+
+constexpr std::uint64_t kCpu0Idt = 0xffff82d040577000ull, kCpu1Idt = 0xffff830000123000ull;
+
+inspect::XenVcpuIdt read_of(int cpu, std::uint64_t base, const binary::Bytes& table) {
+    return {cpu, {base, 0xfff}, table, ""};
+}
+
+}  // namespace
+
+// Each IDTR must be one of the tables Xen keeps for its CPUs; an offline
+// CPU's may hold play_dead's NMI gate.
+TEST(XenIdt, EachIdtrIsTiedToACpuOfXens) {
+    constexpr std::uint64_t kTrapNop = 0xffff82d0402020b3ull;
+    Fixture f;
+    const inspect::XenIdt idt(f.expected, kTrapNop);
+    inspect::XenCpus cpus{{kCpu0Idt, kCpu1Idt}, {0b01}};  // CPU 1 offline
+    auto parked = f.table;
+    const auto nop = gate(kTrapNop);
+    std::copy(nop.begin(), nop.end(), parked.begin() + 32);
+    const std::vector<inspect::XenVcpuIdt> vcpus = {read_of(0, kCpu0Idt, f.table),
+                                                    read_of(1, kCpu1Idt, parked)};
+    auto verdict = idt.judge(vcpus, cpus, "", f.symbols);
+    EXPECT_TRUE(verdict.problems.empty()) << verdict.problems.front();
+    EXPECT_TRUE(verdict.not_judged.empty());
+    EXPECT_EQ(verdict.gates_checked, 512u);
+    EXPECT_EQ(verdict.idtrs_checked, 2u);
+    // Online, CPU 1 may not hold it.
+    cpus.online_words = {0b11};
+    verdict = idt.judge(vcpus, cpus, "", f.symbols);
+    ASSERT_EQ(verdict.problems.size(), 1u);
+    EXPECT_TRUE(verdict.problems[0].starts_with("vCPU 1's IDT vector 2: points at "))
+        << verdict.problems[0];
+    // A table that is none of Xen's.
+    const std::vector<inspect::XenVcpuIdt> elsewhere = {read_of(0, 0xffff830000999000ull, f.table)};
+    verdict = idt.judge(elsewhere, cpus, "", f.symbols);
+    EXPECT_EQ(verdict.problems,
+              std::vector<std::string>{"vCPU 0's IDTR points at 0xffff830000999000, none of the "
+                                       "IDTs Xen keeps for its 2 CPU(s) (idt_tables)"});
+    // Without Xen's record, said so; play_dead's gate then passes.
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(1, kCpu1Idt, parked)},
+                        std::nullopt, "nr_cpu_ids holds 0", f.symbols);
+    EXPECT_TRUE(verdict.problems.empty());
+    EXPECT_EQ(verdict.not_judged,
+              std::vector<std::string>{"which of Xen's CPUs each IDTR belongs to, and whether "
+                                       "it is online: nr_cpu_ids holds 0"});
+}
+
+TEST(XenIdt, AnIdtrUnmappedShortOrMappedElsewhereIsNamed) {
+    Fixture f;
+    const inspect::XenIdt idt(f.expected);
+    const inspect::XenCpus cpus{{kCpu0Idt}, {1}};
+    auto judge = [&](const inspect::XenVcpuIdt& read) {
+        return idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols).problems;
+    };
+    EXPECT_EQ(
+        judge(read_of(0, kCpu0Idt, {})),
+        std::vector<std::string>{
+            "vCPU 0's IDTR points at 0xffff82d040577000, which Xen's page tables do not map"});
+    EXPECT_EQ(judge({0, {kCpu0Idt, 0x7ff}, f.table, ""}),
+              std::vector<std::string>{"vCPU 0's IDTR limit is 0x7ff, where Xen loads its whole "
+                                       "table (0xfff)"});
+    // A VM exit leaves 0xffff: more than the table is fine.
+    EXPECT_TRUE(judge({0, {kCpu0Idt, 0xffff}, f.table, ""}).empty());
+    EXPECT_EQ(judge({0, {kCpu0Idt, 0xfff}, f.table, "the page tables in its CR3 (0x1000) map x"}),
+              std::vector<std::string>{"vCPU 0's IDT: the page tables in its CR3 (0x1000) map x"});
+}
+
+// The table read through Xen's idle_pg_table, and the page each vCPU's CR3
+// maps there (hand-built tables: the directmap, slot 262, onto physical 0
+// with one 2 MiB page; the IDT at 1 MiB).
+TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
+    constexpr std::uint64_t kDirectMap = 0xffff830000000000ull, kIdtVa = kDirectMap + 0x100000;
+    testsupport::GuestRamImage image(4 << 20);
+    image.put(0x1000 + 8 * 262, 0x2000 | 0x3);  // idle_pg_table[262] → L3
+    image.put(0x2000, 0x3000 | 0x3);            // L3[0] → L2
+    image.put(0x3000, 0x0 | 0x83);              // L2[0]: 2 MiB at 0
+    image.put(0x100000 + 16 * 9, 0x1234);       // a byte of the table to find
+    // Another root (a PV guest's, a root_pgt) sharing Xen's L3: agrees.
+    image.put(0x4000 + 8 * 262, 0x2000 | 0x3);
+    // A third whose 4 KiB page at the IDT's address is another page.
+    image.put(0x5000 + 8 * 262, 0x6000 | 0x3);
+    image.put(0x6000, 0x7000 | 0x3);
+    image.put(0x7000, 0x8000 | 0x3);
+    image.put(0x8000 + 8 * 0x100, 0x180000 | 0x3);
+    const inspect::XenVirtualMemory xen(0x1000);
+    auto read = [&](std::uint64_t cr3, std::uint64_t base) {
+        inspect::PausedVcpu vcpu{3, {}, inspect::DescriptorTableRegister{base, 0xfff}};
+        vcpu.paging.paging = true;
+        vcpu.paging.cr3 = cr3;
+        return inspect::read_vcpu_idt(image.memory(), xen, vcpu);
+    };
+    for (std::uint64_t cr3 : {0x1000ull, 0x4000ull}) {
+        const auto r = read(cr3, kIdtVa);
+        EXPECT_EQ(r.cpu_index, 3);
+        ASSERT_EQ(r.table.size(), 4096u);
+        EXPECT_EQ(r.table[16 * 9], 0x34);
+        EXPECT_EQ(r.table[16 * 9 + 1], 0x12);
+        EXPECT_EQ(r.own_mapping_problem, "");
+    }
+    EXPECT_EQ(read(0x5000, kIdtVa).own_mapping_problem,
+              "the page tables in its CR3 (0x5000) map 0xffff830000100000 to physical 0x180000, "
+              "where Xen's own map 0x100000");
+    image.put(0x8000 + 8 * 0x100, 0);
+    EXPECT_EQ(read(0x5000, kIdtVa).own_mapping_problem,
+              "the page tables in its CR3 (0x5000) do not map 0xffff830000100000");
+    // Not mapped by Xen: nothing read.
+    EXPECT_TRUE(read(0x1000, 0xffff840000000000ull).table.empty());
 }

@@ -61,16 +61,19 @@ inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_debian_guest(
 
 // Debian's Xen with the Debian kernel as dom0 (the same inspection initrd),
 // booted through QEMU's multiboot loader as `drtm vm run --xen` does it.
+// With more than one CPU, Xen runs on all and dom0 keeps one vCPU.
 inline std::unique_ptr<drtm::inspect::VirtualMachine> boot_xen_guest(
-    const std::filesystem::path& dir) {
+    const std::filesystem::path& dir, std::uint32_t cpus = 1) {
     if (!std::filesystem::exists(artifacts() / "xen-syms"))
         throw std::runtime_error("no xen-syms: run scripts/fetch-artifacts.sh");
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     drtm::inspect::VmConfig c;
     c.dir = dir;
-    drtm::inspect::configure_xen_guest(c, artifacts() / "xen.gz", artifacts() / "vmlinuz",
-                                       artifacts() / "guest-initrd.img");
+    c.cpus = cpus;
+    drtm::inspect::configure_xen_guest(
+        c, artifacts() / "xen.gz", artifacts() / "vmlinuz", artifacts() / "guest-initrd.img",
+        cpus > 1 ? drtm::inspect::default_xen_append(c.memory_mib) + " dom0_max_vcpus=1" : "");
     auto vm = std::make_unique<drtm::inspect::VirtualMachine>(c);
     if (!vm->wait_for_console("GUEST-READY", 120000))
         throw std::runtime_error("Xen's dom0 did not boot:\n" + vm->console());
