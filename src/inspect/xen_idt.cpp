@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "inspect/guest_page_tables.hpp"
+#include "inspect/xen_release.hpp"
 
 namespace drtm::inspect {
 
@@ -48,15 +49,26 @@ constexpr HandSetGate kHandSet[] = {
 }  // namespace
 
 XenIdt XenIdt::from_golden(const GoldenCode& golden) {
+    const auto release = xen_release(golden.symbols(), [&](std::uint64_t va, std::size_t n) {
+        return golden.elf().bytes_at(va, n);
+    });
+    if (release.major != 4 || release.minor != 17)
+        throw std::runtime_error(
+            "the gates Xen sets by hand are known for Xen 4.17; the golden "
+            "image is Xen " +
+            release.text());
     const auto autogen = golden.symbols().address("autogen_entrypoints");
     if (!autogen) throw std::runtime_error("the golden Xen has no autogen_entrypoints");
-    return from_tables(golden.symbols(), golden.elf().bytes_at(*autogen, kVectors * 8));
+    return from_tables(golden.symbols(), golden.elf().bytes_at(*autogen, kVectors * 8),
+                       release.patch());
 }
 
-XenIdt XenIdt::from_tables(const image::KernelSymbols& symbols, binary::ByteView table) {
+XenIdt XenIdt::from_tables(const image::KernelSymbols& symbols, binary::ByteView table,
+                           std::optional<unsigned> patch) {
     if (table.size() != kVectors * 8)
         throw std::runtime_error("the golden Xen's autogen_entrypoints is not 256 entries");
     XenIdt idt;
+    idt.types_.fill(kInterruptOnly);
     idt.trap_nop_ = symbols.address("trap_nop").value_or(0);
     std::array<bool, kVectors> filled{};
     for (std::size_t v = 0; v < kVectors; ++v) {
@@ -80,7 +92,16 @@ XenIdt XenIdt::from_tables(const image::KernelSymbols& symbols, binary::ByteView
                                      ": not Xen 4.17's IDT");
         idt.expected_[gate.vector] = {
             .target = *handler, .ist = gate.ist, .dpl = gate.dpl, .origin = "set by hand"};
-        idt.trap_gate_allowed_[gate.vector] = gate.trap_gate;
+        // XSA-446 (4.17.3) made these interrupt gates; before it they were
+        // trap gates, but for 0x80 under XPTI, which rewrote it to an
+        // interrupt gate. Of a build between releases, or a release not
+        // known, either.
+        if (gate.trap_gate) {
+            if (!patch)
+                idt.types_[gate.vector] = kInterruptOrTrap;
+            else if (*patch < 3)
+                idt.types_[gate.vector] = gate.vector == 0x80 ? kInterruptOrTrap : kTrapOnly;
+        }
         filled[gate.vector] = true;
     }
     for (std::size_t v = 0; v < kVectors; ++v)
@@ -123,15 +144,15 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
         const auto at = whose + "'s IDT vector " + std::to_string(v) + ": ";
         const auto golden_sets =
             "the golden Xen sets " + symbols.symbolize(want.target) + " (" + want.origin + ")";
-        const bool type_allowed = gate.type == LinuxIdt::kInterruptGate ||
-                                  (trap_gate_allowed_[v] && gate.type == LinuxIdt::kTrapGate);
+        const bool type_allowed = gate.type < 16 && (types_[v] >> gate.type & 1);
         if (!gate.present) {
             problems.push_back(at + "not present, where " + golden_sets);
         } else if (gate.segment != kHypervisorCodeSegment || !type_allowed) {
             problems.push_back(at + "segment " + binary::hex_number(gate.segment) + ", type " +
                                binary::hex_number(gate.type) + "; Xen sets " +
-                               (trap_gate_allowed_[v] ? "an interrupt or (before 4.17.3) trap gate"
-                                                      : "an interrupt gate") +
+                               (types_[v] == kInterruptOnly ? "an interrupt gate"
+                                : types_[v] == kTrapOnly    ? "a trap gate"
+                                                            : "an interrupt or trap gate") +
                                " of __HYPERVISOR_CS here");
         } else if (gate.target != want.target) {
             problems.push_back(at + "points at " + symbols.symbolize(gate.target) + ", where " +

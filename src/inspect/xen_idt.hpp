@@ -20,8 +20,10 @@
 //    never one alone;
 //  - a CPU taken offline (play_dead) gets its NMI gate aimed at trap_nop
 //    with no stack;
-//  - 4.17.0 to 4.17.2 set int 0x80 and 0x82 as trap gates (XSA-446 made
-//    them interrupt gates in 4.17.3), and a golden image does not say which.
+//  - nothing else; but 4.17.0 to 4.17.2 set int 0x80 and 0x82 as trap
+//    gates (XSA-446 made them interrupt gates in 4.17.3; XPTI made 0x80
+//    one before), so the release is read from the golden image
+//    (xen_release.hpp), and the gates held to 4.17's only for a 4.17.
 #pragma once
 
 #include <array>
@@ -96,14 +98,18 @@ class XenIdt {
     // laid out as Xen 4.17's (a handler it sets by hand is missing, or a
     // vector is filled twice or not at all).
     static XenIdt from_golden(const GoldenCode& golden);
-    // The same from the golden image's symbols and the bytes of its
-    // autogen_entrypoints (256 little-endian link addresses, 0 for none).
+    // The same from the golden image's symbols, the bytes of its
+    // autogen_entrypoints (256 little-endian link addresses, 0 for none)
+    // and its 4.17 release's third number (none: not known).
     static XenIdt from_tables(const image::KernelSymbols& symbols,
-                              binary::ByteView autogen_entrypoints);
-    // From the gates themselves (tests); no trap gates allowed.
+                              binary::ByteView autogen_entrypoints,
+                              std::optional<unsigned> patch = std::nullopt);
+    // From the gates themselves (tests); every one an interrupt gate.
     explicit XenIdt(const std::array<ExpectedIdtGate, kVectors>& expected,
                     std::uint64_t trap_nop = 0)
-        : expected_(expected), trap_nop_(trap_nop) {}
+        : expected_(expected), trap_nop_(trap_nop) {
+        types_.fill(kInterruptOnly);
+    }
 
     const std::array<ExpectedIdtGate, kVectors>& expected() const { return expected_; }
 
@@ -124,7 +130,11 @@ class XenIdt {
     XenIdt() = default;
     bool is_play_dead_nmi(const IdtGate& gate) const;
     std::array<ExpectedIdtGate, kVectors> expected_{};
-    std::array<bool, kVectors> trap_gate_allowed_{};
+    // The gate types a vector may hold, one bit per type.
+    static constexpr std::uint16_t kInterruptOnly = 1u << LinuxIdt::kInterruptGate,
+                                   kTrapOnly = 1u << LinuxIdt::kTrapGate,
+                                   kInterruptOrTrap = kInterruptOnly | kTrapOnly;
+    std::array<std::uint16_t, kVectors> types_{};
     std::uint64_t trap_nop_ = 0;  // 0: the golden image has none
 };
 

@@ -22,6 +22,7 @@
 #include "inspect/linux_inspector.hpp"
 #include "inspect/xen_frame_table.hpp"
 #include "inspect/xen_inspector.hpp"
+#include "inspect/xen_release.hpp"
 #include "inspect/xen_vcpus.hpp"
 #include "inspect/xen_virtual_memory.hpp"
 #include "support/background_command.hpp"
@@ -137,6 +138,16 @@ TEST_F(XenInspection, ACleanXenIsIntactAndRunsOn) {
     EXPECT_EQ(golden_text.size(), golden->rodata().addr - golden->text().addr);
     EXPECT_TRUE(std::equal(golden_text.begin(), golden_text.end(), r.text_normalised.begin(),
                            r.text_normalised.end()));
+    // The release read from xen-syms' version functions is the one Xen
+    // itself printed at boot.
+    const auto release = inspect::xen_release(
+        golden->symbols(),
+        [&](std::uint64_t va, std::size_t n) { return golden->elf().bytes_at(va, n); });
+    EXPECT_EQ(release.major, 4u);
+    EXPECT_EQ(release.minor, 17u);
+    EXPECT_NE(vm_->console().find("Xen version " + release.text() + " "), std::string::npos)
+        << release.text() << "\n"
+        << vm_->console().substr(0, 3000);
     // dom0's counter moves on after the pause.
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_GT(console_size(*vm_), before)

@@ -174,8 +174,8 @@ struct GoldenTables {
     void drop(const char* name) {
         std::erase_if(symbols, [&](const auto& s) { return s.name == name; });
     }
-    inspect::XenIdt idt() const {
-        return inspect::XenIdt::from_tables(image::KernelSymbols(symbols), autogen);
+    inspect::XenIdt idt(std::optional<unsigned> patch = std::nullopt) const {
+        return inspect::XenIdt::from_tables(image::KernelSymbols(symbols), autogen, patch);
     }
 };
 
@@ -209,20 +209,48 @@ TEST(XenIdt, TheGoldenTablesGiveEveryGate) {
     EXPECT_EQ(want[0x82].origin, "autogen_entrypoints");
 }
 
-// Before 4.17.3 (XSA-446) int 0x80 was a trap gate; only there.
-TEST(XenIdt, Int80MayBeATrapGateAndNoOtherVector) {
+// Before 4.17.3 (XSA-446) int 0x80 and 0x82 were trap gates (0x80 an
+// interrupt gate under XPTI); from 4.17.3 on, interrupt gates. A release
+// not known (a build between two) may hold either; no other vector may.
+TEST(XenIdt, Int80And82AreTrapGatesBefore4173) {
     GoldenTables g;
-    const auto idt = g.idt();
+    g.symbols.push_back({0xffff82d040209000ull, 'T', "entry_int82"});
+    g.stub(0x82, 0);
     image::KernelSymbols symbols(g.symbols);
-    binary::Bytes table;
+    auto table_with = [&](const inspect::XenIdt& idt, std::uint8_t type80, std::uint8_t type82) {
+        binary::Bytes table;
+        for (std::size_t v = 0; v < 256; ++v) {
+            const auto& w = idt.expected()[v];
+            const auto one = gate(w.target, w.dpl, w.ist, 0xe008,
+                                  v == 0x80   ? type80
+                                  : v == 0x82 ? type82
+                                              : 0xE);
+            table.insert(table.end(), one.begin(), one.end());
+        }
+        return idt.check(table, symbols, "vCPU 0");
+    };
+    const auto unknown = g.idt(), before = g.idt(2), after = g.idt(7);
+    const std::string int80 =
+                          "vCPU 0's IDT vector 128: segment 0xe008, type 0xf; Xen sets an "
+                          "interrupt gate of __HYPERVISOR_CS here",
+                      int82 =
+                          "vCPU 0's IDT vector 130: segment 0xe008, type 0xe; Xen sets a "
+                          "trap gate of __HYPERVISOR_CS here";
+    EXPECT_TRUE(table_with(unknown, 0xF, 0xF).empty());
+    EXPECT_TRUE(table_with(unknown, 0xE, 0xE).empty());
+    EXPECT_TRUE(table_with(before, 0xF, 0xF).empty());
+    EXPECT_TRUE(table_with(before, 0xE, 0xF).empty());  // XPTI's rewrite
+    EXPECT_EQ(table_with(before, 0xE, 0xE), std::vector<std::string>{int82});
+    EXPECT_TRUE(table_with(after, 0xE, 0xE).empty());
+    EXPECT_EQ(table_with(after, 0xF, 0xE), std::vector<std::string>{int80});
+    // page_fault's gate a trap gate: never.
+    binary::Bytes bytes;
     for (std::size_t v = 0; v < 256; ++v) {
-        const auto& w = idt.expected()[v];
-        const auto one = gate(w.target, w.dpl, w.ist, 0xe008, v == 0x80 ? 0xF : 0xE);
-        table.insert(table.end(), one.begin(), one.end());
+        const auto& w = unknown.expected()[v];
+        const auto one = gate(w.target, w.dpl, w.ist, 0xe008, v == 14 ? 0xF : 0xE);
+        bytes.insert(bytes.end(), one.begin(), one.end());
     }
-    EXPECT_TRUE(idt.check(table, symbols, "vCPU 0").empty());
-    table[16 * 14 + 5] |= 1;  // page_fault's gate a trap gate
-    EXPECT_EQ(idt.check(table, symbols, "vCPU 0"),
+    EXPECT_EQ(unknown.check(bytes, symbols, "vCPU 0"),
               std::vector<std::string>{"vCPU 0's IDT vector 14: segment 0xe008, type 0xf; Xen "
                                        "sets an interrupt gate of __HYPERVISOR_CS here"});
 }
