@@ -7,6 +7,7 @@
 // `--predict` gives the PCRs an intact guest's inspection produces.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 
@@ -150,9 +151,16 @@ void run_predict(const InspectOptions& o) {
 
 void print_report(const inspect::CodeInspection& result, const inspect::GoldenCode& golden,
                   const nlohmann::json& report) {
+    // Two decimals: the window is read in tens of microseconds (JSON keeps them all).
+    const auto ms = [](double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.2f", v);
+        return std::string(text);
+    };
     std::cout << "verdict: " << report["verdict"].get<std::string>() << "\n"
-              << "pause window: " << result.pause.window_ms << " ms (stop " << result.pause.stop_ms
-              << ", copy " << result.pause.copy_ms << ", cont " << result.pause.cont_ms << ")"
+              << "pause window: " << ms(result.pause.window_ms) << " ms (stop "
+              << ms(result.pause.stop_ms) << ", copy " << ms(result.pause.copy_ms) << ", cont "
+              << ms(result.pause.cont_ms) << ")"
               << (report.value("pauses", 1) > 1
                       ? "; the last of " + std::to_string(report["pauses"].get<int>()) +
                             " pauses (in the earlier ones the kernel was rewriting its code or "
@@ -212,7 +220,13 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
                                 " vCPU(s)" +
                                 (report.value("image", "") == "linux"
                                      ? " and their read-only alias of it against idt_table's page"
-                                     : std::string()))
+                                     : std::string()) +
+                                ((*idt).value("tss_vcpus_checked", nlohmann::json()).is_null()
+                                     ? std::string()
+                                     : ", the TSS of " +
+                                           std::to_string(
+                                               (*idt)["tss_vcpus_checked"].get<std::size_t>()) +
+                                           " (the stacks interrupts switch to)"))
                   << "\n";
     for (const auto& check : result.not_judged)
         std::cout << "  not judged: " << check << " (inspect again)\n";

@@ -13,22 +13,23 @@ namespace {
 }
 
 // A hex number after optional spaces; advances `at` past it.
-std::uint64_t hex_field(std::string_view text, std::size_t& at, int cpu, const char* what) {
+std::uint64_t hex_field(std::string_view text, std::size_t& at, int cpu, const char* line,
+                        const char* what) {
     while (at < text.size() && text[at] == ' ') ++at;
     std::uint64_t value = 0;
     const char* first = text.data() + at;
     const auto [end, error] = std::from_chars(first, text.data() + text.size(), value, 16);
     if (error != std::errc() || end == first)
-        fail(cpu, std::string("the IDT line's ") + what + " is not a hex number");
+        fail(cpu, std::string("the ") + line + " line's " + what + " is not a hex number");
     at = static_cast<std::size_t>(end - text.data());
     return value;
 }
 
 }  // namespace
 
-std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view dump,
-                                                              std::span<const int> cpu_indexes) {
-    std::vector<DescriptorTableRegister> out;
+std::vector<SystemRegisters> system_registers_from_dump(std::string_view dump,
+                                                        std::span<const int> cpu_indexes) {
+    std::vector<SystemRegisters> out;
     std::size_t at = 0;
     for (int cpu : cpu_indexes) {
         // Lines end in "\r\n" (the monitor's own line ends).
@@ -42,15 +43,25 @@ std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view d
         const auto next = dump.find("CPU#", start + header.size());
         const auto part =
             dump.substr(start, next == std::string_view::npos ? dump.npos : next - start);
-        const auto line = part.find("\nIDT=");
-        if (line == std::string_view::npos) fail(cpu, "no IDT= line");
-        std::size_t field = line + 5;
-        DescriptorTableRegister idtr;
-        idtr.base = hex_field(part, field, cpu, "base");
-        const auto limit = hex_field(part, field, cpu, "limit");
+        SystemRegisters registers;
+        const auto idt = part.find("\nIDT=");
+        if (idt == std::string_view::npos) fail(cpu, "no IDT= line");
+        std::size_t field = idt + 5;
+        registers.idtr.base = hex_field(part, field, cpu, "IDT", "base");
+        const auto limit = hex_field(part, field, cpu, "IDT", "limit");
         if (limit > 0xffff) fail(cpu, "the IDT limit is wider than 16 bits");
-        idtr.limit = static_cast<std::uint32_t>(limit);
-        out.push_back(idtr);
+        registers.idtr.limit = static_cast<std::uint32_t>(limit);
+        const auto tr = part.find("\nTR =");
+        if (tr == std::string_view::npos) fail(cpu, "no TR = line");
+        field = tr + 5;
+        const auto selector = hex_field(part, field, cpu, "TR", "selector");
+        if (selector > 0xffff) fail(cpu, "the TR selector is wider than 16 bits");
+        registers.tr.selector = static_cast<std::uint16_t>(selector);
+        registers.tr.base = hex_field(part, field, cpu, "TR", "base");
+        const auto tr_limit = hex_field(part, field, cpu, "TR", "limit");
+        if (tr_limit > 0xffffffff) fail(cpu, "the TR limit is wider than 32 bits");
+        registers.tr.limit = static_cast<std::uint32_t>(tr_limit);
+        out.push_back(registers);
         at = start + header.size();
     }
     return out;

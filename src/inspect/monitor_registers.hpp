@@ -1,4 +1,4 @@
-// The registers QEMU's gdbstub does not give: each vCPU's IDTR, from the
+// The registers QEMU's gdbstub does not give: each vCPU's IDTR and TR, from the
 // monitor's register dump (`info registers -a`, asked through the
 // gdbstub's own monitor, GdbRemote::request_monitor). The dump costs QEMU
 // 0.15-0.26 ms, so the inspector asks for it at the start of its pause and
@@ -20,13 +20,28 @@ struct DescriptorTableRegister {
     bool operator==(const DescriptorTableRegister&) const = default;
 };
 
-// Each vCPU's IDTR from the dump, in the order of `cpu_indexes`. QEMU
-// (target/i386/cpu-dump.c) heads each vCPU's part with "CPU#<index>" and
-// prints "IDT=" followed by the base and the limit in hex; lines end in
-// "\r\n" (the monitor's own line ends). Throws
-// std::runtime_error naming the vCPU and what is wrong when a vCPU asked
-// for is missing, listed out of order, or its IDT line is not that.
-std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view dump,
-                                                              std::span<const int> cpu_indexes);
+// What LTR loaded, as the CPU caches it from the TSS descriptor: the
+// selector, the TSS's linear base address and its limit.
+struct TaskRegister {
+    std::uint16_t selector = 0;
+    std::uint64_t base = 0;
+    std::uint32_t limit = 0;
+    bool operator==(const TaskRegister&) const = default;
+};
+
+struct SystemRegisters {
+    DescriptorTableRegister idtr;
+    TaskRegister tr;
+};
+
+// Each vCPU's IDTR and TR from the dump, in the order of `cpu_indexes`.
+// QEMU (target/i386/cpu-dump.c) heads each vCPU's part with "CPU#<index>",
+// prints "IDT=" followed by the base and the limit in hex, and "TR ="
+// followed by the selector, base, limit and flags in hex; lines end in
+// "\r\n" (the monitor's own line ends). Throws std::runtime_error naming
+// the vCPU and what is wrong when a vCPU asked for is missing, listed out
+// of order, or its IDT or TR line is not that.
+std::vector<SystemRegisters> system_registers_from_dump(std::string_view dump,
+                                                        std::span<const int> cpu_indexes);
 
 }  // namespace drtm::inspect

@@ -116,20 +116,23 @@ PausedCopy copy_while_paused(
         for (std::size_t i = 0; i < word_addresses.size(); ++i)
             std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
         const auto vcpus = registers.receive_paging();
-        std::vector<DescriptorTableRegister> idtrs;
+        std::vector<SystemRegisters> system;
         if (read_idtrs) {
             // A dump refused by QEMU, or one that does not parse, leaves the
             // IDTRs unjudged; the rest of the pause stands.
             try {
-                idtrs = idtrs_from_register_dump(registers.receive_monitor(), cpu_indexes);
+                system = system_registers_from_dump(registers.receive_monitor(), cpu_indexes);
             } catch (const std::runtime_error& e) {
                 r.idtrs_unread = e.what();
             }
         }
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
             const auto vcpu = "vCPU " + std::to_string(cpu_indexes[cpu]);
-            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt});
-            if (!idtrs.empty()) r.vcpus.back().idtr = idtrs[cpu];
+            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt, std::nullopt});
+            if (!system.empty()) {
+                r.vcpus.back().idtr = system[cpu].idtr;
+                r.vcpus.back().tr = system[cpu].tr;
+            }
             if (!vcpus[cpu].paging) continue;
             if (auto problem = write_protect_problem(cpu_indexes[cpu], vcpus[cpu]);
                 !problem.empty())

@@ -43,6 +43,7 @@ struct PausedVcpu {
     int cpu_index = 0;  // QEMU's
     VcpuPaging paging;
     std::optional<DescriptorTableRegister> idtr;  // when asked for
+    std::optional<TaskRegister> tr;               // with the IDTR
 };
 
 struct PausedCopy {

@@ -173,6 +173,88 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
     return problems;
 }
 
+namespace {
+
+// The TSS `read`'s TR points at, held to Xen's CPU `cpu`'s.
+void judge_tss(const XenVcpuIdt& read, const XenCpus& cpus, std::size_t cpu,
+               const std::string& whose, XenIdtVerdict& r) {
+    if (!read.tr || cpu >= cpus.stack_bases.size() || cpu >= cpus.per_cpu_offsets.size()) return;
+    const auto& tr = *read.tr;
+    const auto cpu_name = "Xen's CPU " + std::to_string(cpu);
+    const auto expected = cpus.tss_page + cpus.per_cpu_offsets[cpu] + XenTss::kOffsetInPage;
+    if (tr.base != expected)
+        r.problems.push_back(whose + "'s TR points at " + binary::hex_number(tr.base) + ", where " +
+                             cpu_name + "'s TSS is " + binary::hex_number(expected) +
+                             " (tss_page)");
+    if (tr.limit < XenTss::kBytes - 1) {
+        r.problems.push_back(whose + "'s TR limit is " + binary::hex_number(tr.limit) +
+                             ", short of a 64-bit TSS (0x67)");
+        return;
+    }
+    if (read.tss.empty()) {
+        r.problems.push_back(whose + "'s TR points at " + binary::hex_number(tr.base) +
+                             ", which Xen's page tables do not map");
+        return;
+    }
+    auto problems =
+        XenTss::check(read.tss, cpus.stack_bases[cpu], whose + "'s TSS (" + cpu_name + ")");
+    r.problems.insert(r.problems.end(), problems.begin(), problems.end());
+    ++r.tss_checked;
+}
+
+}  // namespace
+
+std::vector<std::string> XenTss::check(binary::ByteView tss, std::uint64_t stack,
+                                       const std::string& whose) {
+    if (tss.size() != kBytes) return {whose + ": not read whole"};
+    auto u64 = [&](std::size_t offset) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, tss.data() + offset, 8);
+        return v;
+    };
+    constexpr std::uint64_t kPage = 4096;
+    std::vector<std::string> problems;
+    const auto block = " (stack_base " + binary::hex_number(stack) + ")";
+    // rsp0: the primary stack's bottom, get_stack_bottom(), inside the
+    // block's last page (the struct cpu_info at its top).
+    const auto rsp0 = u64(4);
+    if (rsp0 <= stack + kStackSize - kPage || rsp0 > stack + kStackSize)
+        problems.push_back(whose + ": rsp0 is " + binary::hex_number(rsp0) +
+                           ", off the CPU's primary stack" + block);
+    for (std::size_t i = 0; i < 2; ++i)
+        if (const auto v = u64(12 + 8 * i); v != kPoison)
+            problems.push_back(whose + ": rsp" + std::to_string(i + 1) + " is " +
+                               binary::hex_number(v) + ", where Xen poisons it (" +
+                               binary::hex_number(kPoison) + ")");
+    // ist[n - 1] = stack + (1 + n) pages: IST_MCE 1, IST_NMI 2, IST_DB 3,
+    // IST_DF 4, the last lowered by the cpu_user_regs fields after es
+    // (the #DF handler writes them).
+    constexpr const char* kNames[] = {"#MC", "NMI", "#DB", "#DF"};
+    for (std::size_t n = 1; n <= 7; ++n) {
+        const auto v = u64(36 + 8 * (n - 1));
+        const auto at = whose + ": IST " + std::to_string(n);
+        if (n > 4) {
+            if (v != kPoison)
+                problems.push_back(at + " is " + binary::hex_number(v) +
+                                   ", where Xen poisons it (" + binary::hex_number(kPoison) + ")");
+            continue;
+        }
+        const auto top = stack + (1 + n) * kPage;
+        const bool ok = n == 4 ? (v <= top && v + 256 >= top) : v == top;
+        if (!ok)
+            problems.push_back(at + " (" + kNames[n - 1] + ") is " + binary::hex_number(v) +
+                               ", where Xen's is " + (n == 4 ? "just below " : "") +
+                               binary::hex_number(top) + ", the top of page " + std::to_string(n) +
+                               " of the CPU's stack block" + block);
+    }
+    std::uint16_t bitmap = 0;
+    std::memcpy(&bitmap, tss.data() + 102, 2);
+    if (bitmap != kNoIoBitmap)
+        problems.push_back(whose + ": I/O bitmap offset " + binary::hex_number(bitmap) +
+                           ", where Xen has none (" + binary::hex_number(kNoIoBitmap) + ")");
+    return problems;
+}
+
 XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::optional<XenCpus>& cpus,
                             const std::string& why, const image::KernelSymbols& symbols) const {
     XenIdtVerdict r;
@@ -208,7 +290,9 @@ XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::option
                                      ", none of the IDTs Xen keeps for its " +
                                      std::to_string(tables.size()) + " CPU(s) (idt_tables)");
             } else {
-                offline = !cpus->online(static_cast<std::size_t>(it - tables.begin()));
+                const auto cpu = static_cast<std::size_t>(it - tables.begin());
+                offline = !cpus->online(cpu);
+                judge_tss(read, *cpus, cpu, whose, r);
             }
         }
         auto problems = check(read.table, symbols, whose, offline);
@@ -220,7 +304,12 @@ XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::option
 
 XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
                          const PausedVcpu& vcpu) {
-    XenVcpuIdt r{vcpu.cpu_index, vcpu.idtr.value_or(DescriptorTableRegister{}), {}, {}};
+    XenVcpuIdt r{
+        vcpu.cpu_index, vcpu.idtr.value_or(DescriptorTableRegister{}), {}, {}, vcpu.tr, {}};
+    if (vcpu.tr) {
+        binary::Bytes tss(XenTss::kBytes);
+        if (xen.copy(ram, vcpu.tr->base, tss)) r.tss = std::move(tss);
+    }
     binary::Bytes table(XenIdt::kTableBytes);
     if (!xen.copy(ram, r.idtr.base, table)) return r;
     r.table = std::move(table);
@@ -247,6 +336,9 @@ XenCpuRecord XenCpuRecord::locate(const GoldenCode& golden, const GuestMemory& r
     XenCpuRecord r;
     r.idt_tables_ = golden.symbols().require("idt_tables");
     r.cpu_online_map_ = golden.symbols().require("cpu_online_map");
+    r.stack_base_ = golden.symbols().require("stack_base");
+    r.per_cpu_offset_ = golden.symbols().require("__per_cpu_offset");
+    r.tss_page_ = golden.symbols().require("per_cpu__tss_page");
     const auto cpus = xen.read(ram, golden.symbols().require("nr_cpu_ids"), 4, "nr_cpu_ids");
     // NR_CPUS is at most 4095 (xen/arch/Kconfig).
     if (cpus == 0 || cpus > 4095)
@@ -267,6 +359,13 @@ XenCpus XenCpuRecord::read(const GuestMemory& ram, const XenVirtualMemory& xen) 
         throw std::runtime_error("idt_tables is not mapped by Xen's page tables");
     if (!xen.copy(ram, cpu_online_map_, bytes(r.online_words)))
         throw std::runtime_error("cpu_online_map is not mapped by Xen's page tables");
+    r.stack_bases.resize(cpus_);
+    r.per_cpu_offsets.resize(cpus_);
+    if (!xen.copy(ram, stack_base_, bytes(r.stack_bases)))
+        throw std::runtime_error("stack_base is not mapped by Xen's page tables");
+    if (!xen.copy(ram, per_cpu_offset_, bytes(r.per_cpu_offsets)))
+        throw std::runtime_error("__per_cpu_offset is not mapped by Xen's page tables");
+    r.tss_page = tss_page_;
     return r;
 }
 

@@ -52,6 +52,10 @@ struct XenVcpuIdt {
     // XPTI its CPU's root_pgt) map the table's page where Xen's do; an
     // interrupt there dispatches through what they map, not what was read.
     std::string own_mapping_problem;
+    // The task register and the TSS it points at (XenTss::kBytes, through
+    // idle_pg_table; empty when not mapped): the stacks interrupts switch to.
+    std::optional<TaskRegister> tr;
+    binary::Bytes tss;
 };
 
 // In the pause: `vcpu`'s IDTR, the table it points at and how its CR3 maps it.
@@ -61,8 +65,11 @@ XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
 // Xen's own record of its CPUs (idt_tables[], cpu_online_map), which ties
 // each vCPU's IDTR to a CPU of Xen's and says whether that CPU is online.
 struct XenCpus {
-    std::vector<std::uint64_t> idt_tables;    // idt_tables[0, nr_cpu_ids)
-    std::vector<std::uint64_t> online_words;  // cpu_online_map's bitmap
+    std::vector<std::uint64_t> idt_tables;       // idt_tables[0, nr_cpu_ids)
+    std::vector<std::uint64_t> online_words;     // cpu_online_map's bitmap
+    std::vector<std::uint64_t> stack_bases;      // stack_base[0, nr_cpu_ids)
+    std::vector<std::uint64_t> per_cpu_offsets;  // __per_cpu_offset[0, nr_cpu_ids)
+    std::uint64_t tss_page = 0;                  // per_cpu__tss_page's link address
     bool online(std::size_t cpu) const {
         return cpu / 64 < online_words.size() && (online_words[cpu / 64] >> (cpu % 64) & 1);
     }
@@ -78,13 +85,33 @@ class XenCpuRecord {
     XenCpus read(const GuestMemory& ram, const XenVirtualMemory& xen) const;
 
   private:
-    std::uint64_t idt_tables_ = 0, cpu_online_map_ = 0;
+    std::uint64_t idt_tables_ = 0, cpu_online_map_ = 0, stack_base_ = 0, per_cpu_offset_ = 0,
+                  tss_page_ = 0;
     std::size_t cpus_ = 0;
+};
+
+// A CPU's TSS as Xen 4.17's load_system_tables fills it (struct tss64 in
+// struct tss_page, after the shadow-stack IST table): rsp0 on the CPU's
+// primary stack, the four interrupt stacks at the tops of pages 2-5 of
+// its stack block (stack_base[cpu], 8 pages), everything else poisoned.
+// An entry aimed elsewhere switches the CPU to an attacker's stack on the
+// next NMI or machine check, with no gate changed.
+struct XenTss {
+    static constexpr std::size_t kBytes = 104;
+    static constexpr std::uint64_t kOffsetInPage = 64;  // after ist_ssp[8]
+    static constexpr std::uint64_t kStackSize = 8 * 4096;
+    static constexpr std::uint64_t kPoison = 0x8600111111111111ull;
+    static constexpr std::uint16_t kNoIoBitmap = 0x8000;  // IOBMP_INVALID_OFFSET
+    // One line per field of `tss` (kBytes, as read) that is not what Xen
+    // leaves there for the CPU whose stack block starts at `stack`, each
+    // starting with `whose`.
+    static std::vector<std::string> check(binary::ByteView tss, std::uint64_t stack,
+                                          const std::string& whose);
 };
 
 struct XenIdtVerdict {
     std::vector<std::string> problems, not_judged;
-    std::size_t gates_checked = 0, idtrs_checked = 0;
+    std::size_t gates_checked = 0, idtrs_checked = 0, tss_checked = 0;
 };
 
 class XenIdt {

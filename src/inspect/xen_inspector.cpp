@@ -196,6 +196,7 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
         auto verdict = idt->judge(idts, cpus, cpus_unread, golden.symbols());
         r.idt_gates = verdict.gates_checked;
         r.idtrs_checked = verdict.idtrs_checked;
+        r.tss_checked = verdict.tss_checked;
         r.idt_problems = std::move(verdict.problems);
         for (auto& line : verdict.not_judged) r.not_judged.push_back("Xen's IDT: " + line);
     }
@@ -205,6 +206,8 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
 nlohmann::json to_json(const XenInspection& r, const XenGolden& golden) {
     auto j = to_json(static_cast<const CodeInspection&>(r), golden);
     j["image"] = "xen";
+    j["idt"]["tss_vcpus_checked"] =
+        r.tss_checked ? nlohmann::json(*r.tss_checked) : nlohmann::json();
     j["xen_phys_start"] = binary::hex_number(r.placement.xen_phys_start);
     return j;
 }

@@ -1,4 +1,4 @@
-// Each vCPU's IDTR from QEMU's register dump: dumps written by hand in the
+// Each vCPU's IDTR and TR from QEMU's register dump: dumps written by hand in the
 // layout of QEMU 7.2's `info registers -a` as QMP returns it (monitor line
 // ends "\r\n"), values chosen here.
 #include "inspect/monitor_registers.hpp"
@@ -6,15 +6,31 @@
 #include <gtest/gtest.h>
 
 using drtm::inspect::DescriptorTableRegister;
-using drtm::inspect::idtrs_from_register_dump;
+using drtm::inspect::TaskRegister;
 
 namespace {
 
-std::string vcpu_dump(int cpu, const char* idt_line) {
+std::vector<DescriptorTableRegister> idtrs_from_register_dump(std::string_view dump,
+                                                              std::span<const int> cpus) {
+    std::vector<DescriptorTableRegister> idtrs;
+    for (const auto& r : drtm::inspect::system_registers_from_dump(dump, cpus))
+        idtrs.push_back(r.idtr);
+    return idtrs;
+}
+
+}  // namespace
+
+namespace {
+
+std::string vcpu_dump(int cpu, const char* idt_line,
+                      const char* tr_line =
+                          "TR =0040 fffffe0000003000 00004087 00008b00 DPL=0 "
+                          "TSS64-busy") {
     return "\r\nCPU#" + std::to_string(cpu) +
            "\r\nRAX=000000000001ad40 RBX=0000000000000000 RCX=0000000000000000 "
            "RDX=4000000000000000\r\n"
-           "GDT=     fffffe0000001000 0000007f\r\n" +
+           "LDT=0000 0000000000000000 00000000 00008200 DPL=0 LDT\r\n" +
+           std::string(tr_line) + "\r\nGDT=     fffffe0000001000 0000007f\r\n" +
            std::string(idt_line) + "\r\nCR0=80050033 CR2=00000000005794a9 CR3=0000000005f06000\r\n";
 }
 
@@ -69,4 +85,32 @@ TEST(MonitorRegisters, WhatIsMissingOrMalformedIsNamed) {
               "QEMU's register dump, vCPU 0: the IDT line's limit is not a hex number");
     EXPECT_EQ(message(vcpu_dump(0, "IDT=     fffffe0000000000 00010000")),
               "QEMU's register dump, vCPU 0: the IDT limit is wider than 16 bits");
+}
+
+// The task register's cached descriptor: selector, base, limit, flags.
+TEST(MonitorRegisters, EachVcpusTaskRegister) {
+    const auto dump = vcpu_dump(0, "IDT=     ffff82d040577000 00000fff",
+                                "TR =e040 ffff82d040579000 00000067 00008b00 DPL=0 TSS64-busy") +
+                      vcpu_dump(1, "IDT=     ffff830000123000 00000fff",
+                                "TR =e040 ffff83003fb9c000 00000067 00008900 DPL=0 TSS64-avl");
+    const int cpus[] = {0, 1};
+    const auto r = drtm::inspect::system_registers_from_dump(dump, cpus);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[0].tr, (TaskRegister{0xe040, 0xffff82d040579000ull, 0x67}));
+    EXPECT_EQ(r[1].tr, (TaskRegister{0xe040, 0xffff83003fb9c000ull, 0x67}));
+    EXPECT_EQ(r[1].idtr.base, 0xffff830000123000ull);
+    auto message = [&](const std::string& dump) {
+        try {
+            drtm::inspect::system_registers_from_dump(dump, std::span<const int>(cpus, 1));
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(message(vcpu_dump(0, "IDT=     0 fff", "ES =0000 0 0 0")),
+              "QEMU's register dump, vCPU 0: no TR = line");
+    EXPECT_EQ(message(vcpu_dump(0, "IDT=     0 fff", "TR =e040 xyz")),
+              "QEMU's register dump, vCPU 0: the TR line's base is not a hex number");
+    EXPECT_EQ(message(vcpu_dump(0, "IDT=     0 fff", "TR =1e040 0 67")),
+              "QEMU's register dump, vCPU 0: the TR selector is wider than 16 bits");
 }

@@ -301,7 +301,24 @@ namespace {
 constexpr std::uint64_t kCpu0Idt = 0xffff82d040577000ull, kCpu1Idt = 0xffff830000123000ull;
 
 inspect::XenVcpuIdt read_of(int cpu, std::uint64_t base, const binary::Bytes& table) {
-    return {cpu, {base, 0xfff}, table, ""};
+    inspect::XenVcpuIdt read;
+    read.cpu_index = cpu;
+    read.idtr = {base, 0xfff};
+    read.table = table;
+    return read;
+}
+
+inspect::XenCpus cpus_of(std::vector<std::uint64_t> idt_tables, std::vector<std::uint64_t> online) {
+    inspect::XenCpus cpus;
+    cpus.idt_tables = std::move(idt_tables);
+    cpus.online_words = std::move(online);
+    return cpus;
+}
+
+inspect::XenVcpuIdt with(inspect::XenVcpuIdt read, std::uint32_t limit, std::string problem) {
+    read.idtr.limit = limit;
+    read.own_mapping_problem = std::move(problem);
+    return read;
 }
 
 }  // namespace
@@ -312,7 +329,7 @@ TEST(XenIdt, EachIdtrIsTiedToACpuOfXens) {
     constexpr std::uint64_t kTrapNop = 0xffff82d0402020b3ull;
     Fixture f;
     const inspect::XenIdt idt(f.expected, kTrapNop);
-    inspect::XenCpus cpus{{kCpu0Idt, kCpu1Idt}, {0b01}};  // CPU 1 offline
+    auto cpus = cpus_of({kCpu0Idt, kCpu1Idt}, {0b01});  // CPU 1 offline
     auto parked = f.table;
     const auto nop = gate(kTrapNop);
     std::copy(nop.begin(), nop.end(), parked.begin() + 32);
@@ -347,7 +364,7 @@ TEST(XenIdt, EachIdtrIsTiedToACpuOfXens) {
 TEST(XenIdt, AnIdtrUnmappedShortOrMappedElsewhereIsNamed) {
     Fixture f;
     const inspect::XenIdt idt(f.expected);
-    const inspect::XenCpus cpus{{kCpu0Idt}, {1}};
+    const auto cpus = cpus_of({kCpu0Idt}, {1});
     auto judge = [&](const inspect::XenVcpuIdt& read) {
         return idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols).problems;
     };
@@ -355,12 +372,13 @@ TEST(XenIdt, AnIdtrUnmappedShortOrMappedElsewhereIsNamed) {
         judge(read_of(0, kCpu0Idt, {})),
         std::vector<std::string>{
             "vCPU 0's IDTR points at 0xffff82d040577000, which Xen's page tables do not map"});
-    EXPECT_EQ(judge({0, {kCpu0Idt, 0x7ff}, f.table, ""}),
+    EXPECT_EQ(judge(with(read_of(0, kCpu0Idt, f.table), 0x7ff, "")),
               std::vector<std::string>{"vCPU 0's IDTR limit is 0x7ff, where Xen loads its whole "
                                        "table (0xfff)"});
     // A VM exit leaves 0xffff: more than the table is fine.
-    EXPECT_TRUE(judge({0, {kCpu0Idt, 0xffff}, f.table, ""}).empty());
-    EXPECT_EQ(judge({0, {kCpu0Idt, 0xfff}, f.table, "the page tables in its CR3 (0x1000) map x"}),
+    EXPECT_TRUE(judge(with(read_of(0, kCpu0Idt, f.table), 0xffff, "")).empty());
+    EXPECT_EQ(judge(with(read_of(0, kCpu0Idt, f.table), 0xfff,
+                         "the page tables in its CR3 (0x1000) map x")),
               std::vector<std::string>{"vCPU 0's IDT: the page tables in its CR3 (0x1000) map x"});
 }
 
@@ -383,7 +401,8 @@ TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
     image.put(0x8000 + 8 * 0x100, 0x180000 | 0x3);
     const inspect::XenVirtualMemory xen(0x1000);
     auto read = [&](std::uint64_t cr3, std::uint64_t base) {
-        inspect::PausedVcpu vcpu{3, {}, inspect::DescriptorTableRegister{base, 0xfff}};
+        inspect::PausedVcpu vcpu{
+            3, {}, inspect::DescriptorTableRegister{base, 0xfff}, std::nullopt};
         vcpu.paging.paging = true;
         vcpu.paging.cr3 = cr3;
         return inspect::read_vcpu_idt(image.memory(), xen, vcpu);
@@ -404,4 +423,105 @@ TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
               "the page tables in its CR3 (0x5000) do not map 0xffff830000100000");
     // Not mapped by Xen: nothing read.
     EXPECT_TRUE(read(0x1000, 0xffff840000000000ull).table.empty());
+}
+
+namespace {
+
+constexpr std::uint64_t kStack = 0xffff830000200000ull;
+
+// A TSS as Xen 4.17's load_system_tables fills it, field by field from
+// struct tss64 (reserved u32, rsp0-2, reserved u64, ist[7], reserved u64,
+// reserved u16, I/O bitmap offset) for a stack block at kStack.
+struct Tss {
+    binary::Bytes bytes = binary::Bytes(104, 0);
+    Tss() {
+        put(4, kStack + 0x8000 - 0xa8);  // rsp0: in the struct cpu_info at the top
+        put(12, 0x8600111111111111ull);
+        put(20, 0x8600111111111111ull);
+        put(36, kStack + 0x2000);         // IST 1, #MC
+        put(44, kStack + 0x3000);         // IST 2, NMI
+        put(52, kStack + 0x4000);         // IST 3, #DB
+        put(60, kStack + 0x5000 - 0x20);  // IST 4, #DF: es..gs below the top
+        for (int i = 4; i < 7; ++i) put(36 + 8 * i, 0x8600111111111111ull);
+        bytes[102] = 0x00, bytes[103] = 0x80;
+    }
+    void put(std::size_t at, std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) bytes[at + i] = (v >> (8 * i)) & 0xFF;
+    }
+    std::vector<std::string> check() const {
+        return inspect::XenTss::check(bytes, kStack, "vCPU 1's TSS (Xen's CPU 1)");
+    }
+};
+
+}  // namespace
+
+TEST(XenTss, TheStacksXenSetsPass) {
+    EXPECT_TRUE(Tss().check().empty());
+}
+
+TEST(XenTss, EachStackAimedElsewhereIsNamed) {
+    auto one = [](std::size_t at, std::uint64_t v) {
+        Tss t;
+        t.put(at, v);
+        const auto problems = t.check();
+        return problems.size() == 1 ? problems[0] : std::to_string(problems.size()) + " problems";
+    };
+    EXPECT_EQ(one(44, 0xffff830000900000ull),
+              "vCPU 1's TSS (Xen's CPU 1): IST 2 (NMI) is 0xffff830000900000, where Xen's is "
+              "0xffff830000203000, the top of page 2 of the CPU's stack block (stack_base "
+              "0xffff830000200000)");
+    EXPECT_EQ(one(60, kStack + 0x5000 - 0x200),
+              "vCPU 1's TSS (Xen's CPU 1): IST 4 (#DF) is 0xffff830000204e00, where Xen's is just "
+              "below 0xffff830000205000, the top of page 4 of the CPU's stack block (stack_base "
+              "0xffff830000200000)");
+    EXPECT_EQ(one(4, kStack + 0x6000),
+              "vCPU 1's TSS (Xen's CPU 1): rsp0 is 0xffff830000206000, off the CPU's primary "
+              "stack (stack_base 0xffff830000200000)");
+    EXPECT_EQ(one(12, 0),
+              "vCPU 1's TSS (Xen's CPU 1): rsp1 is 0x0, where Xen poisons it (0x8600111111111111)");
+    EXPECT_EQ(one(36 + 8 * 6, kStack + 0x2000),
+              "vCPU 1's TSS (Xen's CPU 1): IST 7 is 0xffff830000202000, where Xen poisons it "
+              "(0x8600111111111111)");
+    Tss t;
+    t.bytes[103] = 0x00;
+    t.bytes[102] = 0x68;
+    EXPECT_EQ(t.check(), std::vector<std::string>{"vCPU 1's TSS (Xen's CPU 1): I/O bitmap offset "
+                                                  "0x68, where Xen has none (0x8000)"});
+    EXPECT_EQ(inspect::XenTss::check(binary::Bytes(10), kStack, "x"),
+              std::vector<std::string>{"x: not read whole"});
+}
+
+// The TR must name the CPU's own TSS: tss_page in its per-CPU area, after
+// the shadow-stack IST table.
+TEST(XenTss, TheTaskRegisterIsTiedToTheCpusTss) {
+    constexpr std::uint64_t kTssPage = 0xffff82d040579000ull, kOffset1 = 0x7d0c0000ull;
+    Fixture f;
+    const inspect::XenIdt idt(f.expected);
+    auto cpus = cpus_of({kCpu0Idt, kCpu1Idt}, {0b11});
+    cpus.stack_bases = {0xffff830000100000ull, kStack};
+    cpus.per_cpu_offsets = {0, kOffset1};
+    cpus.tss_page = kTssPage;
+    auto read = read_of(1, kCpu1Idt, f.table);
+    read.tr = inspect::TaskRegister{0xe040, kTssPage + kOffset1 + 64, 0x67};
+    read.tss = Tss().bytes;
+    auto verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
+    EXPECT_TRUE(verdict.problems.empty()) << verdict.problems.front();
+    EXPECT_EQ(verdict.tss_checked, 1u);
+    read.tr->base = kTssPage + 64;  // CPU 0's
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
+    EXPECT_EQ(verdict.problems,
+              std::vector<std::string>{"vCPU 1's TR points at 0xffff82d040579040, where Xen's CPU "
+                                       "1's TSS is 0xffff82d0bd639040 (tss_page)"});
+    read.tr->base = kTssPage + kOffset1 + 64;
+    read.tr->limit = 0x20;
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
+    EXPECT_EQ(verdict.problems, std::vector<std::string>{"vCPU 1's TR limit is 0x20, short of a "
+                                                         "64-bit TSS (0x67)"});
+    read.tr->limit = 0x67;
+    read.tss.clear();
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
+    EXPECT_EQ(verdict.problems,
+              std::vector<std::string>{"vCPU 1's TR points at 0xffff82d0bd639040, which Xen's "
+                                       "page tables do not map"});
+    EXPECT_EQ(verdict.tss_checked, 0u);
 }
