@@ -55,6 +55,9 @@ struct CodeInspection {
     // last pause, and the vCPUs whose IDTR was; empty when not.
     std::optional<std::size_t> idt_gates;
     std::optional<std::size_t> idtrs_checked;
+    // vCPUs whose TSS (the stacks interrupts switch to) was checked
+    // (linux_tss.hpp, xen_idt.hpp); its problems are with the IDT's.
+    std::optional<std::size_t> tss_checked;
     // vCPUs running with CR0.WP clear (paused_copy.hpp), one line each.
     std::vector<std::string> write_protect_problems;
     bool intact() const {

@@ -1,5 +1,6 @@
 #include "inspect/guest_page_tables.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -108,6 +109,19 @@ std::string check_pv_table(const GuestMemory& ram, std::uint64_t kernel_root, st
 
 std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va) {
     return walk(ram, cr3, va).mapped;
+}
+
+bool copy_virtual(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,
+                  std::span<std::uint8_t> out) {
+    for (std::size_t done = 0; done < out.size();) {
+        const auto t = translate(ram, cr3, va + done);
+        const std::size_t n =
+            std::min<std::size_t>(out.size() - done, 4096 - ((va + done) & 0xFFF));
+        if (!t || t->physical > ram.size() || ram.size() - t->physical < n) return false;
+        std::memcpy(out.data() + done, ram.view(t->physical, n).data(), n);
+        done += n;
+    }
+    return true;
 }
 
 std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,

@@ -25,6 +25,11 @@ struct Translation {
 // the address is not mapped or a table lies outside guest RAM.
 std::optional<Translation> translate(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va);
 
+// `out.size()` bytes from `va` on, page by page, as the tables at `cr3`
+// map them; false when a page is not mapped into guest RAM.
+bool copy_virtual(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,
+                  std::span<std::uint8_t> out);
+
 // Empty when [va, va + size) maps contiguously onto [pa, pa + size); else
 // the first address that does not, and where it goes.
 std::string check_mapping(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t va,

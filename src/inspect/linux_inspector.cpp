@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <thread>
 #include <unordered_set>
 
@@ -10,6 +11,7 @@
 #include "image/vmlinux.hpp"
 #include "inspect/code_patching_locks.hpp"
 #include "inspect/guest_page_tables.hpp"
+#include "inspect/linux_tss.hpp"
 
 namespace drtm::inspect {
 
@@ -469,11 +471,19 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
     // not judged, like a lock held.
     const auto bringup = golden.symbols().address("bringup_idt_table");
     struct IdtrCheck {
-        std::size_t vcpus = 0;
+        std::size_t vcpus = 0, tss = 0;
         std::vector<std::string> problems, not_judged;
     };
+    // The interrupt stacks the golden gates switch to, each with the first
+    // vector using it: every CPU's TSS must hold them (linux_tss.hpp).
+    std::map<int, int> ists_used;
+    if (idt)
+        for (int v = LinuxIdt::kVectors - 1; v >= 0; --v)
+            if (const auto ist = idt->expected()[static_cast<std::size_t>(v)].ist)
+                ists_used[ist] = v;
     auto check_idtrs = [&](const PausedCopy& c) {
         IdtrCheck out;
+        std::map<std::uint64_t, int> tss_owner;
         if (!c.idtrs_unread.empty()) out.not_judged.push_back("the vCPUs' IDTR: " + c.idtrs_unread);
         for (const auto& vcpu : c.vcpus) {
             if (!vcpu.paging.paging || !vcpu.idtr) continue;
@@ -487,6 +497,22 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
             ++out.vcpus;
             if (auto problem = idtr_problem(idtr); !problem.empty())
                 out.problems.push_back(whose + ": " + problem);
+            if (!vcpu.tr) continue;
+            if (vcpu.tr->base_low_half_only) {
+                out.not_judged.push_back(whose +
+                                         "'s TSS: the vCPU ran 32-bit code, and QEMU printed only "
+                                         "the low half of its TR base");
+                continue;
+            }
+            auto problems = linux_tss_problems(*vcpu.tr, vcpu.tss, ists_used, whose + "'s TSS");
+            out.problems.insert(out.problems.end(), problems.begin(), problems.end());
+            ++out.tss;
+            // Each CPU has its own TSS, busy while loaded.
+            if (const auto [other, fresh] = tss_owner.emplace(vcpu.tr->base, vcpu.cpu_index);
+                !fresh)
+                out.problems.push_back(
+                    whose + "'s TR points at vCPU " + std::to_string(other->second) + "'s TSS (" +
+                    binary::hex_number(vcpu.tr->base) + "), where each CPU has its own");
         }
         return out;
     };
@@ -500,6 +526,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
         if (!pv) {
             auto checked = check_idtrs(copy);
             r.idtrs_checked = checked.vcpus;
+            r.tss_checked = checked.tss;
             idt_problems.insert(idt_problems.end(), checked.problems.begin(),
                                 checked.problems.end());
             r.not_judged.insert(r.not_judged.end(), checked.not_judged.begin(),

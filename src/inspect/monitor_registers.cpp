@@ -57,7 +57,10 @@ std::vector<SystemRegisters> system_registers_from_dump(std::string_view dump,
         const auto selector = hex_field(part, field, cpu, "TR", "selector");
         if (selector > 0xffff) fail(cpu, "the TR selector is wider than 16 bits");
         registers.tr.selector = static_cast<std::uint16_t>(selector);
+        while (field < part.size() && part[field] == ' ') ++field;
+        const auto base_start = field;
         registers.tr.base = hex_field(part, field, cpu, "TR", "base");
+        registers.tr.base_low_half_only = field - base_start <= 8;
         const auto tr_limit = hex_field(part, field, cpu, "TR", "limit");
         if (tr_limit > 0xffffffff) fail(cpu, "the TR limit is wider than 32 bits");
         registers.tr.limit = static_cast<std::uint32_t>(tr_limit);

@@ -26,6 +26,10 @@ struct TaskRegister {
     std::uint16_t selector = 0;
     std::uint64_t base = 0;
     std::uint32_t limit = 0;
+    // QEMU prints segment bases in 32 bits when the vCPU is not running
+    // 64-bit code (compatibility mode: a 32-bit process or guest): `base`
+    // then holds only the low half.
+    bool base_low_half_only = false;
     bool operator==(const TaskRegister&) const = default;
 };
 

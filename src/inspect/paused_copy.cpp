@@ -128,10 +128,16 @@ PausedCopy copy_while_paused(
         }
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
             const auto vcpu = "vCPU " + std::to_string(cpu_indexes[cpu]);
-            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt, std::nullopt});
+            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt, std::nullopt, {}});
             if (!system.empty()) {
-                r.vcpus.back().idtr = system[cpu].idtr;
-                r.vcpus.back().tr = system[cpu].tr;
+                auto& v = r.vcpus.back();
+                v.idtr = system[cpu].idtr;
+                v.tr = system[cpu].tr;
+                // What an interrupt switches stacks by, as this vCPU maps it.
+                v.tss.resize(kTssBytes);
+                if (!vcpus[cpu].paging || v.tr->base_low_half_only ||
+                    !copy_virtual(ram, vcpus[cpu].cr3, v.tr->base, v.tss))
+                    v.tss.clear();
             }
             if (!vcpus[cpu].paging) continue;
             if (auto problem = write_protect_problem(cpu_indexes[cpu], vcpus[cpu]);

@@ -38,12 +38,20 @@ struct PauseTiming {
     bool cpus_polling = false;  // the host's idle CPUs polled through the pause
 };
 
+// An x86-64 TSS's architectural part: a reserved word, rsp0-2, a reserved
+// quadword, IST 1-7, a reserved quadword and word, the I/O bitmap offset.
+inline constexpr std::size_t kTssBytes = 104;
+
 // One vCPU's registers as the pause found them.
 struct PausedVcpu {
     int cpu_index = 0;  // QEMU's
     VcpuPaging paging;
     std::optional<DescriptorTableRegister> idtr;  // when asked for
     std::optional<TaskRegister> tr;               // with the IDTR
+    // With paging on: the hardware TSS (kTssBytes) TR points at, read in
+    // the pause through the vCPU's page tables; empty when they do not map
+    // it or TR was not read.
+    binary::Bytes tss;
 };
 
 struct PausedCopy {

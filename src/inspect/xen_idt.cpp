@@ -118,6 +118,17 @@ bool XenIdt::is_play_dead_nmi(const IdtGate& gate) const {
            gate.dpl == 0 && gate.ist == 0;
 }
 
+bool XenIdt::interrupt_stacks_taken(binary::ByteView table_bytes, bool offline) const {
+    if (table_bytes.size() != kTableBytes) return false;
+    for (std::size_t v = 0; v < kVectors; ++v) {
+        if (!expected_[v].ist) continue;
+        const auto gate = decode_idt_gate(table_bytes.subspan(v * 16, 16));
+        if (offline && v == kNmiVector && is_play_dead_nmi(gate)) continue;
+        if (gate.ist) return false;
+    }
+    return true;
+}
+
 std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
                                        const image::KernelSymbols& symbols,
                                        const std::string& whose, bool offline) const {
@@ -134,9 +145,7 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
     };
     // disable_each_ist takes every stack away at once: a gate without its
     // stack passes only when every other gate that has one is without too.
-    bool stacks_taken = true;
-    for (std::size_t v = 0; v < kVectors; ++v)
-        if (expected_[v].ist && gates[v].ist && !parked_nmi(v)) stacks_taken = false;
+    const bool stacks_taken = interrupt_stacks_taken(table_bytes, offline);
     for (std::size_t v = 0; v < kVectors; ++v) {
         const auto& gate = gates[v];
         const auto& want = expected_[v];
@@ -175,27 +184,64 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
 
 namespace {
 
-// The TSS `read`'s TR points at, held to Xen's CPU `cpu`'s.
-void judge_tss(const XenVcpuIdt& read, const XenCpus& cpus, std::size_t cpu,
+constexpr std::uint64_t kPage = 4096;
+
+// Empty when the page tables at `cr3` map [va, va + size) where Xen's
+// idle_pg_table does; else what they do instead.
+std::string mapped_elsewhere(const GuestMemory& ram, std::uint64_t cr3, std::uint64_t idle,
+                             std::uint64_t va, std::size_t size) {
+    for (std::uint64_t at = va; at < va + size; at = (at | 0xFFF) + 1) {
+        const auto own = translate(ram, cr3, at), xens = translate(ram, idle, at);
+        if (!own)
+            return "the page tables in its CR3 (" + binary::hex_number(cr3) + ") do not map " +
+                   binary::hex_number(at);
+        if (xens && own->physical != xens->physical)
+            return "the page tables in its CR3 (" + binary::hex_number(cr3) + ") map " +
+                   binary::hex_number(at) + " to physical " + binary::hex_number(own->physical) +
+                   ", where Xen's own map " + binary::hex_number(xens->physical);
+    }
+    return "";
+}
+
+std::uint64_t tss_address(const XenCpus& cpus, std::size_t cpu) {
+    return cpus.tss_page + cpus.per_cpu_offsets[cpu] + XenTss::kOffsetInPage;
+}
+
+// The TR of `read` and its CPU's TSS, held to what Xen loads.
+void judge_tss(const XenVcpuIdt& read, const XenCpus& cpus, bool stacks_taken,
                const std::string& whose, XenIdtVerdict& r) {
-    if (!read.tr || cpu >= cpus.stack_bases.size() || cpu >= cpus.per_cpu_offsets.size()) return;
-    const auto& tr = *read.tr;
+    const auto cpu = *read.cpu;
     const auto cpu_name = "Xen's CPU " + std::to_string(cpu);
-    const auto expected = cpus.tss_page + cpus.per_cpu_offsets[cpu] + XenTss::kOffsetInPage;
-    if (tr.base != expected)
-        r.problems.push_back(whose + "'s TR points at " + binary::hex_number(tr.base) + ", where " +
-                             cpu_name + "'s TSS is " + binary::hex_number(expected) +
-                             " (tss_page)");
-    if (tr.limit < XenTss::kBytes - 1) {
-        r.problems.push_back(whose + "'s TR limit is " + binary::hex_number(tr.limit) +
-                             ", short of a 64-bit TSS (0x67)");
-        return;
+    const auto expected = tss_address(cpus, cpu);
+    if (read.tr && stacks_taken) {
+        // SVM: while an HVM vCPU is loaded the CPU holds the guest's TR
+        // (VMLOAD), and Xen runs without interrupt stacks until it
+        // switches back (svm_ctxt_switch_from).
+        r.not_judged.push_back(whose +
+                               "'s TR: its CPU runs without interrupt stacks, as Xen does "
+                               "while an HVM vCPU's TR is loaded (SVM)");
+    } else if (read.tr) {
+        const auto& tr = *read.tr;
+        const bool same =
+            tr.base_low_half_only ? tr.base == (expected & 0xffffffffu) : tr.base == expected;
+        if (!same)
+            r.problems.push_back(whose + "'s TR points at " + binary::hex_number(tr.base) +
+                                 (tr.base_low_half_only ? " (low half)" : "") + ", where " +
+                                 cpu_name + "'s TSS is " + binary::hex_number(expected) +
+                                 " (tss_page)");
+        if (tr.limit != XenTss::kBytes - 1 || tr.selector != XenTss::kSelector)
+            r.problems.push_back(whose + "'s TR holds selector " + binary::hex_number(tr.selector) +
+                                 ", limit " + binary::hex_number(tr.limit) + ", where Xen loads " +
+                                 binary::hex_number(XenTss::kSelector) +
+                                 ", 0x67 (a larger limit would let its I/O bitmap in)");
     }
     if (read.tss.empty()) {
-        r.problems.push_back(whose + "'s TR points at " + binary::hex_number(tr.base) +
-                             ", which Xen's page tables do not map");
+        r.problems.push_back(cpu_name + "'s TSS at " + binary::hex_number(expected) +
+                             " is not mapped by Xen's page tables");
         return;
     }
+    if (!read.tss_mapping_problem.empty())
+        r.problems.push_back(whose + "'s TSS: " + read.tss_mapping_problem);
     auto problems =
         XenTss::check(read.tss, cpus.stack_bases[cpu], whose + "'s TSS (" + cpu_name + ")");
     r.problems.insert(r.problems.end(), problems.begin(), problems.end());
@@ -207,28 +253,31 @@ void judge_tss(const XenVcpuIdt& read, const XenCpus& cpus, std::size_t cpu,
 std::vector<std::string> XenTss::check(binary::ByteView tss, std::uint64_t stack,
                                        const std::string& whose) {
     if (tss.size() != kBytes) return {whose + ": not read whole"};
+    const auto block = binary::hex_number(stack);
+    if (stack % kStackSize)
+        return {whose + ": stack_base holds " + block +
+                ", not a stack block (Xen allocates them 32 KiB-aligned)"};
     auto u64 = [&](std::size_t offset) {
         std::uint64_t v = 0;
         std::memcpy(&v, tss.data() + offset, 8);
         return v;
     };
-    constexpr std::uint64_t kPage = 4096;
     std::vector<std::string> problems;
-    const auto block = " (stack_base " + binary::hex_number(stack) + ")";
     // rsp0: the primary stack's bottom, get_stack_bottom(), inside the
-    // block's last page (the struct cpu_info at its top).
+    // block's last page (in the struct cpu_info at its top), 16-aligned.
     const auto rsp0 = u64(4);
-    if (rsp0 <= stack + kStackSize - kPage || rsp0 > stack + kStackSize)
+    if (rsp0 <= stack + kStackSize - kPage || rsp0 > stack + kStackSize || rsp0 % 16)
         problems.push_back(whose + ": rsp0 is " + binary::hex_number(rsp0) +
-                           ", off the CPU's primary stack" + block);
+                           ", off the CPU's primary stack (the last page from stack_base " + block +
+                           ")");
     for (std::size_t i = 0; i < 2; ++i)
         if (const auto v = u64(12 + 8 * i); v != kPoison)
             problems.push_back(whose + ": rsp" + std::to_string(i + 1) + " is " +
                                binary::hex_number(v) + ", where Xen poisons it (" +
                                binary::hex_number(kPoison) + ")");
-    // ist[n - 1] = stack + (1 + n) pages: IST_MCE 1, IST_NMI 2, IST_DB 3,
-    // IST_DF 4, the last lowered by the cpu_user_regs fields after es
-    // (the #DF handler writes them).
+    // ist[n - 1] = stack + (1 + n) pages (IST_MCE 1, IST_NMI 2, IST_DB 3,
+    // IST_DF 4), #DF's lowered by the cpu_user_regs fields after es, which
+    // its handler writes: es, ds, fs, gs (public xen-x86_64.h), 0x20 bytes.
     constexpr const char* kNames[] = {"#MC", "NMI", "#DB", "#DF"};
     for (std::size_t n = 1; n <= 7; ++n) {
         const auto v = u64(36 + 8 * (n - 1));
@@ -239,13 +288,11 @@ std::vector<std::string> XenTss::check(binary::ByteView tss, std::uint64_t stack
                                    ", where Xen poisons it (" + binary::hex_number(kPoison) + ")");
             continue;
         }
-        const auto top = stack + (1 + n) * kPage;
-        const bool ok = n == 4 ? (v <= top && v + 256 >= top) : v == top;
-        if (!ok)
+        const auto offset = (1 + n) * kPage - (n == 4 ? kDoubleFaultFrame : 0);
+        if (v != stack + offset)
             problems.push_back(at + " (" + kNames[n - 1] + ") is " + binary::hex_number(v) +
-                               ", where Xen's is " + (n == 4 ? "just below " : "") +
-                               binary::hex_number(top) + ", the top of page " + std::to_string(n) +
-                               " of the CPU's stack block" + block);
+                               ", where Xen's is " + binary::hex_number(stack + offset) +
+                               " (stack_base + " + binary::hex_number(offset) + ")");
     }
     std::uint16_t bitmap = 0;
     std::memcpy(&bitmap, tss.data() + 102, 2);
@@ -260,11 +307,19 @@ XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::option
     XenIdtVerdict r;
     if (!cpus)
         r.not_judged.push_back(
-            "which of Xen's CPUs each IDTR belongs to, and whether it is "
-            "online: " +
+            "which of Xen's CPUs each IDTR belongs to, whether it is online, "
+            "and its TSS: " +
             why);
+    else if (!cpus->has_stacks())
+        r.not_judged.push_back("the vCPUs' TSS: " + cpus->stacks_unread);
     for (const auto& read : vcpus) {
         const auto whose = "vCPU " + std::to_string(read.cpu_index);
+        // Xen's trampoline runs an AP with an empty IDTR until
+        // load_system_tables: an IDTR no interrupt can go through.
+        if (read.idtr.base == 0 && read.idtr.limit == 0) {
+            r.not_judged.push_back(whose + "'s IDTR (empty): Xen is bringing the CPU online");
+            continue;
+        }
         ++r.idtrs_checked;
         if (read.table.empty()) {
             r.problems.push_back(whose + "'s IDTR points at " + binary::hex_number(read.idtr.base) +
@@ -281,70 +336,81 @@ XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::option
         // Unknown, a CPU may be offline: play_dead's NMI gate is allowed
         // then (aimed at trap_nop, it runs nothing of an attacker's).
         bool offline = !cpus;
-        if (cpus) {
+        if (cpus && !read.cpu) {
+            // Not parked (AMD), an offline CPU's IDT is freed and its slot
+            // emptied, while its halted vCPU keeps the IDTR.
             const auto& tables = cpus->idt_tables;
-            const auto it = std::find(tables.begin(), tables.end(), read.idtr.base);
-            if (it == tables.end()) {
-                r.problems.push_back(whose + "'s IDTR points at " +
-                                     binary::hex_number(read.idtr.base) +
-                                     ", none of the IDTs Xen keeps for its " +
-                                     std::to_string(tables.size()) + " CPU(s) (idt_tables)");
-            } else {
-                const auto cpu = static_cast<std::size_t>(it - tables.begin());
-                offline = !cpus->online(cpu);
-                judge_tss(read, *cpus, cpu, whose, r);
+            bool freed = false;
+            for (std::size_t cpu = 0; cpu < tables.size(); ++cpu)
+                if (!tables[cpu] && !cpus->online(cpu)) freed = true;
+            if (freed) {
+                r.not_judged.push_back(whose + "'s IDT (" + binary::hex_number(read.idtr.base) +
+                                       "): none of Xen's, which has freed an offline CPU's");
+                continue;
             }
+            r.problems.push_back(whose + "'s IDTR points at " + binary::hex_number(read.idtr.base) +
+                                 ", none of the IDTs Xen keeps for its " +
+                                 std::to_string(tables.size()) + " CPU(s) (idt_tables)");
         }
+        if (read.cpu) offline = !cpus->online(*read.cpu);
         auto problems = check(read.table, symbols, whose, offline);
         r.problems.insert(r.problems.end(), problems.begin(), problems.end());
         r.gates_checked += kVectors;
+        if (read.cpu && cpus->has_stacks())
+            judge_tss(read, *cpus, interrupt_stacks_taken(read.table, offline), whose, r);
     }
     return r;
 }
 
 XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
-                         const PausedVcpu& vcpu) {
-    XenVcpuIdt r{
-        vcpu.cpu_index, vcpu.idtr.value_or(DescriptorTableRegister{}), {}, {}, vcpu.tr, {}};
-    if (vcpu.tr) {
-        binary::Bytes tss(XenTss::kBytes);
-        if (xen.copy(ram, vcpu.tr->base, tss)) r.tss = std::move(tss);
-    }
+                         const PausedVcpu& vcpu, const XenCpus* cpus) {
+    XenVcpuIdt r;
+    r.cpu_index = vcpu.cpu_index;
+    r.idtr = vcpu.idtr.value_or(DescriptorTableRegister{});
+    r.tr = vcpu.tr;
     binary::Bytes table(XenIdt::kTableBytes);
     if (!xen.copy(ram, r.idtr.base, table)) return r;
     r.table = std::move(table);
     const auto cr3 = vcpu.paging.cr3;
-    for (std::uint64_t va = r.idtr.base; va < r.idtr.base + XenIdt::kTableBytes;
-         va = (va | 0xFFF) + 1) {
-        const auto own = translate(ram, cr3, va), xens = translate(ram, xen.idle_pg_table(), va);
-        if (!own) {
-            r.own_mapping_problem = "the page tables in its CR3 (" + binary::hex_number(cr3) +
-                                    ") do not map " + binary::hex_number(va);
-        } else if (xens && own->physical != xens->physical) {
-            r.own_mapping_problem = "the page tables in its CR3 (" + binary::hex_number(cr3) +
-                                    ") map " + binary::hex_number(va) + " to physical " +
-                                    binary::hex_number(own->physical) + ", where Xen's own map " +
-                                    binary::hex_number(xens->physical);
-        }
-        if (!r.own_mapping_problem.empty()) break;
-    }
+    r.own_mapping_problem =
+        mapped_elsewhere(ram, cr3, xen.idle_pg_table(), r.idtr.base, XenIdt::kTableBytes);
+    if (!cpus) return r;
+    const auto& tables = cpus->idt_tables;
+    const auto it = std::find(tables.begin(), tables.end(), r.idtr.base);
+    if (it == tables.end()) return r;
+    r.cpu = static_cast<std::size_t>(it - tables.begin());
+    if (!cpus->has_stacks()) return r;
+    // The CPU's own TSS, read where Xen keeps it whatever TR holds, and
+    // held to the page the vCPU's CR3 maps there (XPTI's root_pgt maps it
+    // on its own).
+    const auto tss = tss_address(*cpus, *r.cpu);
+    binary::Bytes bytes(XenTss::kBytes);
+    if (!xen.copy(ram, tss, bytes)) return r;
+    r.tss = std::move(bytes);
+    r.tss_mapping_problem = mapped_elsewhere(ram, cr3, xen.idle_pg_table(), tss, XenTss::kBytes);
     return r;
 }
 
 XenCpuRecord XenCpuRecord::locate(const GoldenCode& golden, const GuestMemory& ram,
                                   const XenVirtualMemory& xen) {
     XenCpuRecord r;
-    r.idt_tables_ = golden.symbols().require("idt_tables");
-    r.cpu_online_map_ = golden.symbols().require("cpu_online_map");
-    r.stack_base_ = golden.symbols().require("stack_base");
-    r.per_cpu_offset_ = golden.symbols().require("__per_cpu_offset");
-    r.tss_page_ = golden.symbols().require("per_cpu__tss_page");
-    const auto cpus = xen.read(ram, golden.symbols().require("nr_cpu_ids"), 4, "nr_cpu_ids");
+    const auto& symbols = golden.symbols();
+    r.idt_tables_ = symbols.require("idt_tables");
+    r.cpu_online_map_ = symbols.require("cpu_online_map");
+    const auto cpus = xen.read(ram, symbols.require("nr_cpu_ids"), 4, "nr_cpu_ids");
     // NR_CPUS is at most 4095 (xen/arch/Kconfig).
     if (cpus == 0 || cpus > 4095)
         throw std::runtime_error("nr_cpu_ids holds " + std::to_string(cpus) +
                                  ", where Xen has 1 to 4095 CPUs");
     r.cpus_ = cpus;
+    // The stacks' record: without it the TSS alone goes unjudged.
+    for (const char* name : {"stack_base", "__per_cpu_offset", "per_cpu__tss_page"})
+        if (!symbols.address(name)) r.stacks_unread_ = std::string("the golden Xen has no ") + name;
+    if (r.stacks_unread_.empty()) {
+        r.stack_base_ = symbols.require("stack_base");
+        r.per_cpu_offset_ = symbols.require("__per_cpu_offset");
+        r.tss_page_ = symbols.require("per_cpu__tss_page");
+    }
     return r;
 }
 
@@ -359,12 +425,25 @@ XenCpus XenCpuRecord::read(const GuestMemory& ram, const XenVirtualMemory& xen) 
         throw std::runtime_error("idt_tables is not mapped by Xen's page tables");
     if (!xen.copy(ram, cpu_online_map_, bytes(r.online_words)))
         throw std::runtime_error("cpu_online_map is not mapped by Xen's page tables");
+    r.stacks_unread = stacks_unread_;
+    if (!r.stacks_unread.empty()) return r;
     r.stack_bases.resize(cpus_);
     r.per_cpu_offsets.resize(cpus_);
-    if (!xen.copy(ram, stack_base_, bytes(r.stack_bases)))
-        throw std::runtime_error("stack_base is not mapped by Xen's page tables");
-    if (!xen.copy(ram, per_cpu_offset_, bytes(r.per_cpu_offsets)))
-        throw std::runtime_error("__per_cpu_offset is not mapped by Xen's page tables");
+    if (!xen.copy(ram, stack_base_, bytes(r.stack_bases)) ||
+        !xen.copy(ram, per_cpu_offset_, bytes(r.per_cpu_offsets))) {
+        r.stacks_unread = "stack_base or __per_cpu_offset is not mapped by Xen's page tables";
+        r.stack_bases.clear();
+        r.per_cpu_offsets.clear();
+        return r;
+    }
+    if (r.per_cpu_offsets[0] != 0) {
+        // CPU 0's per-CPU area is the image's own (percpu.c).
+        r.stacks_unread = "__per_cpu_offset[0] holds " + binary::hex_number(r.per_cpu_offsets[0]) +
+                          ", where Xen's is 0";
+        r.stack_bases.clear();
+        r.per_cpu_offsets.clear();
+        return r;
+    }
     r.tss_page = tss_page_;
     return r;
 }

@@ -52,28 +52,38 @@ struct XenVcpuIdt {
     // XPTI its CPU's root_pgt) map the table's page where Xen's do; an
     // interrupt there dispatches through what they map, not what was read.
     std::string own_mapping_problem;
-    // The task register and the TSS it points at (XenTss::kBytes, through
-    // idle_pg_table; empty when not mapped): the stacks interrupts switch to.
     std::optional<TaskRegister> tr;
+    // Xen's CPU whose idt_tables[] entry the IDTR is; then that CPU's TSS
+    // (XenTss::kBytes, read where Xen keeps it; empty when not mapped) and
+    // how the vCPU's CR3 maps it.
+    std::optional<std::size_t> cpu;
     binary::Bytes tss;
+    std::string tss_mapping_problem;
 };
 
-// In the pause: `vcpu`'s IDTR, the table it points at and how its CR3 maps it.
-XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
-                         const PausedVcpu& vcpu);
-
 // Xen's own record of its CPUs (idt_tables[], cpu_online_map), which ties
-// each vCPU's IDTR to a CPU of Xen's and says whether that CPU is online.
+// each vCPU's IDTR to a CPU of Xen's and says whether that CPU is online,
+// and of their stacks (stack_base[], __per_cpu_offset[], tss_page).
 struct XenCpus {
     std::vector<std::uint64_t> idt_tables;       // idt_tables[0, nr_cpu_ids)
     std::vector<std::uint64_t> online_words;     // cpu_online_map's bitmap
     std::vector<std::uint64_t> stack_bases;      // stack_base[0, nr_cpu_ids)
     std::vector<std::uint64_t> per_cpu_offsets;  // __per_cpu_offset[0, nr_cpu_ids)
     std::uint64_t tss_page = 0;                  // per_cpu__tss_page's link address
+    std::string stacks_unread;                   // why the last three are not, if so
     bool online(std::size_t cpu) const {
         return cpu / 64 < online_words.size() && (online_words[cpu / 64] >> (cpu % 64) & 1);
     }
+    bool has_stacks() const {
+        return stacks_unread.empty() && stack_bases.size() == idt_tables.size() &&
+               per_cpu_offsets.size() == idt_tables.size();
+    }
 };
+
+// In the pause: `vcpu`'s IDTR, the table it points at and how its CR3 maps
+// it; with Xen's record (read in the same pause), its CPU and that CPU's TSS.
+XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
+                         const PausedVcpu& vcpu, const XenCpus* cpus);
 
 class XenCpuRecord {
   public:
@@ -88,20 +98,26 @@ class XenCpuRecord {
     std::uint64_t idt_tables_ = 0, cpu_online_map_ = 0, stack_base_ = 0, per_cpu_offset_ = 0,
                   tss_page_ = 0;
     std::size_t cpus_ = 0;
+    std::string stacks_unread_;
 };
 
 // A CPU's TSS as Xen 4.17's load_system_tables fills it (struct tss64 in
 // struct tss_page, after the shadow-stack IST table): rsp0 on the CPU's
-// primary stack, the four interrupt stacks at the tops of pages 2-5 of
-// its stack block (stack_base[cpu], 8 pages), everything else poisoned.
+// primary stack, the four interrupt stacks at the tops of its stack
+// block's pages 1-4 (counting from 0; stack_base[cpu], 8 pages), the rest
+// poisoned. TR holds TSS_SELECTOR with the limit 0x67.
 // An entry aimed elsewhere switches the CPU to an attacker's stack on the
 // next NMI or machine check, with no gate changed.
 struct XenTss {
-    static constexpr std::size_t kBytes = 104;
+    static constexpr std::size_t kBytes = kTssBytes;
     static constexpr std::uint64_t kOffsetInPage = 64;  // after ist_ssp[8]
     static constexpr std::uint64_t kStackSize = 8 * 4096;
     static constexpr std::uint64_t kPoison = 0x8600111111111111ull;
     static constexpr std::uint16_t kNoIoBitmap = 0x8000;  // IOBMP_INVALID_OFFSET
+    static constexpr std::uint16_t kSelector = 0xe040;    // TSS_SELECTOR
+    // #DF's IST lies this far below its page's top: cpu_user_regs' es,
+    // ds, fs and gs, which the #DF handler writes.
+    static constexpr std::uint64_t kDoubleFaultFrame = 0x20;
     // One line per field of `tss` (kBytes, as read) that is not what Xen
     // leaves there for the CPU whose stack block starts at `stack`, each
     // starting with `whose`.
@@ -152,6 +168,11 @@ class XenIdt {
     // CPUs from the same pause (none when it could not be read: `why`).
     XenIdtVerdict judge(std::span<const XenVcpuIdt> vcpus, const std::optional<XenCpus>& cpus,
                         const std::string& why, const image::KernelSymbols& symbols) const;
+
+    // Whether every gate the golden image gives an interrupt stack has
+    // none in `table_bytes` (disable_each_ist's work; with `offline`,
+    // play_dead's NMI gate not counted).
+    bool interrupt_stacks_taken(binary::ByteView table_bytes, bool offline) const;
 
   private:
     XenIdt() = default;

@@ -167,13 +167,15 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
     std::optional<XenCpus> cpus;
     auto read_idts = [&](std::span<const PausedVcpu> vcpus) {
         idts.clear();
-        for (const auto& v : vcpus)
-            if (v.paging.paging && v.idtr) idts.push_back(read_vcpu_idt(ram, *memory, v));
+        cpus.reset();
         if (cpu_record) try {
                 cpus = cpu_record->read(ram, *memory);
             } catch (const std::runtime_error& e) {
                 cpus_unread = e.what();
             }
+        for (const auto& v : vcpus)
+            if (v.paging.paging && v.idtr)
+                idts.push_back(read_vcpu_idt(ram, *memory, v, cpus ? &*cpus : nullptr));
     };
     auto copy = copy_while_paused(
         guest, ram, r.text_physical, golden.text_bytes().size(), rodata_physical, rodata.size,
@@ -206,8 +208,6 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
 nlohmann::json to_json(const XenInspection& r, const XenGolden& golden) {
     auto j = to_json(static_cast<const CodeInspection&>(r), golden);
     j["image"] = "xen";
-    j["idt"]["tss_vcpus_checked"] =
-        r.tss_checked ? nlohmann::json(*r.tss_checked) : nlohmann::json();
     j["xen_phys_start"] = binary::hex_number(r.placement.xen_phys_start);
     return j;
 }

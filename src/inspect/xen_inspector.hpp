@@ -58,9 +58,6 @@ XenPlacement locate_xen(const XenGolden& golden, const GuestMemory& ram);
 
 struct XenInspection : CodeInspection {
     XenPlacement placement;
-    // vCPUs whose TSS (the stacks interrupts switch to) was held to their
-    // CPU's (xen_idt.hpp); its problems are with the IDT's. None when not read.
-    std::optional<std::size_t> tss_checked;
 };
 
 XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,

@@ -35,15 +35,7 @@ std::uint64_t XenVirtualMemory::read(const GuestMemory& ram, std::uint64_t va, s
 
 bool XenVirtualMemory::copy(const GuestMemory& ram, std::uint64_t va,
                             std::span<std::uint8_t> out) const {
-    for (std::size_t done = 0; done < out.size();) {
-        const auto t = translate(ram, idle_pg_table_, va + done);
-        const std::size_t n =
-            std::min<std::size_t>(out.size() - done, 4096 - ((va + done) & 0xFFF));
-        if (!t || t->physical > ram.size() || ram.size() - t->physical < n) return false;
-        std::memcpy(out.data() + done, ram.view(t->physical, n).data(), n);
-        done += n;
-    }
-    return true;
+    return copy_virtual(ram, idle_pg_table_, va, out);
 }
 
 std::uint64_t XenVirtualMemory::variable(const XenGolden& xen, const GuestMemory& ram,

@@ -744,3 +744,50 @@ TEST_F(LinuxInspection, AVcpuWithoutWriteProtectOrOffTheReadOnlyIdtIsFound) {
     const auto restored = inspect::inspect_linux(*golden_, *ram_, guest);
     EXPECT_TRUE(restored.intact()) << inspect::findings_text(restored);
 }
+
+// vCPU 0's TSS, where its TR points (the read-only alias in its
+// cpu_entry_area; QEMU's monitor gives TR and, through gva2gpa, the page
+// behind it): the NMI's stack pointer moved 256 bytes down (still on that
+// stack, so an NMI would still run) is found and named; put back, the
+// guest is intact again.
+TEST_F(LinuxInspection, AStackTurnedInTheTssIsFound) {
+    const auto guest = inspect::GuestControl{vm_->qmp(), vm_->gdb_socket()};
+    const auto clean = inspect::inspect_linux(*golden_, *ram_, guest);
+    EXPECT_TRUE(clean.intact()) << clean.mapping_problem;
+    EXPECT_EQ(clean.tss_checked, std::optional<std::size_t>(1));
+
+    auto monitor = [&](const std::string& command) {
+        return vm_->qmp()
+            .execute("human-monitor-command", {{"command-line", command}})
+            .get<std::string>();
+    };
+    // "TR =0040 fffffe0000003000 00004087 ...": selector, base, limit.
+    const auto registers = monitor("info registers");
+    const auto tr_line = registers.find("TR =");
+    ASSERT_NE(tr_line, std::string::npos) << registers;
+    const auto tr = std::stoull(registers.substr(tr_line + 9, 16), nullptr, 16);
+    ASSERT_EQ(tr >> 40, 0xfffffeu) << std::hex << tr;  // in the cpu_entry_area
+    const auto nmi_ist_va = tr + 36 + 8;               // IST 2
+    const auto gpa_text = monitor("gva2gpa " + binary::hex_number(nmi_ist_va));
+    ASSERT_NE(gpa_text.find("gpa: 0x"), std::string::npos) << gpa_text;
+    const auto nmi_ist = std::stoull(gpa_text.substr(gpa_text.find("gpa: 0x") + 7), nullptr, 16);
+    const auto original = testsupport::guest_word(vm_->ram_file(), nmi_ist);
+    ASSERT_EQ(original % 4096, 0u) << std::hex << original;
+    ASSERT_GT(original, tr);
+
+    const std::uint64_t moved = original - 0x100;
+    std::uint8_t bytes[8], back[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = (moved >> (8 * i)) & 0xFF;
+    for (int i = 0; i < 8; ++i) back[i] = (original >> (8 * i)) & 0xFF;
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), nmi_ist, bytes, 8);
+    const auto turned = inspect::inspect_linux(*golden_, *ram_, guest);
+    testsupport::set_guest_bytes(vm_->qmp(), vm_->ram_file(), nmi_ist, back, 8);
+    EXPECT_FALSE(turned.intact());
+    EXPECT_EQ(turned.idt_problems,
+              std::vector<std::string>{
+                  "vCPU 0's TSS: IST 2 (vector 2's stack) is " + binary::hex_number(moved) +
+                  ", not the top of an exception stack in the CPU's cpu_entry_area (page-aligned, "
+                  "within 0x40000 bytes above its TSS at " +
+                  binary::hex_number(tr) + ")"});
+    EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
+}

@@ -99,6 +99,14 @@ TEST(MonitorRegisters, EachVcpusTaskRegister) {
     EXPECT_EQ(r[0].tr, (TaskRegister{0xe040, 0xffff82d040579000ull, 0x67}));
     EXPECT_EQ(r[1].tr, (TaskRegister{0xe040, 0xffff83003fb9c000ull, 0x67}));
     EXPECT_EQ(r[1].idtr.base, 0xffff830000123000ull);
+    // In compatibility mode QEMU prints the base's low 32 bits only.
+    const auto compat = drtm::inspect::system_registers_from_dump(
+        vcpu_dump(0, "IDT=     ffff82d040577000 00000fff",
+                  "TR =e040 40579040 00000067 00008b00 DPL=0 TSS64-busy"),
+        std::span<const int>(cpus, 1));
+    EXPECT_EQ(compat.at(0).tr.base, 0x40579040u);
+    EXPECT_TRUE(compat.at(0).tr.base_low_half_only);
+    EXPECT_FALSE(r[0].tr.base_low_half_only);
     auto message = [&](const std::string& dump) {
         try {
             drtm::inspect::system_registers_from_dump(dump, std::span<const int>(cpus, 1));

@@ -300,11 +300,15 @@ namespace {
 
 constexpr std::uint64_t kCpu0Idt = 0xffff82d040577000ull, kCpu1Idt = 0xffff830000123000ull;
 
-inspect::XenVcpuIdt read_of(int cpu, std::uint64_t base, const binary::Bytes& table) {
+// What the pause read of a vCPU; `cpu`, the CPU of Xen's whose
+// idt_tables[] entry its IDTR is, if any.
+inspect::XenVcpuIdt read_of(int cpu_index, std::uint64_t base, const binary::Bytes& table,
+                            std::optional<std::size_t> cpu = std::nullopt) {
     inspect::XenVcpuIdt read;
-    read.cpu_index = cpu;
+    read.cpu_index = cpu_index;
     read.idtr = {base, 0xfff};
     read.table = table;
+    read.cpu = cpu;
     return read;
 }
 
@@ -312,6 +316,7 @@ inspect::XenCpus cpus_of(std::vector<std::uint64_t> idt_tables, std::vector<std:
     inspect::XenCpus cpus;
     cpus.idt_tables = std::move(idt_tables);
     cpus.online_words = std::move(online);
+    cpus.stacks_unread = "not in this test";
     return cpus;
 }
 
@@ -333,11 +338,11 @@ TEST(XenIdt, EachIdtrIsTiedToACpuOfXens) {
     auto parked = f.table;
     const auto nop = gate(kTrapNop);
     std::copy(nop.begin(), nop.end(), parked.begin() + 32);
-    const std::vector<inspect::XenVcpuIdt> vcpus = {read_of(0, kCpu0Idt, f.table),
-                                                    read_of(1, kCpu1Idt, parked)};
+    const std::vector<inspect::XenVcpuIdt> vcpus = {read_of(0, kCpu0Idt, f.table, 0),
+                                                    read_of(1, kCpu1Idt, parked, 1)};
     auto verdict = idt.judge(vcpus, cpus, "", f.symbols);
     EXPECT_TRUE(verdict.problems.empty()) << verdict.problems.front();
-    EXPECT_TRUE(verdict.not_judged.empty());
+    EXPECT_EQ(verdict.not_judged, std::vector<std::string>{"the vCPUs' TSS: not in this test"});
     EXPECT_EQ(verdict.gates_checked, 512u);
     EXPECT_EQ(verdict.idtrs_checked, 2u);
     // Online, CPU 1 may not hold it.
@@ -352,13 +357,28 @@ TEST(XenIdt, EachIdtrIsTiedToACpuOfXens) {
     EXPECT_EQ(verdict.problems,
               std::vector<std::string>{"vCPU 0's IDTR points at 0xffff830000999000, none of the "
                                        "IDTs Xen keeps for its 2 CPU(s) (idt_tables)"});
+    // Unless Xen freed an offline CPU's (not parked, on AMD): its halted
+    // vCPU keeps the IDTR.
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(1, kCpu1Idt, parked)},
+                        cpus_of({kCpu0Idt, 0}, {0b01}), "", f.symbols);
+    EXPECT_TRUE(verdict.problems.empty());
+    EXPECT_EQ(verdict.not_judged.back(),
+              "vCPU 1's IDT (0xffff830000123000): none of Xen's, which has freed an offline CPU's");
+    EXPECT_EQ(verdict.gates_checked, 0u);
     // Without Xen's record, said so; play_dead's gate then passes.
     verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(1, kCpu1Idt, parked)},
                         std::nullopt, "nr_cpu_ids holds 0", f.symbols);
     EXPECT_TRUE(verdict.problems.empty());
     EXPECT_EQ(verdict.not_judged,
-              std::vector<std::string>{"which of Xen's CPUs each IDTR belongs to, and whether "
-                                       "it is online: nr_cpu_ids holds 0"});
+              std::vector<std::string>{"which of Xen's CPUs each IDTR belongs to, whether it is "
+                                       "online, and its TSS: nr_cpu_ids holds 0"});
+    // An AP in Xen's trampoline holds an empty IDTR until it loads its own.
+    auto empty = read_of(1, 0, {});
+    empty.idtr.limit = 0;
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{empty}, cpus, "", f.symbols);
+    EXPECT_TRUE(verdict.problems.empty());
+    EXPECT_EQ(verdict.not_judged.back(), "vCPU 1's IDTR (empty): Xen is bringing the CPU online");
+    EXPECT_EQ(verdict.idtrs_checked, 0u);
 }
 
 TEST(XenIdt, AnIdtrUnmappedShortOrMappedElsewhereIsNamed) {
@@ -369,65 +389,23 @@ TEST(XenIdt, AnIdtrUnmappedShortOrMappedElsewhereIsNamed) {
         return idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols).problems;
     };
     EXPECT_EQ(
-        judge(read_of(0, kCpu0Idt, {})),
+        judge(read_of(0, kCpu0Idt, {}, 0)),
         std::vector<std::string>{
             "vCPU 0's IDTR points at 0xffff82d040577000, which Xen's page tables do not map"});
-    EXPECT_EQ(judge(with(read_of(0, kCpu0Idt, f.table), 0x7ff, "")),
+    EXPECT_EQ(judge(with(read_of(0, kCpu0Idt, f.table, 0), 0x7ff, "")),
               std::vector<std::string>{"vCPU 0's IDTR limit is 0x7ff, where Xen loads its whole "
                                        "table (0xfff)"});
     // A VM exit leaves 0xffff: more than the table is fine.
-    EXPECT_TRUE(judge(with(read_of(0, kCpu0Idt, f.table), 0xffff, "")).empty());
-    EXPECT_EQ(judge(with(read_of(0, kCpu0Idt, f.table), 0xfff,
+    EXPECT_TRUE(judge(with(read_of(0, kCpu0Idt, f.table, 0), 0xffff, "")).empty());
+    EXPECT_EQ(judge(with(read_of(0, kCpu0Idt, f.table, 0), 0xfff,
                          "the page tables in its CR3 (0x1000) map x")),
               std::vector<std::string>{"vCPU 0's IDT: the page tables in its CR3 (0x1000) map x"});
-}
-
-// The table read through Xen's idle_pg_table, and the page each vCPU's CR3
-// maps there (hand-built tables: the directmap, slot 262, onto physical 0
-// with one 2 MiB page; the IDT at 1 MiB).
-TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
-    constexpr std::uint64_t kDirectMap = 0xffff830000000000ull, kIdtVa = kDirectMap + 0x100000;
-    testsupport::GuestRamImage image(4 << 20);
-    image.put(0x1000 + 8 * 262, 0x2000 | 0x3);  // idle_pg_table[262] → L3
-    image.put(0x2000, 0x3000 | 0x3);            // L3[0] → L2
-    image.put(0x3000, 0x0 | 0x83);              // L2[0]: 2 MiB at 0
-    image.put(0x100000 + 16 * 9, 0x1234);       // a byte of the table to find
-    // Another root (a PV guest's, a root_pgt) sharing Xen's L3: agrees.
-    image.put(0x4000 + 8 * 262, 0x2000 | 0x3);
-    // A third whose 4 KiB page at the IDT's address is another page.
-    image.put(0x5000 + 8 * 262, 0x6000 | 0x3);
-    image.put(0x6000, 0x7000 | 0x3);
-    image.put(0x7000, 0x8000 | 0x3);
-    image.put(0x8000 + 8 * 0x100, 0x180000 | 0x3);
-    const inspect::XenVirtualMemory xen(0x1000);
-    auto read = [&](std::uint64_t cr3, std::uint64_t base) {
-        inspect::PausedVcpu vcpu{
-            3, {}, inspect::DescriptorTableRegister{base, 0xfff}, std::nullopt};
-        vcpu.paging.paging = true;
-        vcpu.paging.cr3 = cr3;
-        return inspect::read_vcpu_idt(image.memory(), xen, vcpu);
-    };
-    for (std::uint64_t cr3 : {0x1000ull, 0x4000ull}) {
-        const auto r = read(cr3, kIdtVa);
-        EXPECT_EQ(r.cpu_index, 3);
-        ASSERT_EQ(r.table.size(), 4096u);
-        EXPECT_EQ(r.table[16 * 9], 0x34);
-        EXPECT_EQ(r.table[16 * 9 + 1], 0x12);
-        EXPECT_EQ(r.own_mapping_problem, "");
-    }
-    EXPECT_EQ(read(0x5000, kIdtVa).own_mapping_problem,
-              "the page tables in its CR3 (0x5000) map 0xffff830000100000 to physical 0x180000, "
-              "where Xen's own map 0x100000");
-    image.put(0x8000 + 8 * 0x100, 0);
-    EXPECT_EQ(read(0x5000, kIdtVa).own_mapping_problem,
-              "the page tables in its CR3 (0x5000) do not map 0xffff830000100000");
-    // Not mapped by Xen: nothing read.
-    EXPECT_TRUE(read(0x1000, 0xffff840000000000ull).table.empty());
 }
 
 namespace {
 
 constexpr std::uint64_t kStack = 0xffff830000200000ull;
+constexpr std::uint64_t kTssPage = 0xffff82d040579000ull, kOffset1 = 0x7d0c0000ull;
 
 // A TSS as Xen 4.17's load_system_tables fills it, field by field from
 // struct tss64 (reserved u32, rsp0-2, reserved u64, ist[7], reserved u64,
@@ -435,25 +413,91 @@ constexpr std::uint64_t kStack = 0xffff830000200000ull;
 struct Tss {
     binary::Bytes bytes = binary::Bytes(104, 0);
     Tss() {
-        put(4, kStack + 0x8000 - 0xa8);  // rsp0: in the struct cpu_info at the top
+        put(4, kStack + 0x8000 - 0xb0);  // rsp0: in the struct cpu_info at the top
         put(12, 0x8600111111111111ull);
         put(20, 0x8600111111111111ull);
         put(36, kStack + 0x2000);         // IST 1, #MC
         put(44, kStack + 0x3000);         // IST 2, NMI
         put(52, kStack + 0x4000);         // IST 3, #DB
-        put(60, kStack + 0x5000 - 0x20);  // IST 4, #DF: es..gs below the top
+        put(60, kStack + 0x5000 - 0x20);  // IST 4, #DF: es, ds, fs, gs below the top
         for (int i = 4; i < 7; ++i) put(36 + 8 * i, 0x8600111111111111ull);
         bytes[102] = 0x00, bytes[103] = 0x80;
     }
     void put(std::size_t at, std::uint64_t v) {
         for (int i = 0; i < 8; ++i) bytes[at + i] = (v >> (8 * i)) & 0xFF;
     }
-    std::vector<std::string> check() const {
-        return inspect::XenTss::check(bytes, kStack, "vCPU 1's TSS (Xen's CPU 1)");
+    std::vector<std::string> check(std::uint64_t stack = kStack) const {
+        return inspect::XenTss::check(bytes, stack, "vCPU 1's TSS (Xen's CPU 1)");
     }
 };
 
 }  // namespace
+
+// The table read through Xen's idle_pg_table, and the page each vCPU's CR3
+// maps there (hand-built tables: the directmap, slot 262, onto physical 0
+// with one 2 MiB page; the IDT at 1 MiB); with Xen's record, the CPU the
+// IDTR is and that CPU's TSS (at 1 MiB + 0x2000 + 64 here).
+TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
+    constexpr std::uint64_t kDirectMap = 0xffff830000000000ull, kIdtVa = kDirectMap + 0x100000;
+    testsupport::GuestRamImage image(4 << 20);
+    image.put(0x1000 + 8 * 262, 0x2000 | 0x3);  // idle_pg_table[262] → L3
+    image.put(0x2000, 0x3000 | 0x3);            // L3[0] → L2
+    image.put(0x3000, 0x0 | 0x83);              // L2[0]: 2 MiB at 0
+    image.put(0x100000 + 16 * 9, 0x1234);       // a byte of the table to find
+    image.put(0x102040 + 4, 0x5678);            // the TSS's rsp0
+    // Another root (a PV guest's, a root_pgt) sharing Xen's L3: agrees.
+    image.put(0x4000 + 8 * 262, 0x2000 | 0x3);
+    // A third whose 4 KiB pages at the IDT's and the TSS's addresses are
+    // others.
+    image.put(0x5000 + 8 * 262, 0x6000 | 0x3);
+    image.put(0x6000, 0x7000 | 0x3);
+    image.put(0x7000, 0x8000 | 0x3);
+    image.put(0x8000 + 8 * 0x100, 0x180000 | 0x3);
+    image.put(0x8000 + 8 * 0x102, 0x182000 | 0x3);
+    const inspect::XenVirtualMemory xen(0x1000);
+    auto cpus = cpus_of({kDirectMap + 0x7000, kIdtVa}, {0b11});
+    cpus.stacks_unread.clear();
+    cpus.stack_bases = {kStack, kStack + 0x8000};
+    cpus.per_cpu_offsets = {0, 0x2000};
+    cpus.tss_page = kDirectMap + 0x100000;
+    auto read = [&](std::uint64_t cr3, std::uint64_t base, const inspect::XenCpus* record) {
+        inspect::PausedVcpu vcpu;
+        vcpu.cpu_index = 3;
+        vcpu.idtr = inspect::DescriptorTableRegister{base, 0xfff};
+        vcpu.paging.paging = true;
+        vcpu.paging.cr3 = cr3;
+        return inspect::read_vcpu_idt(image.memory(), xen, vcpu, record);
+    };
+    for (std::uint64_t cr3 : {0x1000ull, 0x4000ull}) {
+        const auto r = read(cr3, kIdtVa, &cpus);
+        EXPECT_EQ(r.cpu_index, 3);
+        ASSERT_EQ(r.table.size(), 4096u);
+        EXPECT_EQ(r.table[16 * 9], 0x34);
+        EXPECT_EQ(r.table[16 * 9 + 1], 0x12);
+        EXPECT_EQ(r.own_mapping_problem, "");
+        EXPECT_EQ(r.cpu, std::optional<std::size_t>(1));
+        ASSERT_EQ(r.tss.size(), 104u);
+        EXPECT_EQ(r.tss[4], 0x78);
+        EXPECT_EQ(r.tss_mapping_problem, "");
+    }
+    const auto elsewhere = read(0x5000, kIdtVa, &cpus);
+    EXPECT_EQ(elsewhere.own_mapping_problem,
+              "the page tables in its CR3 (0x5000) map 0xffff830000100000 to physical 0x180000, "
+              "where Xen's own map 0x100000");
+    EXPECT_EQ(elsewhere.tss_mapping_problem,
+              "the page tables in its CR3 (0x5000) map 0xffff830000102040 to physical 0x182040, "
+              "where Xen's own map 0x102040");
+    image.put(0x8000 + 8 * 0x100, 0);
+    EXPECT_EQ(read(0x5000, kIdtVa, nullptr).own_mapping_problem,
+              "the page tables in its CR3 (0x5000) do not map 0xffff830000100000");
+    // Without Xen's record, no CPU and no TSS.
+    EXPECT_EQ(read(0x1000, kIdtVa, nullptr).cpu, std::nullopt);
+    EXPECT_TRUE(read(0x1000, kIdtVa, nullptr).tss.empty());
+    // An IDTR that is none of idt_tables[]: no CPU.
+    EXPECT_EQ(read(0x1000, kIdtVa + 0x10000, &cpus).cpu, std::nullopt);
+    // Not mapped by Xen: nothing read.
+    EXPECT_TRUE(read(0x1000, 0xffff840000000000ull, &cpus).table.empty());
+}
 
 TEST(XenTss, TheStacksXenSetsPass) {
     EXPECT_TRUE(Tss().check().empty());
@@ -468,15 +512,20 @@ TEST(XenTss, EachStackAimedElsewhereIsNamed) {
     };
     EXPECT_EQ(one(44, 0xffff830000900000ull),
               "vCPU 1's TSS (Xen's CPU 1): IST 2 (NMI) is 0xffff830000900000, where Xen's is "
-              "0xffff830000203000, the top of page 2 of the CPU's stack block (stack_base "
-              "0xffff830000200000)");
-    EXPECT_EQ(one(60, kStack + 0x5000 - 0x200),
-              "vCPU 1's TSS (Xen's CPU 1): IST 4 (#DF) is 0xffff830000204e00, where Xen's is just "
-              "below 0xffff830000205000, the top of page 4 of the CPU's stack block (stack_base "
-              "0xffff830000200000)");
+              "0xffff830000203000 (stack_base + 0x3000)");
+    EXPECT_EQ(one(60, kStack + 0x5000 - 0x21),
+              "vCPU 1's TSS (Xen's CPU 1): IST 4 (#DF) is 0xffff830000204fdf, where Xen's is "
+              "0xffff830000204fe0 (stack_base + 0x4fe0)");
+    EXPECT_EQ(one(60, kStack + 0x5000),
+              "vCPU 1's TSS (Xen's CPU 1): IST 4 (#DF) is 0xffff830000205000, where Xen's is "
+              "0xffff830000204fe0 (stack_base + 0x4fe0)");
     EXPECT_EQ(one(4, kStack + 0x6000),
               "vCPU 1's TSS (Xen's CPU 1): rsp0 is 0xffff830000206000, off the CPU's primary "
-              "stack (stack_base 0xffff830000200000)");
+              "stack (the last page from stack_base 0xffff830000200000)");
+    EXPECT_EQ(one(4, kStack + 0x7f58),
+              "vCPU 1's TSS (Xen's CPU 1): rsp0 is 0xffff830000207f58, "
+              "off the CPU's primary stack (the last page from "
+              "stack_base 0xffff830000200000)");  // not 16-aligned
     EXPECT_EQ(one(12, 0),
               "vCPU 1's TSS (Xen's CPU 1): rsp1 is 0x0, where Xen poisons it (0x8600111111111111)");
     EXPECT_EQ(one(36 + 8 * 6, kStack + 0x2000),
@@ -489,39 +538,70 @@ TEST(XenTss, EachStackAimedElsewhereIsNamed) {
                                                   "0x68, where Xen has none (0x8000)"});
     EXPECT_EQ(inspect::XenTss::check(binary::Bytes(10), kStack, "x"),
               std::vector<std::string>{"x: not read whole"});
+    EXPECT_EQ(Tss().check(kStack + 0x1000),
+              std::vector<std::string>{"vCPU 1's TSS (Xen's CPU 1): stack_base holds "
+                                       "0xffff830000201000, not a stack block (Xen allocates "
+                                       "them 32 KiB-aligned)"});
 }
 
 // The TR must name the CPU's own TSS: tss_page in its per-CPU area, after
-// the shadow-stack IST table.
+// the shadow-stack IST table, with Xen's selector and limit; the TSS is
+// read there whatever TR holds.
 TEST(XenTss, TheTaskRegisterIsTiedToTheCpusTss) {
-    constexpr std::uint64_t kTssPage = 0xffff82d040579000ull, kOffset1 = 0x7d0c0000ull;
     Fixture f;
     const inspect::XenIdt idt(f.expected);
     auto cpus = cpus_of({kCpu0Idt, kCpu1Idt}, {0b11});
+    cpus.stacks_unread.clear();
     cpus.stack_bases = {0xffff830000100000ull, kStack};
     cpus.per_cpu_offsets = {0, kOffset1};
     cpus.tss_page = kTssPage;
-    auto read = read_of(1, kCpu1Idt, f.table);
+    auto read = read_of(1, kCpu1Idt, f.table, 1);
     read.tr = inspect::TaskRegister{0xe040, kTssPage + kOffset1 + 64, 0x67};
     read.tss = Tss().bytes;
-    auto verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
+    auto judge = [&](const inspect::XenVcpuIdt& r) {
+        return idt.judge(std::vector<inspect::XenVcpuIdt>{r}, cpus, "", f.symbols);
+    };
+    auto verdict = judge(read);
     EXPECT_TRUE(verdict.problems.empty()) << verdict.problems.front();
     EXPECT_EQ(verdict.tss_checked, 1u);
-    read.tr->base = kTssPage + 64;  // CPU 0's
-    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
-    EXPECT_EQ(verdict.problems,
+    // 0xffff82d040579000 + 0x7d0c0000 + 0x40, by hand.
+    const std::string cpu1_tss = "0xffff82d0bd639040";
+    auto turned = read;
+    turned.tr->base = kTssPage + 64;  // CPU 0's
+    EXPECT_EQ(judge(turned).problems,
               std::vector<std::string>{"vCPU 1's TR points at 0xffff82d040579040, where Xen's CPU "
-                                       "1's TSS is 0xffff82d0bd639040 (tss_page)"});
-    read.tr->base = kTssPage + kOffset1 + 64;
-    read.tr->limit = 0x20;
-    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
-    EXPECT_EQ(verdict.problems, std::vector<std::string>{"vCPU 1's TR limit is 0x20, short of a "
-                                                         "64-bit TSS (0x67)"});
-    read.tr->limit = 0x67;
-    read.tss.clear();
-    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read}, cpus, "", f.symbols);
-    EXPECT_EQ(verdict.problems,
-              std::vector<std::string>{"vCPU 1's TR points at 0xffff82d0bd639040, which Xen's "
-                                       "page tables do not map"});
+                                       "1's TSS is " +
+                                       cpu1_tss + " (tss_page)"});
+    // Compatibility mode: QEMU printed the low half only.
+    turned.tr = inspect::TaskRegister{0xe040, 0xbd639040, 0x67, true};
+    EXPECT_TRUE(judge(turned).problems.empty());
+    turned.tr->base = 0x40579040;
+    EXPECT_EQ(judge(turned).problems.size(), 1u);
+    // A limit past the I/O bitmap offset would let the bitmap in.
+    turned = read;
+    turned.tr->limit = 0x8067;
+    EXPECT_EQ(judge(turned).problems,
+              std::vector<std::string>{"vCPU 1's TR holds selector 0xe040, limit 0x8067, where "
+                                       "Xen loads 0xe040, 0x67 (a larger limit would let its I/O "
+                                       "bitmap in)"});
+    // With the four stacks taken away (SVM, an HVM vCPU loaded) the CPU
+    // holds a guest's TR: not judged; Xen's TSS still is.
+    auto svm = read;
+    for (std::size_t v : {2}) svm.table[16 * v + 4] = 0;  // the fixture's one IST gate
+    svm.tr->base = 0x12345000;
+    svm.tss[44] ^= 0x10;  // and NMI's stack moved
+    verdict = judge(svm);
+    EXPECT_EQ(verdict.not_judged.back(),
+              "vCPU 1's TR: its CPU runs without interrupt stacks, as Xen does while an HVM "
+              "vCPU's TR is loaded (SVM)");
+    ASSERT_EQ(verdict.problems.size(), 1u);
+    EXPECT_TRUE(verdict.problems[0].starts_with("vCPU 1's TSS (Xen's CPU 1): IST 2 (NMI) is "))
+        << verdict.problems[0];
+    // Xen's TSS not mapped.
+    auto unmapped = read;
+    unmapped.tss.clear();
+    verdict = judge(unmapped);
+    EXPECT_EQ(verdict.problems, std::vector<std::string>{"Xen's CPU 1's TSS at " + cpu1_tss +
+                                                         " is not mapped by Xen's page tables"});
     EXPECT_EQ(verdict.tss_checked, 0u);
 }
