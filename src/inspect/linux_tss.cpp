@@ -1,8 +1,6 @@
 #include "inspect/linux_tss.hpp"
 
-#include <cstring>
-
-#include "inspect/paused_copy.hpp"
+#include "inspect/task_state.hpp"
 
 namespace drtm::inspect {
 
@@ -18,23 +16,19 @@ std::vector<std::string> linux_tss_problems(const TaskRegister& tr, binary::Byte
     if (tss.size() != kTssBytes)
         return {whose + ": TR points at " + binary::hex_number(tr.base) +
                 ", which the vCPU's page tables do not map"};
-    auto u64 = [&](std::size_t offset) {
-        std::uint64_t v = 0;
-        std::memcpy(&v, tss.data() + offset, 8);
-        return v;
-    };
+    const auto state = decode_task_state(tss);
     std::vector<std::string> problems;
     // Before cpu_init's load_sp0 a CPU coming online holds the poison
     // cpu_tss_rw starts with (non-canonical: it faults on use, so it hides
     // nothing).
-    if (const auto rsp0 = u64(4); rsp0 != tr.base && rsp0 != kInitialRsp0)
+    if (const auto rsp0 = state.rsp[0]; rsp0 != tr.base && rsp0 != kInitialRsp0)
         problems.push_back(whose + ": rsp0 is " + binary::hex_number(rsp0) +
                            ", where Linux's is the top of the CPU's entry stack, right below its "
                            "TSS (" +
                            binary::hex_number(tr.base) + ")");
     for (const auto& [ist, vector] : ists_used) {
         if (ist < 1 || ist > 7) continue;
-        const auto v = u64(36 + 8 * static_cast<std::size_t>(ist - 1));
+        const auto v = state.ist[static_cast<std::size_t>(ist - 1)];
         const auto at = whose + ": IST " + std::to_string(ist) + " (vector " +
                         std::to_string(vector) + "'s stack) ";
         if (v == 0)

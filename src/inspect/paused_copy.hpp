@@ -19,6 +19,7 @@
 #include "inspect/guest_page_tables.hpp"
 #include "inspect/monitor_registers.hpp"
 #include "inspect/qmp_client.hpp"
+#include "inspect/task_state.hpp"
 
 namespace drtm::inspect {
 
@@ -37,10 +38,6 @@ struct PauseTiming {
     bool realtime = false;      // the inspector ran the pause at real-time priority
     bool cpus_polling = false;  // the host's idle CPUs polled through the pause
 };
-
-// An x86-64 TSS's architectural part: a reserved word, rsp0-2, a reserved
-// quadword, IST 1-7, a reserved quadword and word, the I/O bitmap offset.
-inline constexpr std::size_t kTssBytes = 104;
 
 // One vCPU's registers as the pause found them.
 struct PausedVcpu {

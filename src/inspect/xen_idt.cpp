@@ -257,21 +257,17 @@ std::vector<std::string> XenTss::check(binary::ByteView tss, std::uint64_t stack
     if (stack % kStackSize)
         return {whose + ": stack_base holds " + block +
                 ", not a stack block (Xen allocates them 32 KiB-aligned)"};
-    auto u64 = [&](std::size_t offset) {
-        std::uint64_t v = 0;
-        std::memcpy(&v, tss.data() + offset, 8);
-        return v;
-    };
+    const auto state = decode_task_state(tss);
     std::vector<std::string> problems;
     // rsp0: the primary stack's bottom, get_stack_bottom(), inside the
     // block's last page (in the struct cpu_info at its top), 16-aligned.
-    const auto rsp0 = u64(4);
+    const auto rsp0 = state.rsp[0];
     if (rsp0 <= stack + kStackSize - kPage || rsp0 > stack + kStackSize || rsp0 % 16)
         problems.push_back(whose + ": rsp0 is " + binary::hex_number(rsp0) +
                            ", off the CPU's primary stack (the last page from stack_base " + block +
                            ")");
     for (std::size_t i = 0; i < 2; ++i)
-        if (const auto v = u64(12 + 8 * i); v != kPoison)
+        if (const auto v = state.rsp[1 + i]; v != kPoison)
             problems.push_back(whose + ": rsp" + std::to_string(i + 1) + " is " +
                                binary::hex_number(v) + ", where Xen poisons it (" +
                                binary::hex_number(kPoison) + ")");
@@ -280,7 +276,7 @@ std::vector<std::string> XenTss::check(binary::ByteView tss, std::uint64_t stack
     // its handler writes: es, ds, fs, gs (public xen-x86_64.h), 0x20 bytes.
     constexpr const char* kNames[] = {"#MC", "NMI", "#DB", "#DF"};
     for (std::size_t n = 1; n <= 7; ++n) {
-        const auto v = u64(36 + 8 * (n - 1));
+        const auto v = state.ist[n - 1];
         const auto at = whose + ": IST " + std::to_string(n);
         if (n > 4) {
             if (v != kPoison)
@@ -294,8 +290,7 @@ std::vector<std::string> XenTss::check(binary::ByteView tss, std::uint64_t stack
                                ", where Xen's is " + binary::hex_number(stack + offset) +
                                " (stack_base + " + binary::hex_number(offset) + ")");
     }
-    std::uint16_t bitmap = 0;
-    std::memcpy(&bitmap, tss.data() + 102, 2);
+    const auto bitmap = state.io_bitmap_offset;
     if (bitmap != kNoIoBitmap)
         problems.push_back(whose + ": I/O bitmap offset " + binary::hex_number(bitmap) +
                            ", where Xen has none (" + binary::hex_number(kNoIoBitmap) + ")");

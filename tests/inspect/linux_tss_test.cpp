@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "inspect/paused_copy.hpp"
+#include "inspect/task_state.hpp"
 
 using namespace drtm;
 
