@@ -192,9 +192,10 @@ void print_report(const inspect::CodeInspection& result, const inspect::GoldenCo
                   << (result.write_protect_problems.empty()
                           ? std::string("set on every vCPU with paging on (") +
                                 std::to_string(result.vcpus_paging) + ")"
-                          : "clear on " + std::to_string(result.write_protect_problems.size()) +
-                                " of the " + std::to_string(result.vcpus_paging) +
-                                " vCPU(s) with paging on")
+                          // The findings may name earlier pauses too: counted as findings.
+                          : "clear, " + std::to_string(result.write_protect_problems.size()) +
+                                " finding(s) below (the last pause saw " +
+                                std::to_string(result.vcpus_paging) + " vCPU(s) with paging on)")
                   << "\n";
     if (const auto tables = report.find("dom0_root_tables_checked");
         tables != report.end() && !tables->is_null())
