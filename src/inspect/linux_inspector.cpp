@@ -483,7 +483,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
                 ists_used[ist] = v;
     auto check_idtrs = [&](const PausedCopy& c) {
         IdtrCheck out;
-        std::map<std::uint64_t, int> tss_owner;
+        std::vector<const PausedVcpu*> judged;  // whose TSS is judged too
         if (!c.idtrs_unread.empty()) out.not_judged.push_back("the vCPUs' IDTR: " + c.idtrs_unread);
         for (const auto& vcpu : c.vcpus) {
             if (!vcpu.paging.paging || !vcpu.idtr) continue;
@@ -497,23 +497,12 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
             ++out.vcpus;
             if (auto problem = idtr_problem(idtr); !problem.empty())
                 out.problems.push_back(whose + ": " + problem);
-            if (!vcpu.tr) continue;
-            if (vcpu.tr->base_low_half_only) {
-                out.not_judged.push_back(whose +
-                                         "'s TSS: the vCPU ran 32-bit code, and QEMU printed only "
-                                         "the low half of its TR base");
-                continue;
-            }
-            auto problems = linux_tss_problems(*vcpu.tr, vcpu.tss, ists_used, whose + "'s TSS");
-            out.problems.insert(out.problems.end(), problems.begin(), problems.end());
-            ++out.tss;
-            // Each CPU has its own TSS, busy while loaded.
-            if (const auto [other, fresh] = tss_owner.emplace(vcpu.tr->base, vcpu.cpu_index);
-                !fresh)
-                out.problems.push_back(
-                    whose + "'s TR points at vCPU " + std::to_string(other->second) + "'s TSS (" +
-                    binary::hex_number(vcpu.tr->base) + "), where each CPU has its own");
+            judged.push_back(&vcpu);
         }
+        auto tss = judge_linux_tss(judged, ists_used);
+        out.problems.insert(out.problems.end(), tss.problems.begin(), tss.problems.end());
+        out.not_judged.insert(out.not_judged.end(), tss.not_judged.begin(), tss.not_judged.end());
+        out.tss = tss.checked;
         return out;
     };
     // Every gate as the golden kernel leaves it (linux_idt.hpp).

@@ -6,27 +6,34 @@
 // the TSS writable in its per-CPU area (cpu_tss_rw) and has the CPU read
 // it through a read-only alias in that CPU's cpu_entry_area.
 //
-// What every x86-64 kernel since 4.15 (the entry stack of page-table
-// isolation) leaves there, without relying on one version's layout
-// (arch/x86/include/asm/cpu_entry_area.h, kernel/cpu/common.c):
-//  - TR points into the cpu_entry_area (the per-CPU part, from
-//    CPU_ENTRY_AREA_PER_CPU on);
+// What every x86-64 kernel since 5.8 (the entry stack a whole page;
+// 5.4.52 has it backported) leaves there, without relying on one
+// version's layout (arch/x86/include/asm/cpu_entry_area.h,
+// kernel/cpu/common.c):
+//  - TR points at a page of the cpu_entry_area (the per-CPU part, from
+//    CPU_ENTRY_AREA_PER_CPU on; 6.2 randomises which, within it);
 //  - rsp0 is the top of the CPU's entry stack, the page right below its
 //    TSS: the TSS's own address;
 //  - each IST entry a golden gate uses is the top of one of the CPU's
-//    exception stacks, which follow its TSS in the same cpu_entry_area:
-//    page-aligned, above the TSS and within kExceptionStacksWindow of it.
+//    exception stacks, which follow its TSS in the same cpu_entry_area in
+//    the order of the IST numbers (DF, NMI, DB, MCE, VC): page-aligned,
+//    above the TSS, within kExceptionStacksWindow of it, each above the
+//    one before, and at the same offsets from the TSS on every CPU;
+//  - no two CPUs share a TSS.
 // rsp1, rsp2 (a scratch word of the entry code) and the I/O bitmap offset
-// (a task's ioperm() sets it) change at runtime and are not judged.
+// (a task's ioperm() sets it) change at runtime and are not judged; nor
+// is an SEV-ES guest's #VC stack, which its NMI handler moves.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "binary/bytes.hpp"
 #include "inspect/monitor_registers.hpp"
+#include "inspect/paused_copy.hpp"
 
 namespace drtm::inspect {
 
@@ -47,5 +54,17 @@ inline constexpr std::uint64_t kInitialRsp0 = (1ull << 63) + 1;
 std::vector<std::string> linux_tss_problems(const TaskRegister& tr, binary::ByteView tss,
                                             const std::map<int, int>& ists_used,
                                             const std::string& whose);
+
+struct LinuxTssVerdict {
+    std::vector<std::string> problems, not_judged;
+    std::size_t checked = 0;
+};
+
+// Every vCPU of one pause whose IDTR was judged: each TSS as above, no
+// two shared, the IST offsets the same on all. A TR QEMU printed in 32
+// bits (the vCPU ran 32-bit code) or an empty one (a CPU coming online or
+// resuming: LTR cannot load a null selector) is not judged.
+LinuxTssVerdict judge_linux_tss(std::span<const PausedVcpu* const> vcpus,
+                                const std::map<int, int>& ists_used);
 
 }  // namespace drtm::inspect

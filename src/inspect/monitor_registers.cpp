@@ -64,6 +64,18 @@ std::vector<SystemRegisters> system_registers_from_dump(std::string_view dump,
         const auto tr_limit = hex_field(part, field, cpu, "TR", "limit");
         if (tr_limit > 0xffffffff) fail(cpu, "the TR limit is wider than 32 bits");
         registers.tr.limit = static_cast<std::uint32_t>(tr_limit);
+        // "CPL=0 II=0 A20=1 SMM=0 HLT=1", "EFER=0000000000000d01".
+        auto optional_field = [&](std::string_view name,
+                                  const char* label) -> std::optional<std::uint64_t> {
+            const auto found = part.find(name);
+            if (found == std::string_view::npos) return std::nullopt;
+            std::size_t from = found + name.size();
+            return hex_field(part, from, cpu, label, "value");
+        };
+        if (const auto cpl = optional_field(" CPL=", "CPL"))
+            registers.state.cpl = unsigned(*cpl & 3);
+        if (const auto hlt = optional_field(" HLT=", "HLT")) registers.state.halted = *hlt != 0;
+        registers.state.efer = optional_field("\nEFER=", "EFER");
         out.push_back(registers);
         at = start + header.size();
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -33,15 +34,27 @@ struct TaskRegister {
     bool operator==(const TaskRegister&) const = default;
 };
 
+// What else of the vCPU's state the judgement of those two depends on;
+// each empty when the dump does not show it.
+struct VcpuState {
+    std::optional<unsigned> cpl;        // "CPL=": the privilege level it runs at
+    std::optional<bool> halted;         // "HLT=": stopped in HLT until an interrupt
+    std::optional<std::uint64_t> efer;  // "EFER=": bit 12 SVME, SVM on
+    static constexpr std::uint64_t kEferSvme = 1u << 12;
+    bool operator==(const VcpuState&) const = default;
+};
+
 struct SystemRegisters {
     DescriptorTableRegister idtr;
     TaskRegister tr;
+    VcpuState state;
 };
 
 // Each vCPU's IDTR and TR from the dump, in the order of `cpu_indexes`.
 // QEMU (target/i386/cpu-dump.c) heads each vCPU's part with "CPU#<index>",
 // prints "IDT=" followed by the base and the limit in hex, and "TR ="
-// followed by the selector, base, limit and flags in hex; lines end in
+// followed by the selector, base, limit and flags in hex, and "CPL=",
+// "HLT=" and "EFER=" (VcpuState, when there); lines end in
 // "\r\n" (the monitor's own line ends). Throws std::runtime_error naming
 // the vCPU and what is wrong when a vCPU asked for is missing, listed out
 // of order, or its IDT or TR line is not that.

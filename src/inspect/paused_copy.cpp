@@ -128,11 +128,12 @@ PausedCopy copy_while_paused(
         }
         for (std::size_t cpu = 0; cpu < vcpus.size(); ++cpu) {
             const auto vcpu = "vCPU " + std::to_string(cpu_indexes[cpu]);
-            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt, std::nullopt, {}});
+            r.vcpus.push_back({cpu_indexes[cpu], vcpus[cpu], std::nullopt, std::nullopt, {}, {}});
             if (!system.empty()) {
                 auto& v = r.vcpus.back();
                 v.idtr = system[cpu].idtr;
                 v.tr = system[cpu].tr;
+                v.state = system[cpu].state;
                 // What an interrupt switches stacks by, as this vCPU maps it.
                 v.tss.resize(kTssBytes);
                 if (!vcpus[cpu].paging || v.tr->base_low_half_only ||

@@ -45,6 +45,7 @@ struct PausedVcpu {
     VcpuPaging paging;
     std::optional<DescriptorTableRegister> idtr;  // when asked for
     std::optional<TaskRegister> tr;               // with the IDTR
+    VcpuState state;                              // with the IDTR
     // With paging on: the hardware TSS (kTssBytes) TR points at, read in
     // the pause through the vCPU's page tables; empty when they do not map
     // it or TR was not read.

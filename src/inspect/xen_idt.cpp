@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -213,13 +214,21 @@ void judge_tss(const XenVcpuIdt& read, const XenCpus& cpus, bool stacks_taken,
     const auto cpu = *read.cpu;
     const auto cpu_name = "Xen's CPU " + std::to_string(cpu);
     const auto expected = tss_address(cpus, cpu);
-    if (read.tr && stacks_taken) {
-        // SVM: while an HVM vCPU is loaded the CPU holds the guest's TR
-        // (VMLOAD), and Xen runs without interrupt stacks until it
-        // switches back (svm_ctxt_switch_from).
+    // SVM: while an HVM vCPU is loaded the CPU holds the guest's TR
+    // (VMLOAD), and Xen runs in ring 0 without interrupt stacks until it
+    // switches back (svm_ctxt_switch_from). In a PV guest's context (ring
+    // 1 or 3) Xen's TR must be loaded.
+    const bool guest_tr = stacks_taken && read.state.cpl == 0u && read.state.efer &&
+                          (*read.state.efer & VcpuState::kEferSvme);
+    if (read.tr && read.tr->selector == 0) {
+        // LTR cannot load a null selector: only INIT (an AP before
+        // load_system_tables) or a resume from S3 leaves it so.
         r.not_judged.push_back(whose +
-                               "'s TR: its CPU runs without interrupt stacks, as Xen does "
-                               "while an HVM vCPU's TR is loaded (SVM)");
+                               "'s TR is empty: Xen is bringing the CPU online or resuming it");
+    } else if (read.tr && guest_tr) {
+        r.not_judged.push_back(whose +
+                               "'s TR: its CPU runs in Xen with SVM on and without interrupt "
+                               "stacks, as while an HVM vCPU's TR is loaded");
     } else if (read.tr) {
         const auto& tr = *read.tr;
         const bool same =
@@ -307,12 +316,26 @@ XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::option
             why);
     else if (!cpus->has_stacks())
         r.not_judged.push_back("the vCPUs' TSS: " + cpus->stacks_unread);
+    // Offline CPUs whose IDT Xen freed (not parked, on AMD): as many halted
+    // vCPUs may hold an IDTR that is none of Xen's.
+    std::size_t freed = 0;
+    if (cpus)
+        for (std::size_t cpu = 0; cpu < cpus->idt_tables.size(); ++cpu)
+            if (!cpus->idt_tables[cpu] && !cpus->online(cpu)) ++freed;
+    std::map<std::size_t, int> vcpu_of;  // Xen's CPU → the vCPU running it
     for (const auto& read : vcpus) {
         const auto whose = "vCPU " + std::to_string(read.cpu_index);
         // Xen's trampoline runs an AP with an empty IDTR until
         // load_system_tables: an IDTR no interrupt can go through.
         if (read.idtr.base == 0 && read.idtr.limit == 0) {
             r.not_judged.push_back(whose + "'s IDTR (empty): Xen is bringing the CPU online");
+            continue;
+        }
+        if (cpus && !read.cpu && freed && read.state.halted == true) {
+            --freed;
+            r.not_judged.push_back(whose + "'s IDT (" + binary::hex_number(read.idtr.base) +
+                                   "): none of Xen's, and the vCPU is halted where Xen has freed "
+                                   "an offline CPU's");
             continue;
         }
         ++r.idtrs_checked;
@@ -331,21 +354,18 @@ XenIdtVerdict XenIdt::judge(std::span<const XenVcpuIdt> vcpus, const std::option
         // Unknown, a CPU may be offline: play_dead's NMI gate is allowed
         // then (aimed at trap_nop, it runs nothing of an attacker's).
         bool offline = !cpus;
-        if (cpus && !read.cpu) {
-            // Not parked (AMD), an offline CPU's IDT is freed and its slot
-            // emptied, while its halted vCPU keeps the IDTR.
-            const auto& tables = cpus->idt_tables;
-            bool freed = false;
-            for (std::size_t cpu = 0; cpu < tables.size(); ++cpu)
-                if (!tables[cpu] && !cpus->online(cpu)) freed = true;
-            if (freed) {
-                r.not_judged.push_back(whose + "'s IDT (" + binary::hex_number(read.idtr.base) +
-                                       "): none of Xen's, which has freed an offline CPU's");
-                continue;
-            }
+        if (cpus && !read.cpu)
             r.problems.push_back(whose + "'s IDTR points at " + binary::hex_number(read.idtr.base) +
                                  ", none of the IDTs Xen keeps for its " +
-                                 std::to_string(tables.size()) + " CPU(s) (idt_tables)");
+                                 std::to_string(cpus->idt_tables.size()) + " CPU(s) (idt_tables)");
+        // One vCPU per CPU of Xen's, each on its own IDT and stacks; an AP
+        // Xen is starting runs on CPU 0's IDT until it loads its own, with
+        // no TR yet.
+        if (read.cpu && !(read.tr && read.tr->selector == 0)) {
+            if (const auto [other, fresh] = vcpu_of.emplace(*read.cpu, read.cpu_index); !fresh)
+                r.problems.push_back(whose + " runs on Xen's CPU " + std::to_string(*read.cpu) +
+                                     "'s IDT, as vCPU " + std::to_string(other->second) +
+                                     " does: each CPU has its own, and its own stacks");
         }
         if (read.cpu) offline = !cpus->online(*read.cpu);
         auto problems = check(read.table, symbols, whose, offline);

@@ -53,6 +53,7 @@ struct XenVcpuIdt {
     // interrupt there dispatches through what they map, not what was read.
     std::string own_mapping_problem;
     std::optional<TaskRegister> tr;
+    VcpuState state;
     // Xen's CPU whose idt_tables[] entry the IDTR is; then that CPU's TSS
     // (XenTss::kBytes, read where Xen keeps it; empty when not mapped) and
     // how the vCPU's CR3 maps it.

@@ -788,6 +788,6 @@ TEST_F(LinuxInspection, AStackTurnedInTheTssIsFound) {
                   "vCPU 0's TSS: IST 2 (vector 2's stack) is " + binary::hex_number(moved) +
                   ", not the top of an exception stack in the CPU's cpu_entry_area (page-aligned, "
                   "within 0x40000 bytes above its TSS at " +
-                  binary::hex_number(tr) + ")"});
+                  binary::hex_number(tr) + ", above the IST before it)"});
     EXPECT_TRUE(inspect::inspect_linux(*golden_, *ram_, guest).intact());
 }

@@ -107,6 +107,16 @@ TEST(MonitorRegisters, EachVcpusTaskRegister) {
     EXPECT_EQ(compat.at(0).tr.base, 0x40579040u);
     EXPECT_TRUE(compat.at(0).tr.base_low_half_only);
     EXPECT_FALSE(r[0].tr.base_low_half_only);
+    // Nothing of the vCPU's state in these dumps: unknown.
+    EXPECT_EQ(r[0].state, drtm::inspect::VcpuState{});
+    const auto with_state = drtm::inspect::system_registers_from_dump(
+        "\r\nCPU#0\r\nRIP=ffff82d04022d6b5 RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 "
+        "HLT=1\r\nTR =e040 ffff82d040579040 00000067 00008b00 DPL=0 TSS64-busy\r\n"
+        "IDT=     ffff82d040577000 00000fff\r\nEFER=0000000000001d01\r\n",
+        std::span<const int>(cpus, 1));
+    EXPECT_EQ(with_state.at(0).state.cpl, std::optional<unsigned>(0));
+    EXPECT_EQ(with_state.at(0).state.halted, std::optional<bool>(true));
+    EXPECT_EQ(with_state.at(0).state.efer, std::optional<std::uint64_t>(0x1d01));
     auto message = [&](const std::string& dump) {
         try {
             drtm::inspect::system_registers_from_dump(dump, std::span<const int>(cpus, 1));

@@ -357,14 +357,35 @@ TEST(XenIdt, EachIdtrIsTiedToACpuOfXens) {
     EXPECT_EQ(verdict.problems,
               std::vector<std::string>{"vCPU 0's IDTR points at 0xffff830000999000, none of the "
                                        "IDTs Xen keeps for its 2 CPU(s) (idt_tables)"});
-    // Unless Xen freed an offline CPU's (not parked, on AMD): its halted
-    // vCPU keeps the IDTR.
-    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(1, kCpu1Idt, parked)},
-                        cpus_of({kCpu0Idt, 0}, {0b01}), "", f.symbols);
+    // Unless Xen freed an offline CPU's (not parked, on AMD): its vCPU,
+    // halted, keeps the IDTR. One running is judged.
+    auto halted = read_of(1, kCpu1Idt, parked);
+    halted.state.halted = true;
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{halted}, cpus_of({kCpu0Idt, 0}, {0b01}),
+                        "", f.symbols);
     EXPECT_TRUE(verdict.problems.empty());
     EXPECT_EQ(verdict.not_judged.back(),
-              "vCPU 1's IDT (0xffff830000123000): none of Xen's, which has freed an offline CPU's");
+              "vCPU 1's IDT (0xffff830000123000): none of Xen's, and the vCPU is halted where "
+              "Xen has freed an offline CPU's");
     EXPECT_EQ(verdict.gates_checked, 0u);
+    EXPECT_EQ(verdict.idtrs_checked, 0u);
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(1, kCpu1Idt, parked)},
+                        cpus_of({kCpu0Idt, 0}, {0b01}), "", f.symbols);
+    EXPECT_EQ(verdict.problems.front(),
+              "vCPU 1's IDTR points at 0xffff830000123000, none of the IDTs Xen keeps for its 2 "
+              "CPU(s) (idt_tables)");
+    // Only as many as Xen freed.
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{halted, halted},
+                        cpus_of({kCpu0Idt, 0}, {0b01}), "", f.symbols);
+    EXPECT_EQ(verdict.idtrs_checked, 1u);
+    EXPECT_FALSE(verdict.problems.empty());
+    // Two vCPUs on one CPU of Xen's: its IDT and its stacks shared.
+    verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(0, kCpu0Idt, f.table, 0),
+                                                         read_of(1, kCpu0Idt, f.table, 0)},
+                        cpus_of({kCpu0Idt, kCpu1Idt}, {0b11}), "", f.symbols);
+    EXPECT_EQ(verdict.problems,
+              std::vector<std::string>{"vCPU 1 runs on Xen's CPU 0's IDT, as vCPU 0 does: each "
+                                       "CPU has its own, and its own stacks"});
     // Without Xen's record, said so; play_dead's gate then passes.
     verdict = idt.judge(std::vector<inspect::XenVcpuIdt>{read_of(1, kCpu1Idt, parked)},
                         std::nullopt, "nr_cpu_ids holds 0", f.symbols);
@@ -584,19 +605,38 @@ TEST(XenTss, TheTaskRegisterIsTiedToTheCpusTss) {
               std::vector<std::string>{"vCPU 1's TR holds selector 0xe040, limit 0x8067, where "
                                        "Xen loads 0xe040, 0x67 (a larger limit would let its I/O "
                                        "bitmap in)"});
-    // With the four stacks taken away (SVM, an HVM vCPU loaded) the CPU
-    // holds a guest's TR: not judged; Xen's TSS still is.
+    // With the four stacks taken away, in ring 0 with SVM on (an HVM vCPU
+    // loaded), the CPU holds a guest's TR: not judged; Xen's TSS still is.
     auto svm = read;
     for (std::size_t v : {2}) svm.table[16 * v + 4] = 0;  // the fixture's one IST gate
     svm.tr->base = 0x12345000;
     svm.tss[44] ^= 0x10;  // and NMI's stack moved
+    svm.state.cpl = 0;
+    svm.state.efer = 0x1d01;  // SVME, LMA, LME, SCE
     verdict = judge(svm);
     EXPECT_EQ(verdict.not_judged.back(),
-              "vCPU 1's TR: its CPU runs without interrupt stacks, as Xen does while an HVM "
-              "vCPU's TR is loaded (SVM)");
+              "vCPU 1's TR: its CPU runs in Xen with SVM on and without interrupt stacks, as "
+              "while an HVM vCPU's TR is loaded");
     ASSERT_EQ(verdict.problems.size(), 1u);
     EXPECT_TRUE(verdict.problems[0].starts_with("vCPU 1's TSS (Xen's CPU 1): IST 2 (NMI) is "))
         << verdict.problems[0];
+    // In a PV guest's context (ring 3), or with SVM off, it is Xen's TR
+    // that must be loaded.
+    svm.tss[44] ^= 0x10;
+    svm.state.cpl = 3;
+    EXPECT_EQ(judge(svm).problems.size(), 1u);
+    svm.state.cpl = 0;
+    svm.state.efer = 0xd01;
+    EXPECT_EQ(judge(svm).problems.size(), 1u);
+    svm.state.efer.reset();  // not in the dump: not known to be on
+    EXPECT_EQ(judge(svm).problems.size(), 1u);
+    // An empty TR: an AP before load_system_tables, or a resume.
+    auto starting = read;
+    starting.tr = inspect::TaskRegister{0, 0, 0xffff};
+    verdict = judge(starting);
+    EXPECT_TRUE(verdict.problems.empty());
+    EXPECT_EQ(verdict.not_judged.back(),
+              "vCPU 1's TR is empty: Xen is bringing the CPU online or resuming it");
     // Xen's TSS not mapped.
     auto unmapped = read;
     unmapped.tss.clear();
