@@ -383,6 +383,7 @@ XenVcpuIdt read_vcpu_idt(const GuestMemory& ram, const XenVirtualMemory& xen,
     r.cpu_index = vcpu.cpu_index;
     r.idtr = vcpu.idtr.value_or(DescriptorTableRegister{});
     r.tr = vcpu.tr;
+    r.state = vcpu.state;
     binary::Bytes table(XenIdt::kTableBytes);
     if (!xen.copy(ram, r.idtr.base, table)) return r;
     r.table = std::move(table);

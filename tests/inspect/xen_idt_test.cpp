@@ -487,6 +487,9 @@ TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
         vcpu.idtr = inspect::DescriptorTableRegister{base, 0xfff};
         vcpu.paging.paging = true;
         vcpu.paging.cr3 = cr3;
+        vcpu.tr = inspect::TaskRegister{0xe040, kDirectMap + 0x102040, 0x67};
+        vcpu.state.cpl = 0;
+        vcpu.state.halted = true;
         return inspect::read_vcpu_idt(image.memory(), xen, vcpu, record);
     };
     for (std::uint64_t cr3 : {0x1000ull, 0x4000ull}) {
@@ -500,6 +503,10 @@ TEST(XenIdt, TheTableIsReadAsXenMapsItAndTheVcpusTablesMustAgree) {
         ASSERT_EQ(r.tss.size(), 104u);
         EXPECT_EQ(r.tss[4], 0x78);
         EXPECT_EQ(r.tss_mapping_problem, "");
+        // What the judgement needs of the vCPU, carried with it.
+        EXPECT_EQ(r.tr, (inspect::TaskRegister{0xe040, kDirectMap + 0x102040, 0x67}));
+        EXPECT_EQ(r.state.cpl, std::optional<unsigned>(0));
+        EXPECT_EQ(r.state.halted, std::optional<bool>(true));
     }
     const auto elsewhere = read(0x5000, kIdtVa, &cpus);
     EXPECT_EQ(elsewhere.own_mapping_problem,
