@@ -414,7 +414,7 @@ LinuxInspection inspect_linux(const LinuxGolden& golden, const GuestMemory& ram,
             },
             word_pa,
             frame_table || dom0_vcpus ? std::function<std::string()>(check_xen_side) : nullptr,
-            /*read_idtrs=*/idt_read && !pv);
+            idt_read && !pv ? SystemRegisterReads::registers_and_tss : SystemRegisterReads::none);
     };
     // Paused while the kernel rewrites its code, the copy may hold a site
     // half-written; paused while no vCPU runs a PV kernel, what it runs on

@@ -32,13 +32,14 @@
 #include <vector>
 
 #include "binary/bytes.hpp"
+#include "inspect/linux_idt.hpp"
 #include "inspect/monitor_registers.hpp"
 #include "inspect/paused_copy.hpp"
 
 namespace drtm::inspect {
 
 // CPU_ENTRY_AREA_PER_CPU, and where the area ends (its PGD slot, 512 GiB).
-inline constexpr std::uint64_t kCpuEntryAreaPerCpu = 0xfffffe0000001000ull;
+inline constexpr std::uint64_t kCpuEntryAreaPerCpu = kCpuEntryAreaIdt + 0x1000;
 inline constexpr std::uint64_t kCpuEntryAreaEnd = 0xffffff0000000000ull;
 // Past the TSS (5 pages), the exception stacks with their guard pages
 // (DF, NMI, DB, MCE, VC, VC2; 8 KiB each, 16 KiB under KASAN) end within

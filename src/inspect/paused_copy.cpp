@@ -61,7 +61,7 @@ PausedCopy copy_while_paused(
     std::size_t text_size, std::uint64_t rodata_physical, std::size_t rodata_size,
     const std::function<std::string(std::uint64_t cr3)>& check_mapping,
     std::span<const std::uint64_t> word_addresses,
-    const std::function<std::string()>& check_other_tables, bool read_idtrs,
+    const std::function<std::string()>& check_other_tables, SystemRegisterReads system_reads,
     const std::function<void(std::span<const PausedVcpu>)>& with_registers) {
     auto& qmp = guest.qmp;
     PausedCopy r;
@@ -106,7 +106,8 @@ PausedCopy copy_while_paused(
         GdbRemote registers(guest.gdb_socket);
         registers.request_paging(cpu_indexes);
         // After the register requests, which QEMU answers in microseconds.
-        if (read_idtrs) registers.request_monitor("info registers -a");
+        const bool read_dump = system_reads != SystemRegisterReads::none;
+        if (read_dump) registers.request_monitor("info registers -a");
         // First, while what the caller read just before the pause is still
         // in the cache (the copy that follows evicts it).
         if (check_other_tables) r.mapping_problem = check_other_tables();
@@ -117,7 +118,7 @@ PausedCopy copy_while_paused(
             std::memcpy(&r.words[i], ram.view(word_addresses[i], 8).data(), 8);
         const auto vcpus = registers.receive_paging();
         std::vector<SystemRegisters> system;
-        if (read_idtrs) {
+        if (read_dump) {
             // A dump refused by QEMU, or one that does not parse, leaves the
             // IDTRs unjudged; the rest of the pause stands.
             try {
@@ -135,10 +136,12 @@ PausedCopy copy_while_paused(
                 v.tr = system[cpu].tr;
                 v.state = system[cpu].state;
                 // What an interrupt switches stacks by, as this vCPU maps it.
-                v.tss.resize(kTssBytes);
-                if (!vcpus[cpu].paging || v.tr->base_low_half_only ||
-                    !copy_virtual(ram, vcpus[cpu].cr3, v.tr->base, v.tss))
-                    v.tss.clear();
+                if (system_reads == SystemRegisterReads::registers_and_tss) {
+                    v.tss.resize(kTssBytes);
+                    if (!vcpus[cpu].paging || v.tr->base_low_half_only ||
+                        !copy_virtual(ram, vcpus[cpu].cr3, v.tr->base, v.tss))
+                        v.tss.clear();
+                }
             }
             if (!vcpus[cpu].paging) continue;
             if (auto problem = write_protect_problem(cpu_indexes[cpu], vcpus[cpu]);

@@ -52,6 +52,13 @@ struct PausedVcpu {
     binary::Bytes tss;
 };
 
+// What the pause reads beyond the gdbstub's registers.
+enum class SystemRegisterReads {
+    none,
+    registers,          // QEMU's monitor dump: IDTR, TR, CPL, HLT, EFER
+    registers_and_tss,  // and the TSS each TR names, through the vCPU's page tables
+};
+
 struct PausedCopy {
     binary::Bytes text, rodata;
     std::vector<std::uint64_t> words;  // the 8-byte values at the word addresses asked for
@@ -82,8 +89,9 @@ std::string write_protect_problem(int cpu_index, const VcpuPaging& registers);
 // when given, checks page tables no vCPU holds (a PV guest's, listed by
 // Xen) in the pause, before the copy; what it returns is the
 // mapping_problem (the vCPUs' tables are checked when it returns none).
-// `read_idtrs` asks QEMU's monitor for every vCPU's IDTR too
-// (monitor_registers.hpp), at the start of the pause, read after the copy.
+// `system` asks QEMU's monitor for every vCPU's IDTR, TR and state too
+// (monitor_registers.hpp), at the start of the pause, read after the copy,
+// and with `registers_and_tss` the TSS each TR names.
 // `with_registers`, when given, runs last in the pause with every vCPU's
 // registers (to read what they point at).
 PausedCopy copy_while_paused(
@@ -91,7 +99,8 @@ PausedCopy copy_while_paused(
     std::size_t text_size, std::uint64_t rodata_physical, std::size_t rodata_size,
     const std::function<std::string(std::uint64_t cr3)>& check_mapping,
     std::span<const std::uint64_t> word_addresses = {},
-    const std::function<std::string()>& check_other_tables = {}, bool read_idtrs = false,
+    const std::function<std::string()>& check_other_tables = {},
+    SystemRegisterReads system = SystemRegisterReads::none,
     const std::function<void(std::span<const PausedVcpu>)>& with_registers = {});
 
 }  // namespace drtm::inspect

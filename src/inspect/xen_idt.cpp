@@ -24,25 +24,25 @@ struct HandSetGate {
     bool trap_gate = false;  // a trap gate before 4.17.3 (XSA-446)
 };
 constexpr HandSetGate kHandSet[] = {
-    {0, "divide_error", 0, 0, false},
-    {1, "debug", 0, 3, false},
-    {2, "nmi", 0, 2, false},
-    {3, "int3", 3, 0, false},
-    {4, "overflow", 3, 0, false},
-    {5, "bounds", 0, 0, false},
-    {6, "invalid_op", 0, 0, false},
-    {7, "device_not_available", 0, 0, false},
-    {8, "double_fault", 0, 4, false},
-    {10, "invalid_TSS", 0, 0, false},
-    {11, "segment_not_present", 0, 0, false},
-    {12, "stack_segment", 0, 0, false},
-    {13, "general_protection", 0, 0, false},
-    {14, "page_fault", 0, 0, false},  // trap_init's, replacing early_page_fault
-    {16, "coprocessor_error", 0, 0, false},
-    {17, "alignment_check", 0, 0, false},
-    {18, "machine_check", 0, 1, false},
-    {19, "simd_coprocessor_error", 0, 0, false},
-    {21, "entry_CP", 0, 0, false},
+    {0, "divide_error", 0, 0},
+    {1, "debug", 0, 3},
+    {2, "nmi", 0, 2},
+    {3, "int3", 3, 0},
+    {4, "overflow", 3, 0},
+    {5, "bounds", 0, 0},
+    {6, "invalid_op", 0, 0},
+    {7, "device_not_available", 0, 0},
+    {8, "double_fault", 0, 4},
+    {10, "invalid_TSS", 0, 0},
+    {11, "segment_not_present", 0, 0},
+    {12, "stack_segment", 0, 0},
+    {13, "general_protection", 0, 0},
+    {14, "page_fault", 0, 0},  // trap_init's, replacing early_page_fault
+    {16, "coprocessor_error", 0, 0},
+    {17, "alignment_check", 0, 0},
+    {18, "machine_check", 0, 1},
+    {19, "simd_coprocessor_error", 0, 0},
+    {21, "entry_CP", 0, 0},
     {0x80, "int80_direct_trap", 3, 0, false, true},  // LEGACY_SYSCALL_VECTOR
     {0x82, "entry_int82", 1, 0, true, true},         // HYPERCALL_VECTOR
 };
@@ -119,15 +119,24 @@ bool XenIdt::is_play_dead_nmi(const IdtGate& gate) const {
            gate.dpl == 0 && gate.ist == 0;
 }
 
-bool XenIdt::interrupt_stacks_taken(binary::ByteView table_bytes, bool offline) const {
-    if (table_bytes.size() != kTableBytes) return false;
+std::array<IdtGate, XenIdt::kVectors> XenIdt::decode(binary::ByteView table_bytes) {
+    std::array<IdtGate, kVectors> gates;
+    for (std::size_t v = 0; v < kVectors; ++v)
+        gates[v] = decode_idt_gate(table_bytes.subspan(v * 16, 16));
+    return gates;
+}
+
+bool XenIdt::stacks_taken(const std::array<IdtGate, kVectors>& gates, bool offline) const {
     for (std::size_t v = 0; v < kVectors; ++v) {
         if (!expected_[v].ist) continue;
-        const auto gate = decode_idt_gate(table_bytes.subspan(v * 16, 16));
-        if (offline && v == kNmiVector && is_play_dead_nmi(gate)) continue;
-        if (gate.ist) return false;
+        if (offline && v == kNmiVector && is_play_dead_nmi(gates[v])) continue;
+        if (gates[v].ist) return false;
     }
     return true;
+}
+
+bool XenIdt::interrupt_stacks_taken(binary::ByteView table_bytes, bool offline) const {
+    return table_bytes.size() == kTableBytes && stacks_taken(decode(table_bytes), offline);
 }
 
 std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
@@ -138,15 +147,13 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
         problems.push_back(whose + "'s IDT was not read whole");
         return problems;
     }
-    std::array<IdtGate, kVectors> gates;
-    for (std::size_t v = 0; v < kVectors; ++v)
-        gates[v] = decode_idt_gate(table_bytes.subspan(v * 16, 16));
+    const auto gates = decode(table_bytes);
     const auto parked_nmi = [&](std::size_t v) {
         return offline && v == kNmiVector && is_play_dead_nmi(gates[v]);
     };
     // disable_each_ist takes every stack away at once: a gate without its
     // stack passes only when every other gate that has one is without too.
-    const bool stacks_taken = interrupt_stacks_taken(table_bytes, offline);
+    const bool taken = stacks_taken(gates, offline);
     for (std::size_t v = 0; v < kVectors; ++v) {
         const auto& gate = gates[v];
         const auto& want = expected_[v];
@@ -171,7 +178,7 @@ std::vector<std::string> XenIdt::check(binary::ByteView table_bytes,
             problems.push_back(at + "DPL " + std::to_string(gate.dpl) +
                                (gate.dpl == 3 ? " (a guest may raise it with int)" : "") +
                                ", where the golden Xen's is " + std::to_string(want.dpl));
-        } else if (gate.ist != want.ist && !(gate.ist == 0 && stacks_taken)) {
+        } else if (gate.ist != want.ist && !(gate.ist == 0 && taken)) {
             problems.push_back(
                 at + "interrupt stack " + (gate.ist ? std::to_string(gate.ist) : "none") +
                 ", where the golden Xen's is " + std::to_string(want.ist) +

@@ -133,8 +133,8 @@ struct XenIdtVerdict {
 
 class XenIdt {
   public:
-    static constexpr std::size_t kVectors = 256;
-    static constexpr std::size_t kTableBytes = kVectors * 16;
+    static constexpr std::size_t kVectors = LinuxIdt::kVectors;  // the architecture's
+    static constexpr std::size_t kTableBytes = LinuxIdt::kTableBytes;
     static constexpr std::uint16_t kHypervisorCodeSegment = 0xe008;  // __HYPERVISOR_CS
     static constexpr std::size_t kNmiVector = 2;
 
@@ -178,6 +178,8 @@ class XenIdt {
   private:
     XenIdt() = default;
     bool is_play_dead_nmi(const IdtGate& gate) const;
+    static std::array<IdtGate, kVectors> decode(binary::ByteView table_bytes);
+    bool stacks_taken(const std::array<IdtGate, kVectors>& gates, bool offline) const;
     std::array<ExpectedIdtGate, kVectors> expected_{};
     // The gate types a vector may hold, one bit per type.
     static constexpr std::uint16_t kInterruptOnly = 1u << LinuxIdt::kInterruptGate,

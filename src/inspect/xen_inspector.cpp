@@ -185,7 +185,8 @@ XenInspection inspect_xen(const XenGolden& golden, const GuestMemory& ram,
                                           {rodata.addr, rodata_physical, rodata.size}};
             return check_mappings(ram, cr3, ranges, /*pti_pair=*/false);
         },
-        pointer_pa, nullptr, /*read_idtrs=*/memory.has_value(),
+        // Xen's TSS is read where Xen keeps each CPU's (read_vcpu_idt).
+        pointer_pa, nullptr, memory ? SystemRegisterReads::registers : SystemRegisterReads::none,
         memory ? std::function<void(std::span<const PausedVcpu>)>(read_idts) : nullptr);
     const auto idtrs_unread = copy.idtrs_unread;
     PointerValues pointers;
